@@ -1,0 +1,31 @@
+# The verbs CI and people use. Every target creates .venv when missing.
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install lint test demo bench schedule clean
+
+$(PY):
+	python3 -m venv $(VENV)
+
+$(STAMP): $(PY) pyproject.toml
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check pipelines tests bench
+	$(VENV)/bin/ruff format --check pipelines tests bench
+
+test: lint
+	$(VENV)/bin/pytest -n 2 -q
+
+demo: $(STAMP)
+	$(VENV)/bin/usage-warehouse demo
+
+bench: $(STAMP)
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) warehouse/raw warehouse/parquet warehouse/reports warehouse/.reports warehouse/usage.duckdb* bench/out

@@ -1,0 +1,92 @@
+"""flows.yaml -> typed, validated settings, with errors that name the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+DEFAULT_CONFIG = Path("flows.yaml")
+
+
+class ConfigError(ValueError):
+    """flows.yaml is missing or invalid; the message names the file and key."""
+
+
+class Deployment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    flow: str = "nightly"
+    cron: str
+    parameters: dict[str, object] = Field(default_factory=dict)
+
+
+class ReportWindow(BaseModel):
+    """One published file: an endpoint, a stable name and its query parameters.
+
+    Parameter values may hold date tokens resolved at publish time (see publish.py).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    endpoint: str
+    name: str
+    params: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("endpoint")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.lstrip("/")
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    warehouse: Path = Path("warehouse")
+    raw: Path | None = None
+    timezone: str = "UTC"
+    log_max_age_days: int = Field(180, ge=1)
+    deployments: list[Deployment] = Field(default_factory=list)
+    reports: list[ReportWindow] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA time zone {value!r}") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def load_settings(path: Path | str | None = None) -> Settings:
+    """Read flows.yaml; a missing default file gives the defaults, a bad one a ConfigError."""
+    config = Path(path) if path is not None else DEFAULT_CONFIG
+    if not config.exists():
+        if path is not None:
+            raise ConfigError(f"{config}: no such config file")
+        return Settings()
+    try:
+        data = yaml.safe_load(config.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{config}: not valid YAML: {exc}") from None
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"{config}: {problems}") from None
+    # Relative locations in flows.yaml are relative to the file itself.
+    base = config.resolve().parent
+    settings.warehouse = base / settings.warehouse
+    if settings.raw is not None:
+        settings.raw = base / settings.raw
+    return settings

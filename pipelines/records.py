@@ -1,0 +1,494 @@
+"""Every record kind of raw-logs.md, declared once.
+
+Extract (validation, typing, dedupe), the DuckDB views, the generator and the tests
+all read these declarations; nothing else lists a kind's fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+# Field types of raw-logs.md plus the shapes the sources nest:
+#   uuid/str: JSON string; int: JSON integer; float: JSON number; bool: JSON bool;
+#   ts: RFC 3339 string with offset (Rocket.Chat also {"$date": ...});
+#   int_or_str: JSON integer or string, kept as text; str_list: array of strings;
+#   json: any JSON value, kept verbatim as JSON text (passed through to reports);
+#   user_ref: {"_id": str, "username": str?} (Rocket.Chat's embedded user).
+FieldType = Literal[
+    "uuid", "str", "int", "float", "bool", "ts", "int_or_str", "str_list", "json", "user_ref"
+]
+
+DUCKDB_TYPES: dict[str, str] = {
+    "uuid": "VARCHAR",
+    "str": "VARCHAR",
+    "int": "BIGINT",
+    "float": "DOUBLE",
+    "bool": "BOOLEAN",
+    "ts": "TIMESTAMPTZ",
+    "int_or_str": "VARCHAR",
+    "str_list": "VARCHAR[]",
+    "json": "JSON",
+    "user_ref": "STRUCT(_id VARCHAR, username VARCHAR)",
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: FieldType
+    required: bool = True
+    # SQL literal used when the field is missing or null ("missing = ..." in raw-logs.md).
+    default: str | None = None
+    # Another field whose value stands in when this one is missing (rooms: createdAt or ts).
+    fallback: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    source: str
+    kind: str
+    sort: Literal["event", "snapshot"]
+    # SQL expressions over the typed columns; equal keys are one record.
+    key: tuple[str, ...]
+    # SQL expression for the event or version time; None for immutable snapshots.
+    time: str | None
+    fields: tuple[Field, ...]
+    # Extra ordering that picks the surviving copy before "read last wins".
+    winner: str | None = None
+
+    @property
+    def table(self) -> str:
+        return f"{self.source}_{self.kind}"
+
+    @property
+    def partitioned(self) -> bool:
+        """Kinds with a time are stored one Parquet file per UTC day; the rest in one file."""
+        return self.time is not None
+
+    @property
+    def identity(self) -> tuple[str, ...]:
+        """What makes two copies the same record: the key, plus the version time for snapshots."""
+        if self.sort == "snapshot" and self.time is not None:
+            return (*self.key, self.time)
+        return self.key
+
+    @property
+    def columns(self) -> dict[str, str]:
+        return {f.name: DUCKDB_TYPES[f.type] for f in self.fields}
+
+
+def _f(name: str, type_: FieldType, **kw) -> Field:
+    return Field(name, type_, **kw)
+
+
+def _o(name: str, type_: FieldType, **kw) -> Field:
+    return Field(name, type_, required=False, **kw)
+
+
+KINDS: tuple[RecordKind, ...] = (
+    # ---------------------------------------------------------------- coder
+    RecordKind(
+        "coder",
+        "users",
+        "snapshot",
+        ("id",),
+        "updated_at",
+        (
+            _f("id", "uuid"),
+            _f("username", "str"),
+            _o("name", "str"),
+            _o("email", "str"),
+            _o("avatar_url", "str", default="''"),
+            _o("status", "str"),
+            _o("rbac_roles", "str_list"),
+            _f("created_at", "ts"),
+            _f("updated_at", "ts"),
+            _o("deleted", "bool"),
+        ),
+    ),
+    RecordKind(
+        "coder",
+        "organizations",
+        "snapshot",
+        ("id",),
+        "updated_at",
+        (
+            _f("id", "uuid"),
+            _f("name", "str"),
+            _o("display_name", "str"),
+            _f("created_at", "ts"),
+            _f("updated_at", "ts"),
+        ),
+    ),
+    RecordKind(
+        "coder",
+        "organization_members",
+        "snapshot",
+        ("organization_id", "user_id"),
+        "updated_at",
+        (
+            _f("organization_id", "uuid"),
+            _f("user_id", "uuid"),
+            _f("created_at", "ts"),
+            _f("updated_at", "ts"),
+            _o("roles", "str_list"),
+        ),
+    ),
+    RecordKind(
+        "coder",
+        "templates",
+        "snapshot",
+        ("id",),
+        "updated_at",
+        (
+            _f("id", "uuid"),
+            _f("organization_id", "uuid"),
+            _f("name", "str"),
+            _o("display_name", "str"),
+            _o("icon", "str"),
+            _f("created_at", "ts"),
+            _f("updated_at", "ts"),
+            _o("deleted", "bool"),
+        ),
+    ),
+    RecordKind(
+        "coder",
+        "template_versions",
+        "snapshot",
+        ("id",),
+        "created_at",
+        (_f("id", "uuid"), _f("template_id", "uuid"), _o("name", "str"), _f("created_at", "ts")),
+    ),
+    RecordKind(
+        "coder",
+        "template_version_parameters",
+        "snapshot",
+        ("template_version_id", "name"),
+        None,
+        (
+            _f("template_version_id", "uuid"),
+            _f("name", "str"),
+            _o("display_name", "str"),
+            _o("description", "str"),
+            _f("type", "str"),
+            _o("options", "json"),
+            _o("default_value", "str"),
+        ),
+    ),
+    RecordKind(
+        "coder",
+        "workspaces",
+        "snapshot",
+        ("id",),
+        "updated_at",
+        (
+            _f("id", "uuid"),
+            _f("owner_id", "uuid"),
+            _f("organization_id", "uuid"),
+            _f("template_id", "uuid"),
+            _f("name", "str"),
+            _f("created_at", "ts"),
+            _f("updated_at", "ts"),
+            _o("deleted", "bool"),
+        ),
+    ),
+    RecordKind(
+        "coder",
+        "workspace_builds",
+        "event",
+        ("id",),
+        "created_at",
+        (
+            _f("id", "uuid"),
+            _f("workspace_id", "uuid"),
+            _f("template_version_id", "uuid"),
+            _f("build_number", "int"),
+            _o("transition", "str"),
+            _o("initiator_id", "uuid"),
+            _f("created_at", "ts"),
+        ),
+    ),
+    RecordKind(
+        "coder",
+        "workspace_build_parameters",
+        "snapshot",
+        ("workspace_build_id", "name"),
+        None,
+        (_f("workspace_build_id", "uuid"), _f("name", "str"), _f("value", "str")),
+    ),
+    RecordKind(
+        "coder",
+        "workspace_apps",
+        "snapshot",
+        ("id",),
+        "created_at",
+        (
+            _f("id", "uuid"),
+            _f("agent_id", "uuid"),
+            _f("workspace_id", "uuid"),
+            _o("build_id", "uuid"),
+            _f("slug", "str"),
+            _o("display_name", "str"),
+            _o("icon", "str"),
+            _f("created_at", "ts"),
+        ),
+    ),
+    RecordKind(
+        "coder",
+        "workspace_agent_stats",
+        "event",
+        ("id",),
+        "created_at",
+        (
+            _f("id", "uuid"),
+            _f("created_at", "ts"),
+            _f("user_id", "uuid"),
+            _f("agent_id", "uuid"),
+            _f("workspace_id", "uuid"),
+            _f("template_id", "uuid"),
+            _f("connection_count", "int"),
+            _o("connection_median_latency_ms", "float", default="-1"),
+            _f("session_count_vscode", "int"),
+            _f("session_count_jetbrains", "int"),
+            _f("session_count_reconnecting_pty", "int"),
+            _f("session_count_ssh", "int"),
+            _o("rx_bytes", "int"),
+            _o("tx_bytes", "int"),
+            _o("rx_packets", "int"),
+            _o("tx_packets", "int"),
+            _o("usage", "bool"),
+        ),
+    ),
+    RecordKind(
+        "coder",
+        "workspace_app_stats",
+        "event",
+        ("agent_id", "session_id"),
+        "session_started_at",
+        (
+            _o("id", "int_or_str"),
+            _f("user_id", "uuid"),
+            _f("workspace_id", "uuid"),
+            _f("agent_id", "uuid"),
+            _f("access_method", "str"),
+            _f("slug_or_port", "str"),
+            _f("session_id", "uuid"),
+            _f("session_started_at", "ts"),
+            _f("session_ended_at", "ts"),
+            _f("requests", "int"),
+        ),
+        # A live session is re-exported with a growing end: the latest end wins.
+        winner="session_ended_at desc",
+    ),
+    RecordKind(
+        "coder",
+        "audit_logs",
+        "event",
+        ("id",),
+        "time",
+        (
+            _f("id", "uuid"),
+            _f("time", "ts"),
+            _f("user_id", "uuid"),
+            _o("organization_id", "uuid"),
+            _f("action", "str"),
+            _o("resource_type", "str"),
+            _o("status_code", "int"),
+        ),
+    ),
+    # ----------------------------------------------------------- rocketchat
+    RecordKind(
+        "rocketchat",
+        "users",
+        "snapshot",
+        ("_id",),
+        "_updatedAt",
+        (
+            _f("_id", "str"),
+            _f("username", "str"),
+            _f("type", "str"),
+            _f("active", "bool"),
+            _f("roles", "str_list"),
+            _o("status", "str"),
+            _o("lastLogin", "ts"),
+            _f("createdAt", "ts"),
+            _f("_updatedAt", "ts"),
+            _o("language", "str"),
+            _o("federated", "bool"),
+            _o("isRemote", "bool"),
+        ),
+    ),
+    RecordKind(
+        "rocketchat",
+        "rooms",
+        "snapshot",
+        ("_id",),
+        "_updatedAt",
+        (
+            _f("_id", "str"),
+            _f("t", "str"),
+            _o("prid", "str"),
+            _o("teamMain", "bool"),
+            _f("createdAt", "ts", fallback="ts"),
+            _o("ts", "ts"),
+            _f("_updatedAt", "ts"),
+            _o("msgs", "int"),
+            _o("_deletedAt", "ts"),
+        ),
+    ),
+    RecordKind(
+        "rocketchat",
+        "messages",
+        "event",
+        ("_id",),
+        "ts",
+        (
+            _f("_id", "str"),
+            _f("rid", "str"),
+            _f("ts", "ts"),
+            _f("u", "user_ref"),
+            _o("t", "str"),
+            _o("tmid", "str"),
+            _o("tcount", "int"),
+            _o("_hidden", "bool"),
+            _o("editedAt", "ts"),
+            _o("_deletedAt", "ts"),
+        ),
+    ),
+    RecordKind(
+        "rocketchat",
+        "subscriptions",
+        "snapshot",
+        ("_id",),
+        'coalesce("ls", "_updatedAt")',
+        (
+            _f("_id", "str"),
+            _f("rid", "str"),
+            _f("u", "user_ref"),
+            _o("ls", "ts"),
+            _f("_updatedAt", "ts"),
+        ),
+    ),
+    RecordKind(
+        "rocketchat",
+        "instances",
+        "snapshot",
+        ("uniqueId",),
+        "createdAt",
+        (
+            _f("uniqueId", "str"),
+            _f("installedAt", "ts"),
+            _f("version", "str"),
+            _f("createdAt", "ts"),
+            _f("os", "json"),
+            _f("process", "json"),
+            _f("deploy", "json"),
+            _f("migration", "json"),
+            _f("instanceCount", "int"),
+        ),
+    ),
+    # -------------------------------------------------------------- seatable
+    RecordKind(
+        "seatable",
+        "user_activity",
+        "event",
+        ("username", '"timestamp"::date'),
+        "timestamp",
+        (_f("username", "str"), _f("timestamp", "ts"), _o("org_id", "int")),
+    ),
+    RecordKind(
+        "seatable",
+        "script_runs",
+        "event",
+        ("id",),
+        "finished_at",
+        (
+            _f("id", "int"),
+            _f("dtable_uuid", "str"),
+            _f("owner", "str"),
+            _o("org_id", "int"),
+            _f("script_name", "str"),
+            _f("started_at", "ts"),
+            _f("finished_at", "ts"),
+            _f("success", "bool"),
+            _o("return_code", "int"),
+            _o("spend_time", "float"),
+        ),
+    ),
+    RecordKind(
+        "seatable",
+        "users",
+        "snapshot",
+        ("username",),
+        "updated_at",
+        (_f("username", "str"), _o("nickname", "str"), _o("org_id", "int"), _f("updated_at", "ts")),
+    ),
+    RecordKind(
+        "seatable",
+        "orgs",
+        "snapshot",
+        ("org_id",),
+        "updated_at",
+        (_f("org_id", "int"), _f("org_name", "str"), _f("updated_at", "ts")),
+    ),
+    # --------------------------------------------------------------- openl2m
+    RecordKind(
+        "openl2m",
+        "log",
+        "event",
+        ("id",),
+        "timestamp",
+        (
+            _f("id", "int"),
+            _f("timestamp", "ts"),
+            _o("user_id", "int"),
+            _o("switch_id", "int"),
+            _o("group_id", "int"),
+            _o("ip_address", "str"),
+            _f("type", "int"),
+            _f("action", "int"),
+            _o("description", "str"),
+        ),
+    ),
+    RecordKind(
+        "openl2m",
+        "counters",
+        "snapshot",
+        ("name",),
+        "at",
+        (_f("name", "str"), _f("value", "int"), _f("at", "ts")),
+    ),
+    RecordKind(
+        # One record per snapshot: the snapshot time is the whole identity.
+        "openl2m",
+        "inventory",
+        "snapshot",
+        (),
+        "at",
+        (
+            _f("at", "ts"),
+            _f("switches", "int"),
+            _f("switchgroups", "int"),
+            _f("vlans", "int"),
+            _f("vlan_groups", "int"),
+            _f("snmp_profiles", "int"),
+            _f("credentials_profiles", "int"),
+            _f("commands", "int"),
+            _f("command_lists", "int"),
+            _f("api_tokens", "int"),
+        ),
+    ),
+)
+
+SOURCES: tuple[str, ...] = ("coder", "rocketchat", "seatable", "openl2m")
+
+BY_TABLE: dict[str, RecordKind] = {k.table: k for k in KINDS}
+
+
+def kind_for(source: str, kind: str) -> RecordKind | None:
+    return BY_TABLE.get(f"{source}_{kind}")
+
+
+# Lineage every landed record carries besides its source fields (traceable to file and line).
+LINEAGE_COLUMNS: dict[str, str] = {"_file": "VARCHAR", "_line": "BIGINT"}
