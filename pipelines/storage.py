@@ -63,8 +63,9 @@ class Warehouse:
     def table_dir(self, table: str) -> Path:
         return self.parquet / table
 
-    def partition_file(self, table: str, day: date | str) -> Path:
-        return self.table_dir(table) / f"day={day}" / "data.parquet"
+    def partition_file(self, table: str, day: date | str, column: str = "day") -> Path:
+        """Raw kinds partition by `day`; facts by their own date column (the hive key)."""
+        return self.table_dir(table) / f"{column}={day}" / "data.parquet"
 
     def single_file(self, table: str) -> Path:
         return self.table_dir(table) / "data.parquet"
@@ -87,10 +88,16 @@ class Warehouse:
         if not folder.is_dir():
             return []
         return sorted(
-            p.name.removeprefix("day=")
+            p.name.split("=", 1)[1]
             for p in folder.iterdir()
-            if p.name.startswith("day=") and (p / "data.parquet").exists()
+            if "=" in p.name and (p / "data.parquet").exists()
         )
+
+    def drop_partition(self, table: str, day: date | str, column: str = "day") -> None:
+        """Remove a partition that no longer has rows (its file first, then the folder)."""
+        path = self.partition_file(table, day, column)
+        path.unlink(missing_ok=True)
+        remove_tree(path.parent)
 
     @contextmanager
     def lock(self) -> Iterator[None]:
@@ -215,7 +222,7 @@ RUNS_COLUMNS = {
 def _data_view(wh: Warehouse, table: str, partitioned: bool) -> str | None:
     """A view over a table's Parquet files, or None when it has none yet."""
     folder = wh.table_dir(table)
-    glob = folder / "day=*" / "*.parquet" if partitioned else wh.single_file(table)
+    glob = folder / "*=*" / "*.parquet" if partitioned else wh.single_file(table)
     if not any(folder.glob(str(glob.relative_to(folder)))):
         return None
     return _glob_view(glob, hive=partitioned)

@@ -32,13 +32,18 @@ def _is_log_name(name: str) -> bool:
     return base.endswith(SUFFIXES)
 
 
-def discover(raw_root: Path) -> Discovery:
-    """Every raw log file under <raw>/<source>/<kind>/**, in path order."""
+def discover(raw_root: Path, source: str | None = None) -> Discovery:
+    """Every raw log file under <raw>/<source>/<kind>/** (one source, or all), in path order.
+
+    With a source, only that source's folder is searched; stray files elsewhere are
+    reported by the run that searches the whole tree.
+    """
     files: list[RawFile] = []
     ignored: list[str] = []
-    if not raw_root.is_dir():
+    top = raw_root / source if source else raw_root
+    if not top.is_dir():
         return Discovery(files, ignored)
-    for path in sorted(p for p in raw_root.rglob("*") if p.is_file()):
+    for path in sorted(p for p in top.rglob("*") if p.is_file()):
         relative = path.relative_to(raw_root).as_posix()
         parts = relative.split("/")
         kind = records.kind_for(parts[0], parts[1]) if len(parts) >= 3 else None
@@ -121,3 +126,14 @@ def read_lines(path: Path) -> Iterator[list[Line]]:
         )
     if chunk:
         yield chunk
+
+
+def stray(raw_root: Path) -> list[str]:
+    """Files outside every <source>/ folder: ignored, and reported by the run."""
+    if not raw_root.is_dir():
+        return []
+    return sorted(
+        p.relative_to(raw_root).as_posix()
+        for p in raw_root.rglob("*")
+        if p.is_file() and p.relative_to(raw_root).parts[0] not in records.SOURCES
+    )

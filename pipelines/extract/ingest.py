@@ -193,12 +193,17 @@ def _count(con, path) -> int:
 
 
 def ingest(
-    wh: Warehouse, raw_root, run_id: str, run_day: date, progress: Progress | None = None
+    wh: Warehouse,
+    raw_root,
+    run_id: str,
+    run_day: date,
+    progress: Progress | None = None,
+    source: str | None = None,
 ) -> IngestResult:
-    """Ingest every new or changed raw file under raw_root into the warehouse."""
+    """Ingest every new or changed raw file under raw_root (one source, or all) into the warehouse."""
     say = progress or (lambda _msg: None)
     result = IngestResult()
-    found = discover(raw_root)
+    found = discover(raw_root, source)
     result.ignored = found.ignored
     con = storage.connect()
     try:

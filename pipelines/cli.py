@@ -1,0 +1,219 @@
+"""The `usage-warehouse` command: parsing and printing only."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pipelines import storage
+from pipelines.config import ConfigError, Settings, load_settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+err = Console(stderr=True)
+
+WarehouseOpt = Annotated[
+    Path | None,
+    typer.Option("--warehouse", help="Warehouse folder (default: flows.yaml `warehouse`)."),
+]
+ConfigOpt = Annotated[Path | None, typer.Option("--config", help="flows.yaml to use.")]
+NowOpt = Annotated[
+    str | None, typer.Option("--now", help="As-of instant, RFC 3339 (default: current time).")
+]
+
+
+def _settings(config: Path | None) -> Settings:
+    try:
+        return load_settings(config)
+    except ConfigError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from None
+
+
+def _warehouse(settings: Settings, warehouse: Path | None) -> storage.Warehouse:
+    return storage.Warehouse(warehouse or settings.warehouse)
+
+
+def parse_now(value: str | None) -> datetime:
+    """--now as an aware instant; a value without an offset is refused."""
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        err.print(f"[red]error:[/] --now {value!r} is not an RFC 3339 timestamp with an offset")
+        raise typer.Exit(2)
+    return parsed
+
+
+def _parse_day(option: str, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        err.print(f"[red]error:[/] {option} {value!r} is not a YYYY-MM-DD date")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the raw log tree into.")],
+    days: Annotated[int, typer.Option(min=1, help="Number of days.")] = 28,
+    start: Annotated[str | None, typer.Option(help="First day, YYYY-MM-DD.")] = None,
+    scale: Annotated[str, typer.Option(help="small | medium | large")] = "small",
+    seed: Annotated[int, typer.Option(help="Random seed; same seed, same files.")] = 1,
+    gzip: Annotated[bool, typer.Option("--gzip", help="Write .ndjson.gz files.")] = False,
+    warehouse: WarehouseOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Write a realistic raw log tree for all four sources."""
+    from pipelines.generate import generate as write_tree
+
+    try:
+        summary = write_tree(out, days, _parse_day("--start", start), scale, seed, gzip)
+    except ValueError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    err.print(
+        f"wrote {summary.records:,} records in {summary.files:,} files under {out} "
+        f"({summary.first_day} to {summary.last_day})"
+    )
+
+
+def _print_summary(summary: dict, wh: storage.Warehouse) -> None:
+    table = Table(title=f"run {summary['run_id']} ({summary['status']})", show_header=False)
+    table.add_row("as of", summary["as_of"])
+    table.add_row(
+        "files",
+        f"{summary['files']} read, {summary['skipped_files']} already ingested, "
+        f"{len(summary['ignored_files'])} ignored, {len(summary['changed_files'])} changed",
+    )
+    table.add_row(
+        "lines",
+        f"{summary['lines_read']:,} read = {summary['accepted']:,} accepted + "
+        f"{summary['rejected']:,} rejected + {summary['duplicates']:,} duplicate",
+    )
+    table.add_row("days rebuilt", str(summary["days_rebuilt"]))
+    table.add_row("reports written", str(summary["reports_written"]))
+    table.add_row("seconds", ", ".join(f"{k} {v:.2f}" for k, v in summary["seconds"].items()))
+    table.add_row("warehouse", str(wh.root))
+    table.add_row("duckdb", str(wh.duckdb_file))
+    table.add_row("reports", str(wh.reports))
+    table.add_row("manifest", str(wh.reports / "manifest.json"))
+    Console().print(table)
+    for name in summary["changed_files"]:
+        err.print(f"[yellow]changed since last ingested, read again:[/] {name}")
+    for name in summary["ignored_files"]:
+        err.print(f"[yellow]ignored (not a raw log file):[/] {name}")
+
+
+def _run(
+    settings: Settings, wh: storage.Warehouse, config: Path | None, raw: Path | None, now: datetime
+) -> dict:
+    from pipelines import prefect_setup
+
+    prefect_setup.configure()
+    from pipelines.flows import nightly
+
+    return nightly(
+        warehouse=str(wh.root),
+        config=str(config) if config else None,
+        raw=str(raw) if raw else None,
+        now=now.isoformat(),
+    )
+
+
+@app.command()
+def run(
+    raw: Annotated[
+        Path | None, typer.Option(help="Raw log tree (default: flows.yaml / <warehouse>/raw).")
+    ] = None,
+    now: NowOpt = None,
+    day: Annotated[
+        str | None, typer.Option("--date", help="Rebuild this day (YYYY-MM-DD).")
+    ] = None,
+    start: Annotated[str | None, typer.Option(help="Rebuild from this day (YYYY-MM-DD).")] = None,
+    end: Annotated[str | None, typer.Option(help="Rebuild up to this day (YYYY-MM-DD).")] = None,
+    warehouse: WarehouseOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Ingest new raw files, rebuild the facts they touch, publish the configured reports."""
+    settings = _settings(config)
+    wh = _warehouse(settings, warehouse)
+    as_of = parse_now(now)
+    first, last = _parse_day("--start", start), _parse_day("--end", end)
+    if day and (start or end):
+        err.print("[red]error:[/] give --date or --start/--end, not both")
+        raise typer.Exit(2)
+    if (first is None) != (last is None) or (first and last and first > last):
+        err.print("[red]error:[/] --start and --end go together, with --start <= --end")
+        raise typer.Exit(2)
+    _parse_day("--date", day)
+    try:
+        summary = _run(settings, wh, config, raw, as_of)
+    except storage.WarehouseBusy as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from None
+    except Exception as exc:  # the run is recorded as failed; nothing half-published
+        err.print(f"[red]run failed:[/] {type(exc).__name__}: {exc}")
+        raise typer.Exit(1) from None
+    _print_summary(summary, wh)
+
+
+@app.command()
+def report(
+    target: Annotated[str, typer.Argument(help="'PATH?QUERY' as in endpoints.md.")],
+    now: NowOpt = None,
+    warehouse: WarehouseOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Print one endpoint's JSON body, computed from the warehouse."""
+    from pipelines import endpoints
+    from pipelines.endpoints.base import Context
+    from pipelines.publish import dumps
+
+    settings = _settings(config)
+    wh = _warehouse(settings, warehouse)
+    con = storage.open_warehouse(wh)
+    try:
+        status, body = endpoints.call(Context(con, parse_now(now), settings), target)
+    finally:
+        con.close()
+    sys.stdout.buffer.write(dumps(body))
+    sys.stdout.flush()
+    if status != 200:
+        err.print(f"HTTP {status}")
+        raise typer.Exit(2)
+
+
+@app.command()
+def demo(
+    days: Annotated[int, typer.Option(min=1, help="Days of sample data.")] = 28,
+    warehouse: WarehouseOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Generate a sample data set into the warehouse's raw/ and run the pipeline over it."""
+    from pipelines.generate import generate as write_tree
+
+    settings = _settings(config)
+    wh = _warehouse(settings, warehouse)
+    raw = settings.raw or wh.default_raw
+    err.print(f"generating {days} days of sample logs into {raw} ...")
+    written = write_tree(raw, days, None, "medium", 1, False)
+    err.print(
+        f"wrote {written.records:,} records in {written.files:,} files; running the pipeline ..."
+    )
+    summary = _run(settings, wh, config, raw, datetime.now(UTC))
+    _print_summary(summary, wh)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,59 @@
+"""What every endpoint function shares: its context, its query, its answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from zoneinfo import ZoneInfo
+
+import duckdb
+
+from pipelines.config import Settings
+from pipelines.storage import SQL_DIR
+
+# (HTTP status, JSON body); the body's key order is the product's.
+Response = tuple[int, dict]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What an endpoint may read: the warehouse session, the as-of instant, the settings."""
+
+    con: duckdb.DuckDBPyConnection
+    now: datetime  # timezone-aware
+    settings: Settings
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return self.settings.zone
+
+
+class Query:
+    """The query string's parameters, in order, repeated names kept."""
+
+    def __init__(self, pairs: list[tuple[str, str]]):
+        self.pairs = pairs
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        """The first value of a parameter, or default when it is absent."""
+        for key, value in self.pairs:
+            if key == name:
+                return value
+        return default
+
+    def names(self) -> list[str]:
+        return [key for key, _ in self.pairs]
+
+
+@cache
+def report_sql(name: str) -> str:
+    """The text of sql/reports/<name>.sql."""
+    return (SQL_DIR / "reports" / f"{name}.sql").read_text()
+
+
+def rows(ctx: Context, name: str, params: dict | None = None) -> list[dict]:
+    """Run one report query with bound parameters; rows as dicts in column order."""
+    cursor = ctx.con.execute(report_sql(name), params or {})
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]

@@ -1,0 +1,5 @@
+"""Rocket.Chat statistics endpoint."""
+
+from __future__ import annotations
+
+ROUTES: dict = {}

@@ -1,0 +1,52 @@
+"""The Prefect flows: wiring only. Every stage is a plain function of pipeline.py."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from pipelines import pipeline
+from pipelines.config import load_settings
+from pipelines.storage import Warehouse
+
+# Inputs are warehouse handles, not values worth caching; I/O stages retry.
+extract_task = task(
+    pipeline.extract_source,
+    name="extract-source",
+    retries=2,
+    retry_delay_seconds=2,
+    cache_policy=NO_CACHE,
+)
+transform_task = task(pipeline.transform, name="transform", cache_policy=NO_CACHE)
+publish_task = task(
+    pipeline.publish_reports,
+    name="publish",
+    retries=1,
+    retry_delay_seconds=2,
+    cache_policy=NO_CACHE,
+)
+
+
+@flow(name="nightly", log_prints=True)
+def nightly(
+    warehouse: str | None = None,
+    config: str | None = None,
+    raw: str | None = None,
+    now: str | None = None,
+) -> dict:
+    """Ingest new raw files, rebuild the facts, publish the configured reports."""
+    settings = load_settings(config)
+    summary = pipeline.run_nightly(
+        settings,
+        Warehouse(warehouse or settings.warehouse),
+        raw=Path(raw) if raw else None,
+        now=datetime.fromisoformat(now) if now else None,
+        stages=pipeline.Stages(extract_task, transform_task, publish_task),
+    )
+    return pipeline.summary_dict(summary)
+
+
+FLOWS = {"nightly": nightly}

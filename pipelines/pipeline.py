@@ -1,0 +1,187 @@
+"""The nightly run's stages as plain functions; flows.py wraps them in Prefect tasks."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+
+from pipelines import records, storage
+from pipelines.config import Settings
+from pipelines.extract.files import stray
+from pipelines.extract.ingest import IngestResult, ingest
+from pipelines.publish import PublishResult, publish
+from pipelines.storage import Warehouse
+from pipelines.transform.runner import TransformResult, build_facts
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    started_at: datetime
+    as_of: datetime
+    status: str = "running"
+    files: int = 0
+    skipped_files: int = 0
+    ignored_files: list[str] = field(default_factory=list)
+    changed_files: list[str] = field(default_factory=list)
+    lines_read: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    days_rebuilt: int = 0
+    reports_written: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+    finished_at: datetime | None = None
+    message: str = ""
+
+    @property
+    def reconciles(self) -> bool:
+        return self.lines_read == self.accepted + self.rejected + self.duplicates
+
+    def add_ingest(self, result: IngestResult) -> None:
+        self.files += len(result.files)
+        self.skipped_files += result.skipped
+        self.ignored_files += result.ignored
+        self.changed_files += [f.file for f in result.files if f.status == "changed"]
+        self.lines_read += result.lines_read
+        self.accepted += result.accepted
+        self.rejected += result.rejected
+        self.duplicates += result.duplicates
+
+
+def new_run_id(started_at: datetime) -> str:
+    return started_at.strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def start_run(now: datetime | None = None) -> RunSummary:
+    started = datetime.now(UTC)
+    return RunSummary(new_run_id(started), started, (now or started).astimezone(UTC))
+
+
+def raw_root(wh: Warehouse, settings: Settings, raw: Path | None) -> Path:
+    return Path(raw) if raw else (settings.raw or wh.default_raw)
+
+
+def extract_source(
+    wh: Warehouse, raw: Path, summary: RunSummary, source: str, progress: Progress | None = None
+) -> IngestResult:
+    """Ingest one source's new raw files."""
+    return ingest(
+        wh, raw, f"{summary.run_id}-{source}", summary.started_at.date(), progress, source=source
+    )
+
+
+def transform(
+    wh: Warehouse, settings: Settings, progress: Progress | None = None
+) -> TransformResult:
+    """Rebuild the facts and the DuckDB file of views."""
+    result = build_facts(wh, settings, progress)
+    storage.rebuild_duckdb_file(wh)
+    return result
+
+
+def publish_reports(wh: Warehouse, settings: Settings, summary: RunSummary) -> PublishResult:
+    return publish(wh, settings, summary.as_of, summary.run_id, summary.started_at)
+
+
+def record_run(wh: Warehouse, summary: RunSummary) -> None:
+    """Append the run's row to the runs table."""
+    row = {
+        "run_id": summary.run_id,
+        "started_at": summary.started_at,
+        "finished_at": summary.finished_at,
+        "as_of": summary.as_of,
+        "status": summary.status,
+        "files": summary.files,
+        "lines_read": summary.lines_read,
+        "accepted": summary.accepted,
+        "rejected": summary.rejected,
+        "duplicates": summary.duplicates,
+        "days_rebuilt": summary.days_rebuilt,
+        "reports_written": summary.reports_written,
+        "seconds": round(sum(summary.seconds.values()), 3),
+        "extract_seconds": summary.seconds.get("extract", 0.0),
+        "transform_seconds": summary.seconds.get("transform", 0.0),
+        "publish_seconds": summary.seconds.get("publish", 0.0),
+        "message": summary.message,
+    }
+    table = pa.Table.from_pylist([row])
+    con = storage.connect()
+    try:
+        con.register("run_row", table)
+        storage.copy_to_parquet(con, "select * from run_row", wh.run_file(summary.run_id))
+    finally:
+        con.close()
+
+
+class Stopwatch:
+    """Times a stage into summary.seconds[name]."""
+
+    def __init__(self, summary: RunSummary, name: str):
+        self.summary, self.name = summary, name
+
+    def __enter__(self) -> None:
+        self.start = time.perf_counter()
+
+    def __exit__(self, *exc) -> None:
+        elapsed = time.perf_counter() - self.start
+        self.summary.seconds[self.name] = round(self.summary.seconds.get(self.name, 0) + elapsed, 3)
+
+
+def finish(wh: Warehouse, summary: RunSummary, status: str, message: str = "") -> RunSummary:
+    summary.status = status
+    summary.message = message
+    summary.finished_at = datetime.now(UTC)
+    record_run(wh, summary)
+    return summary
+
+
+def summary_dict(summary: RunSummary) -> dict:
+    data = asdict(summary)
+    for key in ("started_at", "as_of", "finished_at"):
+        data[key] = data[key].isoformat() if data[key] else None
+    return data
+
+
+@dataclass(frozen=True)
+class Stages:
+    """The callables run_nightly uses; flows.py passes Prefect task versions of these."""
+
+    extract: Callable[..., IngestResult] = extract_source
+    transform: Callable[..., TransformResult] = transform
+    publish: Callable[..., PublishResult] = publish_reports
+
+
+def run_nightly(
+    settings: Settings,
+    wh: Warehouse,
+    raw: Path | None = None,
+    now: datetime | None = None,
+    stages: Stages = Stages(),
+    progress: Progress | None = None,
+) -> RunSummary:
+    """Extract every source, rebuild the facts, publish; record the run whatever happens."""
+    summary = start_run(now)
+    root = raw_root(wh, settings, raw)
+    with wh.lock():
+        try:
+            with Stopwatch(summary, "extract"):
+                for source in records.SOURCES:
+                    summary.add_ingest(stages.extract(wh, root, summary, source, progress))
+                summary.ignored_files = stray(root) + summary.ignored_files
+            with Stopwatch(summary, "transform"):
+                transformed = stages.transform(wh, settings, progress)
+                summary.days_rebuilt = transformed.partitions_written
+            with Stopwatch(summary, "publish"):
+                summary.reports_written = len(stages.publish(wh, settings, summary).files)
+        except Exception as exc:
+            finish(wh, summary, "failed", f"{type(exc).__name__}: {exc}")
+            raise
+        return finish(wh, summary, "ok")

@@ -1,0 +1,18 @@
+"""Environment Prefect needs here; call configure() before the first `import prefect`."""
+
+from __future__ import annotations
+
+import os
+
+DEFAULTS = {
+    # A fresh PREFECT_HOME migrates its database for ~30 s, past Prefect's 20 s default.
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+    # No network here, and none wanted from a nightly job.
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+}
+
+
+def configure() -> None:
+    for key, value in DEFAULTS.items():
+        os.environ.setdefault(key, value)

@@ -1,0 +1,87 @@
+-- fct_active_users_daily: one row per (source, activity_date, user_id): a user active
+-- in one product on one calendar day of the reporting time zone (flows.yaml `timezone`).
+-- key: source, activity_date, user_id
+-- partition: activity_date
+-- inputs: coder_workspace_agent_stats, coder_workspace_app_stats, rocketchat_messages,
+--         seatable_user_activity, openl2m_log
+-- Active means: Coder, an agent report with a session open or an app session;
+-- Rocket.Chat, a user message sent; SeaTable, a user_activity record; OpenL2M, any log
+-- record carrying a user.
+with
+
+coder_agent as (
+    select
+        'coder' as source,
+        timezone(getvariable('timezone'), created_at)::date as activity_date,
+        user_id,
+        count(*) as count_events,
+    from coder_workspace_agent_stats
+    where connection_count > 0
+      and (session_count_vscode > 0
+        or session_count_jetbrains > 0
+        or session_count_reconnecting_pty > 0
+        or session_count_ssh > 0)
+    group by all
+),
+
+coder_apps as (
+    select
+        'coder' as source,
+        timezone(getvariable('timezone'), session_started_at)::date as activity_date,
+        user_id,
+        count(*) as count_events,
+    from coder_workspace_app_stats
+    group by all
+),
+
+rocketchat as (
+    select
+        'rocketchat' as source,
+        timezone(getvariable('timezone'), ts)::date as activity_date,
+        u._id as user_id,
+        count(*) as count_events,
+    from rocketchat_messages
+    where t is null
+    group by all
+),
+
+seatable as (
+    select
+        'seatable' as source,
+        timezone(getvariable('timezone'), "timestamp")::date as activity_date,
+        username as user_id,
+        count(*) as count_events,
+    from seatable_user_activity
+    group by all
+),
+
+openl2m as (
+    select
+        'openl2m' as source,
+        timezone(getvariable('timezone'), "timestamp")::date as activity_date,
+        user_id::varchar as user_id,
+        count(*) as count_events,
+    from openl2m_log
+    where user_id is not null
+    group by all
+),
+
+unioned as (
+    select * from coder_agent
+    union all select * from coder_apps
+    union all select * from rocketchat
+    union all select * from seatable
+    union all select * from openl2m
+),
+
+final as (
+    select
+        source,
+        activity_date,
+        user_id,
+        sum(count_events)::bigint as count_events,
+    from unioned
+    group by all
+)
+
+select * from final
