@@ -67,15 +67,27 @@ class RecordKind:
         return self.time is not None
 
     @property
+    def time_sql(self) -> str | None:
+        """The event or version time as SQL (plain names quoted: `at` is a keyword)."""
+        return None if self.time is None else _as_sql(self.time)
+
+    @property
     def identity(self) -> tuple[str, ...]:
-        """What makes two copies the same record: the key, plus the version time for snapshots."""
+        """SQL expressions making two copies the same record: the key, plus the version
+        time for snapshots."""
+        key = tuple(_as_sql(k) for k in self.key)
         if self.sort == "snapshot" and self.time is not None:
-            return (*self.key, self.time)
-        return self.key
+            return (*key, _as_sql(self.time))
+        return key
 
     @property
     def columns(self) -> dict[str, str]:
         return {f.name: DUCKDB_TYPES[f.type] for f in self.fields}
+
+
+def _as_sql(expression: str) -> str:
+    """Quote a bare column name; leave an expression as written."""
+    return f'"{expression}"' if expression.isidentifier() else expression
 
 
 def _f(name: str, type_: FieldType, **kw) -> Field:

@@ -165,7 +165,7 @@ def _merge_table(con, wh: Warehouse, run_id: str, kind: records.RecordKind) -> t
         query = _merge_query(kind, str(target) if target.exists() else None, str(staged), "true")
         storage.copy_to_parquet(con, query, target)
         return staged_rows, _count(con, target) - before, {None}
-    day_expr = f"({kind.time})::date"
+    day_expr = f"({kind.time_sql})::date"
     days = [
         d
         for (d,) in con.execute(

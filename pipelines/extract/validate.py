@@ -101,18 +101,19 @@ def validation_sql(kind: records.RecordKind, lines_table: str) -> str:
     checks = []
     for f in kind.fields:
         raw_value = values[f.name]
-        typed = f"({_typed(f, raw_value, mongo)})"
-        if f.fallback:
-            typed = f"coalesce({typed}, ({_typed(kind.fields[names.index(f.fallback)], values[f.fallback], mongo)}))"
-            present = f"({raw_value} is not null or {values[f.fallback]} is not null)"
-        else:
-            present = f"({raw_value} is not null)"
+        own = f"({_typed(f, raw_value, mongo)})"
+        present = f"({raw_value} is not null)"
         if f.required:
             missing = f"{f.name!r} (or {f.fallback!r})" if f.fallback else repr(f.name)
-            checks.append((f"not {present}", f"missing required field {missing}"))
+            either = f"({present} or {values[f.fallback]} is not null)" if f.fallback else present
+            checks.append((f"not {either}", f"missing required field {missing}"))
         checks.append(
-            (f"{present} and {typed} is null", f"field {f.name!r}: expected {EXPECTED[f.type]}")
+            (f"{present} and {own} is null", f"field {f.name!r}: expected {EXPECTED[f.type]}")
         )
+        typed = own
+        if f.fallback:
+            fallback = kind.fields[names.index(f.fallback)]
+            typed = f"coalesce({own}, ({_typed(fallback, values[f.fallback], mongo)}))"
         if f.default is not None:
             typed = f"coalesce({typed}, {f.default})"
         typed_cols.append(f"{typed}::{records.DUCKDB_TYPES[f.type]} as {quote_ident(f.name)}")

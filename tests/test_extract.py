@@ -1,0 +1,269 @@
+"""Extract: validation of every record kind, rejects, dedupe, snapshots, the file manifest."""
+
+from __future__ import annotations
+
+import gzip
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from pipelines import records, storage
+from pipelines.extract.ingest import ingest
+from tests.conftest import write_raw
+
+SAMPLE = {
+    "uuid": "6b1f0e1c-0000-4000-8000-000000000001",
+    "str": "text",
+    "int": 7,
+    "float": 1.5,
+    "bool": True,
+    "ts": "2024-05-01T10:00:00.123456789+02:00",
+    "int_or_str": 11,
+    "str_list": ["a", "b"],
+    "json": {"nested": [1, 2]},
+    "user_ref": {"_id": "u1", "username": "ann"},
+}
+WRONG = {
+    "uuid": 5,
+    "str": 5,
+    "int": 1.5,
+    "float": "1.5",
+    "bool": "true",
+    "ts": 1714550400,
+    "int_or_str": 1.5,
+    "str_list": [1],
+    "json": None,  # any value is a JSON value; see required check instead
+    "user_ref": {"username": "no id"},
+}
+
+
+def good_record(kind: records.RecordKind) -> dict:
+    return {f.name: SAMPLE[f.type] for f in kind.fields}
+
+
+def run(tmp_path: Path, run_id: str = "r1"):
+    wh = storage.Warehouse(tmp_path / "wh")
+    return wh, ingest(wh, tmp_path / "raw", run_id, date(2024, 5, 2))
+
+
+def table(wh: storage.Warehouse, sql: str) -> list[tuple]:
+    con = storage.open_warehouse(wh)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("kind", records.KINDS, ids=lambda k: k.table)
+def test_every_kind_validates(tmp_path, kind):
+    good = good_record(kind)
+    required = next(f for f in kind.fields if f.required and not f.fallback)
+    typed = next(f for f in kind.fields if f.type != "json")
+    lines = [
+        good,
+        {k: v for k, v in good.items() if k != required.name},
+        {**good, typed.name: WRONG[typed.type]},
+        "{not json",
+        "[1, 2]",
+    ]
+    ts_field = next((f for f in kind.fields if f.type == "ts"), None)
+    if ts_field:
+        lines.append({**good, ts_field.name: "2024-05-01T10:00:00"})  # no offset
+        lines.append({**good, ts_field.name: "2024-05-32T10:00:00Z"})
+    write_raw(tmp_path / "raw", kind.table, lines)
+    wh, result = run(tmp_path)
+    assert (result.lines_read, result.accepted, result.rejected) == (len(lines), 1, len(lines) - 1)
+    assert result.reconciles
+    reasons = [r for (r,) in table(wh, "select reason from rejects order by line")]
+    assert reasons[0] == f"missing required field {required.name!r}"
+    assert reasons[1].startswith(f"field {typed.name!r}: expected")
+    assert reasons[2:4] == ["not JSON", "not a JSON object"]
+    if ts_field:
+        assert (
+            reasons[4:]
+            == [f"field {ts_field.name!r}: expected an RFC 3339 timestamp with an offset"] * 2
+        )
+    (count,) = table(wh, f"select count(*) from {kind.table}")[0]
+    assert count == 1
+
+
+def test_rejects_keep_file_line_and_raw(tmp_path):
+    write_raw(
+        tmp_path / "raw",
+        "seatable_user_activity",
+        ['{"username": "a", "timestamp": "2024-05-01T00:00:00Z"}', "", "oops"],
+    )
+    wh, result = run(tmp_path)
+    assert result.lines_read == 2  # the blank line is skipped, not read
+    assert table(wh, "select source, kind, file, line, reason, raw from rejects") == [
+        ("seatable", "user_activity", "seatable/user_activity/part.ndjson", 3, "not JSON", "oops")
+    ]
+
+
+def test_unknown_fields_kept_out_without_reject(tmp_path):
+    write_raw(
+        tmp_path / "raw",
+        "openl2m_counters",
+        [{"name": "changes", "value": 3, "at": "2024-05-01T00:00:00Z", "extra": {"x": 1}}],
+    )
+    _, result = run(tmp_path)
+    assert (result.accepted, result.rejected) == (1, 0)
+
+
+def test_defaults_for_missing_optional_fields(tmp_path):
+    kind = records.BY_TABLE["coder_workspace_agent_stats"]
+    rec = {f.name: SAMPLE[f.type] for f in kind.fields if f.required}
+    write_raw(tmp_path / "raw", kind.table, [rec])
+    wh, _ = run(tmp_path)
+    assert table(
+        wh, "select connection_median_latency_ms, rx_bytes from coder_workspace_agent_stats"
+    ) == [(-1.0, None)]
+
+
+def test_mongo_dates(tmp_path):
+    base = {"_id": "m", "rid": "r", "u": {"_id": "u1"}}
+    write_raw(
+        tmp_path / "raw",
+        "rocketchat_messages",
+        [
+            {**base, "_id": "m1", "ts": {"$date": "2024-05-01T10:00:00.250Z"}},
+            {**base, "_id": "m2", "ts": {"$date": {"$numberLong": "1714557600250"}}},
+            {**base, "_id": "m3", "ts": {"$date": "yesterday"}},
+        ],
+    )
+    wh, result = run(tmp_path)
+    assert result.rejected == 1
+    got = table(
+        wh, "select _id, strftime(ts, '%Y-%m-%dT%H:%M:%S.%g') from rocketchat_messages order by 1"
+    )
+    assert got == [("m1", "2024-05-01T10:00:00.250"), ("m2", "2024-05-01T10:00:00.250")]
+
+
+def test_truncated_gzip_keeps_lines_before_the_break(tmp_path):
+    lines = [f'{{"username": "u{i}", "timestamp": "2024-05-01T00:00:0{i}Z"}}' for i in range(5)]
+    blob = gzip.compress(("\n".join(lines) + "\n").encode() * 200, mtime=0)
+    path = tmp_path / "raw" / "seatable" / "user_activity" / "cut.ndjson.gz"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(blob[: len(blob) // 2])
+    wh, result = run(tmp_path)
+    assert result.rejected == 1 and result.accepted == 5 and result.reconciles
+    (reason,) = table(wh, "select reason from rejects")[0]
+    assert reason.startswith("truncated gzip")
+
+
+def test_not_utf8_rejects_from_the_break(tmp_path):
+    path = tmp_path / "raw" / "seatable" / "user_activity" / "bad.jsonl"
+    path.parent.mkdir(parents=True)
+    good = b'{"username": "a", "timestamp": "2024-05-01T00:00:00Z"}\n'
+    path.write_bytes(good + b'{"username": "\xff", "timestamp": "2024-05-01T00:00:00Z"}\n' + good)
+    wh, result = run(tmp_path)
+    assert (result.lines_read, result.accepted, result.rejected) == (3, 1, 2)
+    assert [line for (line,) in table(wh, "select line from rejects order by line")] == [2, 3]
+
+
+def test_duplicates_latest_copy_wins_across_files_and_runs(tmp_path):
+    raw = tmp_path / "raw"
+    rec = {"id": 1, "timestamp": "2024-05-01T10:00:00Z", "type": 0, "action": 0}
+    write_raw(raw, "openl2m_log", [rec, {**rec, "description": "second"}], "a.ndjson")
+    write_raw(raw, "openl2m_log", [{**rec, "description": "third"}], "b.ndjson")
+    wh, result = run(tmp_path)
+    assert (result.lines_read, result.accepted, result.duplicates) == (3, 1, 2)
+    assert table(wh, "select description from openl2m_log") == [("third",)]
+    write_raw(raw, "openl2m_log", [{**rec, "description": "later run"}], "c.ndjson")
+    wh, result = run(tmp_path, "r2")
+    assert (result.lines_read, result.accepted, result.duplicates) == (1, 0, 1)
+    assert table(wh, "select description from openl2m_log") == [("later run",)]
+
+
+def test_live_app_session_latest_end_wins(tmp_path):
+    kind = records.BY_TABLE["coder_workspace_app_stats"]
+    rec = good_record(kind) | {"session_started_at": "2024-05-01T10:00:00Z"}
+    write_raw(
+        tmp_path / "raw",
+        kind.table,
+        [
+            rec | {"session_ended_at": "2024-05-01T10:05:00Z"},
+            rec | {"session_ended_at": "2024-05-01T10:09:00Z"},
+            rec | {"session_ended_at": "2024-05-01T10:07:00Z"},  # read last, but ends earlier
+        ],
+    )
+    wh, _ = run(tmp_path)
+    assert table(
+        wh, "select strftime(session_ended_at, '%H:%M') from coder_workspace_app_stats"
+    ) == [("10:09",)]
+
+
+def test_snapshot_versions_kept(tmp_path):
+    user = {"username": "a@x", "updated_at": "2024-05-01T00:00:00Z"}
+    write_raw(
+        tmp_path / "raw",
+        "seatable_users",
+        [
+            user | {"nickname": "A"},
+            user | {"nickname": "A2"},  # same version time: one version, read last wins
+            user | {"nickname": "B", "updated_at": "2024-05-03T00:00:00Z"},
+        ],
+    )
+    wh, result = run(tmp_path)
+    assert (result.accepted, result.duplicates) == (2, 1)
+    assert table(wh, "select nickname, day from seatable_users order by updated_at") == [
+        ("A2", date(2024, 5, 1)),
+        ("B", date(2024, 5, 3)),
+    ]
+    assert sorted(wh.partition_days("seatable_users")) == ["2024-05-01", "2024-05-03"]
+
+
+def test_manifest_skips_seen_files_and_rereads_changed_ones(tmp_path):
+    raw = tmp_path / "raw"
+    rec = {"name": "changes", "value": 1, "at": "2024-05-01T00:00:00Z"}
+    path = write_raw(raw, "openl2m_counters", [rec])
+    wh, first = run(tmp_path)
+    assert [f.status for f in first.files] == ["new"]
+    _, again = run(tmp_path, "r2")
+    assert (again.files, again.skipped, again.lines_read) == ([], 1, 0)
+    os.utime(path, ns=(1, 1))  # touched, same bytes: still skipped
+    _, touched = run(tmp_path, "r3")
+    assert touched.files == []
+    write_raw(raw, "openl2m_counters", [rec | {"value": 5}])
+    _, changed = run(tmp_path, "r4")
+    assert [f.status for f in changed.files] == ["changed"]
+    assert table(wh, "select value from openl2m_counters") == [(5,)]
+    assert table(wh, "select count(*) from ingested_files") == [(1,)]
+
+
+def test_partition_replaced_atomically(tmp_path, monkeypatch):
+    raw = tmp_path / "raw"
+    rec = {"id": 1, "timestamp": "2024-05-01T10:00:00Z", "type": 0, "action": 0}
+    write_raw(raw, "openl2m_log", [rec], "a.ndjson")
+    wh, _ = run(tmp_path)
+    target = wh.partition_file("openl2m_log", "2024-05-01")
+    before = target.read_bytes()
+    write_raw(raw, "openl2m_log", [rec | {"id": 2}], "b.ndjson")
+
+    def crash(*_args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError):
+        run(tmp_path, "r2")
+    # The live file is untouched and no temporary file is left beside it.
+    assert target.read_bytes() == before
+    assert [p.name for p in target.parent.iterdir() if not p.name.startswith(".")] == [
+        "data.parquet"
+    ]
+    monkeypatch.undo()
+    _, result = run(tmp_path, "r3")
+    assert result.accepted == 1
+    assert table(wh, "select list(id order by id) from openl2m_log") == [([1, 2],)]
+
+
+def test_ignored_files_reported(tmp_path):
+    raw = tmp_path / "raw"
+    (raw / "coder" / "users").mkdir(parents=True)
+    (raw / "coder" / "users" / "notes.txt").write_text("x")
+    (raw / "coder" / "nonsense").mkdir()
+    (raw / "coder" / "nonsense" / "a.ndjson").write_text("{}\n")
+    _, result = run(tmp_path)
+    assert result.ignored == ["coder/nonsense/a.ndjson", "coder/users/notes.txt"]
