@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -61,3 +61,20 @@ def mini(tmp_path: Path) -> Callable[..., MiniWarehouse]:
         return MiniWarehouse(tmp_path, Settings(**overrides))
 
     return make
+
+
+@pytest.fixture(scope="session")
+def prefect_env(tmp_path_factory) -> Iterator[dict[str, str]]:
+    """One real Prefect server for the whole session; flow tests run their flows against it.
+
+    Tests using it carry `@pytest.mark.xdist_group("prefect")` so one worker starts it once.
+    """
+    from pipelines import scheduling
+
+    home = tmp_path_factory.mktemp("prefect-home")
+    port = scheduling.free_port()
+    proc = scheduling.start_server(home, port, home / "server.log")
+    try:
+        yield scheduling.server_env(home, port)
+    finally:
+        scheduling.stop_server(proc)
