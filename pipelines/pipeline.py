@@ -15,7 +15,7 @@ from pipelines.config import Settings
 from pipelines.extract.files import stray
 from pipelines.extract.ingest import IngestResult, ingest
 from pipelines.publish import PublishResult, publish
-from pipelines.storage import Warehouse
+from pipelines.storage import Catalog, Warehouse
 from pipelines.transform.runner import TransformResult, build_facts
 
 Progress = Callable[[str], None]
@@ -70,29 +70,34 @@ def raw_root(wh: Warehouse, settings: Settings, raw: Path | None) -> Path:
 
 
 def extract_source(
-    wh: Warehouse, raw: Path, summary: RunSummary, source: str, progress: Progress | None = None
+    catalog: Catalog, raw: Path, summary: RunSummary, source: str, progress: Progress | None = None
 ) -> IngestResult:
-    """Ingest one source's new raw files."""
+    """Ingest one source's new raw files into the run's catalog."""
     return ingest(
-        wh, raw, f"{summary.run_id}-{source}", summary.started_at.date(), progress, source=source
+        catalog.wh,
+        raw,
+        f"{summary.run_id}-{source}",
+        summary.started_at.date(),
+        progress,
+        source=source,
+        catalog=catalog,
     )
 
 
 def transform(
-    wh: Warehouse, settings: Settings, progress: Progress | None = None
+    catalog: Catalog, settings: Settings, summary: RunSummary, progress: Progress | None = None
 ) -> TransformResult:
-    """Rebuild the facts and the DuckDB file of views."""
-    result = build_facts(wh, settings, progress)
-    storage.rebuild_duckdb_file(wh)
-    return result
+    """Rebuild the facts into the run's catalog."""
+    return build_facts(catalog.wh, settings, progress, catalog, summary.run_id)
 
 
-def publish_reports(wh: Warehouse, settings: Settings, summary: RunSummary) -> PublishResult:
-    return publish(wh, settings, summary.as_of, summary.run_id, summary.started_at)
+def publish_reports(catalog: Catalog, settings: Settings, summary: RunSummary) -> PublishResult:
+    """Write every configured report from the run's (not yet committed) catalog."""
+    return publish(catalog, settings, summary.as_of, summary.run_id, summary.started_at)
 
 
-def record_run(wh: Warehouse, summary: RunSummary) -> None:
-    """Append the run's row to the runs table."""
+def record_run(catalog: Catalog, summary: RunSummary) -> None:
+    """Add the run's row to the runs table of the catalog."""
     row = {
         "run_id": summary.run_id,
         "started_at": summary.started_at,
@@ -116,7 +121,9 @@ def record_run(wh: Warehouse, summary: RunSummary) -> None:
     con = storage.connect()
     try:
         con.register("run_row", table)
-        storage.copy_to_parquet(con, "select * from run_row", wh.run_file(summary.run_id))
+        target = catalog.wh.new_file("runs", summary.run_id, None)
+        storage.copy_to_parquet(con, "select * from run_row", target)
+        catalog.put("runs", summary.run_id, target)
     finally:
         con.close()
 
@@ -135,11 +142,13 @@ class Stopwatch:
         self.summary.seconds[self.name] = round(self.summary.seconds.get(self.name, 0) + elapsed, 3)
 
 
-def finish(wh: Warehouse, summary: RunSummary, status: str, message: str = "") -> RunSummary:
+def finish(catalog: Catalog, summary: RunSummary, status: str, message: str = "") -> RunSummary:
+    """Record the run in the catalog and commit it: the one moment the run becomes visible."""
     summary.status = status
     summary.message = message
     summary.finished_at = datetime.now(UTC)
-    record_run(wh, summary)
+    record_run(catalog, summary)
+    catalog.commit(summary.run_id)
     return summary
 
 
@@ -171,17 +180,23 @@ def run_nightly(
     summary = start_run(now)
     root = raw_root(wh, settings, raw)
     with wh.lock():
+        catalog = Catalog.load(wh)
         try:
             with Stopwatch(summary, "extract"):
                 for source in records.SOURCES:
-                    summary.add_ingest(stages.extract(wh, root, summary, source, progress))
+                    summary.add_ingest(stages.extract(catalog, root, summary, source, progress))
                 summary.ignored_files = stray(root) + summary.ignored_files
             with Stopwatch(summary, "transform"):
-                transformed = stages.transform(wh, settings, progress)
+                transformed = stages.transform(catalog, settings, summary, progress)
                 summary.days_rebuilt = transformed.partitions_written
             with Stopwatch(summary, "publish"):
-                summary.reports_written = len(stages.publish(wh, settings, summary).files)
+                published = stages.publish(catalog, settings, summary)
+                summary.reports_written = len(published.files)
         except Exception as exc:
-            finish(wh, summary, "failed", f"{type(exc).__name__}: {exc}")
+            # Only the failed run's row is committed; the data stays as it was.
+            finish(Catalog.load(wh), summary, "failed", f"{type(exc).__name__}: {exc}")
             raise
-        return finish(wh, summary, "ok")
+        finish(catalog, summary, "ok")
+        storage.swap_reports(wh, published.folder)
+        storage.rebuild_duckdb_file(wh)
+        return summary

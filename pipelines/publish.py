@@ -17,7 +17,7 @@ import orjson
 from pipelines import endpoints, storage
 from pipelines.config import ReportWindow, Settings
 from pipelines.endpoints.base import Context
-from pipelines.storage import Warehouse
+from pipelines.storage import Catalog
 
 # Date tokens in flows.yaml parameter values, resolved against the run's `now`:
 #   {date±N}      local date (flows.yaml timezone), YYYY-MM-DD
@@ -34,6 +34,7 @@ class PublishError(RuntimeError):
 
 @dataclass
 class PublishResult:
+    folder: Path  # the new report set; storage.swap_reports makes it live
     files: list[str] = field(default_factory=list)
 
 
@@ -69,12 +70,12 @@ def dumps(body: dict) -> bytes:
 
 
 def publish(
-    wh: Warehouse, settings: Settings, now: datetime, run_id: str, generated_at: datetime
+    catalog: Catalog, settings: Settings, now: datetime, run_id: str, generated_at: datetime
 ) -> PublishResult:
-    """Compute every configured window as of `now` and make the set live in one swap."""
-    result = PublishResult()
-    folder = storage.publish_reports_dir(wh, run_id)
-    con = storage.open_warehouse(wh)
+    """Compute every configured window as of `now` into a fresh folder (not yet live)."""
+    folder = storage.publish_reports_dir(catalog.wh, run_id)
+    result = PublishResult(folder)
+    con = storage.open_warehouse(catalog.wh, catalog)
     manifest_entries = []
     try:
         ctx = Context(con, now, settings)
@@ -109,5 +110,4 @@ def publish(
         "reports": manifest_entries,
     }
     storage.write_bytes_atomic(folder / "manifest.json", dumps(manifest))
-    storage.swap_reports(wh, folder)
     return result

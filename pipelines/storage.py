@@ -2,14 +2,19 @@
 
 Layout under the warehouse root:
 
-    raw/                                   default landing tree (raw-logs.md)
-    parquet/<table>/day=YYYY-MM-DD/data.parquet   records and facts, one file a day
-    parquet/<table>/data.parquet           kinds without a time (immutable snapshots)
-    parquet/rejects/day=YYYY-MM-DD/<run_id>.parquet   rejected lines, by run day
-    parquet/runs/<run_id>.parquet          one row per run
-    parquet/ingested_files/<run_id>.parquet   the file manifest, appended per run
-    usage.duckdb                           views over all of the above, for ad-hoc queries
-    reports -> .reports/<run_id>           published JSON (a symlink, swapped atomically)
+    raw/                                     default landing tree (raw-logs.md)
+    parquet/<table>/day=YYYY-MM-DD/<run>.parquet    records, one live file a UTC day
+    parquet/<fact>/<date column>=.../<run>.parquet  facts, one live file a partition
+    parquet/<table>/<run>.parquet            kinds without a time; runs; the file manifest
+    parquet/rejects/day=YYYY-MM-DD/<run>.parquet    rejected lines, by run day
+    parquet/_catalog/current.json            which file of each partition is live
+    usage.duckdb                             views over the live files, for ad-hoc queries
+    reports -> .reports/<run>                published JSON (a symlink, swapped atomically)
+
+Files are never overwritten: a run writes new files under its own name and makes them
+live all at once by replacing catalog/current.json. Readers (the views, usage.duckdb,
+the endpoints) read exactly the files the catalog names, so a run killed at any point
+leaves the previous state whole, and an open reader keeps a consistent snapshot.
 """
 
 from __future__ import annotations
@@ -20,10 +25,10 @@ import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 
 import duckdb
+import orjson
 
 from pipelines import records
 
@@ -63,41 +68,19 @@ class Warehouse:
     def table_dir(self, table: str) -> Path:
         return self.parquet / table
 
-    def partition_file(self, table: str, day: date | str, column: str = "day") -> Path:
-        """Raw kinds partition by `day`; facts by their own date column (the hive key)."""
-        return self.table_dir(table) / f"{column}={day}" / "data.parquet"
-
-    def single_file(self, table: str) -> Path:
-        return self.table_dir(table) / "data.parquet"
+    def new_file(self, table: str, run_id: str, partition: tuple[str, object] | None) -> Path:
+        """Where a run writes a table's file: per partition (column, value) or flat."""
+        folder = self.table_dir(table)
+        if partition is not None:
+            folder = folder / f"{partition[0]}={partition[1]}"
+        return folder / f"{run_id}.parquet"
 
     def staging(self, run_id: str) -> Path:
         return self.parquet / ".staging" / run_id
 
-    def rejects_file(self, day: date | str, run_id: str) -> Path:
-        return self.table_dir("rejects") / f"day={day}" / f"{run_id}.parquet"
-
-    def run_file(self, run_id: str) -> Path:
-        return self.table_dir("runs") / f"{run_id}.parquet"
-
-    def manifest_file(self, run_id: str) -> Path:
-        return self.table_dir("ingested_files") / f"{run_id}.parquet"
-
-    def partition_days(self, table: str) -> list[str]:
-        """Days that have a partition file, ascending."""
-        folder = self.table_dir(table)
-        if not folder.is_dir():
-            return []
-        return sorted(
-            p.name.split("=", 1)[1]
-            for p in folder.iterdir()
-            if "=" in p.name and (p / "data.parquet").exists()
-        )
-
-    def drop_partition(self, table: str, day: date | str, column: str = "day") -> None:
-        """Remove a partition that no longer has rows (its file first, then the folder)."""
-        path = self.partition_file(table, day, column)
-        path.unlink(missing_ok=True)
-        remove_tree(path.parent)
+    @property
+    def catalog_dir(self) -> Path:
+        return self.parquet / "_catalog"
 
     @contextmanager
     def lock(self) -> Iterator[None]:
@@ -170,9 +153,10 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _glob_view(glob: Path, hive: bool) -> str:
+def _files_view(files: list[Path], hive: bool) -> str:
+    listed = ", ".join(sql_literal(f) for f in files)
     return (
-        f"select * from read_parquet({sql_literal(glob)}, "
+        f"select * from read_parquet([{listed}], "
         f"hive_partitioning = {str(hive).lower()}, union_by_name = true)"
     )
 
@@ -219,29 +203,80 @@ RUNS_COLUMNS = {
 }
 
 
-def _data_view(wh: Warehouse, table: str, partitioned: bool) -> str | None:
-    """A view over a table's Parquet files, or None when it has none yet."""
-    folder = wh.table_dir(table)
-    glob = folder / "*=*" / "*.parquet" if partitioned else wh.single_file(table)
-    if not any(folder.glob(str(glob.relative_to(folder)))):
-        return None
-    return _glob_view(glob, hive=partitioned)
+class Catalog:
+    """Which file is live for each partition of each table.
+
+    A run loads the committed catalog, points partitions at the new files it writes,
+    and commits once: one atomic rename makes the whole run visible.
+    """
+
+    def __init__(self, wh: Warehouse, tables: dict[str, dict[str, str]] | None = None):
+        self.wh = wh
+        # table -> partition key ("2024-05-01", a run id, or "" for a flat table) -> file
+        # path relative to parquet/
+        self.tables: dict[str, dict[str, str]] = tables or {}
+
+    @classmethod
+    def load(cls, wh: Warehouse) -> Catalog:
+        current = wh.catalog_dir / "current.json"
+        if not current.exists():
+            return cls(wh)
+        return cls(wh, orjson.loads(current.read_bytes())["tables"])
+
+    def partitions(self, table: str) -> list[str]:
+        return sorted(self.tables.get(table, {}))
+
+    def file(self, table: str, key: str) -> Path | None:
+        relative = self.tables.get(table, {}).get(key)
+        return self.wh.parquet / relative if relative else None
+
+    def files(self, table: str) -> list[Path]:
+        return [self.wh.parquet / rel for _, rel in sorted(self.tables.get(table, {}).items())]
+
+    def put(self, table: str, key: str, path: Path) -> None:
+        self.tables.setdefault(table, {})[key] = path.relative_to(self.wh.parquet).as_posix()
+
+    def drop(self, table: str, key: str) -> None:
+        self.tables.get(table, {}).pop(key, None)
+
+    def commit(self, run_id: str, keep: int = 3) -> None:
+        """Make this catalog live, then delete files no recent catalog names."""
+        body = orjson.dumps({"run_id": run_id, "tables": self.tables}, option=orjson.OPT_SORT_KEYS)
+        write_bytes_atomic(self.wh.catalog_dir / f"{run_id}.json", body)
+        write_bytes_atomic(self.wh.catalog_dir / "current.json", body)
+        self._collect_garbage(keep)
+
+    def _collect_garbage(self, keep: int) -> None:
+        """Keep the files of the last `keep` catalogs (open readers may still use them)."""
+        history = sorted(p for p in self.wh.catalog_dir.glob("*.json") if p.name != "current.json")
+        for old in history[:-keep]:
+            old.unlink()
+        live = {
+            rel
+            for catalog in [*history[-keep:], self.wh.catalog_dir / "current.json"]
+            for table in orjson.loads(catalog.read_bytes())["tables"].values()
+            for rel in table.values()
+        }
+        for path in self.wh.parquet.rglob("*.parquet"):
+            relative = path.relative_to(self.wh.parquet).as_posix()
+            if relative not in live and not relative.startswith(".staging/"):
+                path.unlink()
+        for folder in sorted(self.wh.parquet.rglob("*=*"), reverse=True):
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
 
 
-def _appended_view(wh: Warehouse, table: str, columns: dict[str, str]) -> str:
-    folder = wh.table_dir(table)
-    files = list(folder.glob("*.parquet")) if folder.is_dir() else []
-    if not files:
-        return _typed_empty(columns)
-    return _glob_view(folder / "*.parquet", hive=False)
+def _table_view(catalog: Catalog, table: str, hive: bool, columns: dict[str, str]) -> str:
+    files = catalog.files(table)
+    return _files_view(files, hive) if files else _typed_empty(columns)
 
 
-def record_view_sql(wh: Warehouse, kind: records.RecordKind) -> str:
+def record_view_sql(catalog: Catalog, kind: records.RecordKind) -> str:
     """The view of one raw record kind: its source columns, lineage and the day partition."""
     columns = {**kind.columns, **records.LINEAGE_COLUMNS}
     if kind.partitioned:
         columns["day"] = "DATE"
-    return _data_view(wh, kind.table, kind.partitioned) or _typed_empty(columns)
+    return _table_view(catalog, kind.table, kind.partitioned, columns)
 
 
 def sql_models(layer: str) -> list[Path]:
@@ -256,14 +291,16 @@ def fact_partition_column(model_sql: str) -> str:
     return match.group(1)
 
 
-def attach_views(con: duckdb.DuckDBPyConnection, wh: Warehouse) -> None:
+def attach_views(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
     """Create a view for every table: raw kinds, rejects, runs, files, staging and facts."""
     for kind in records.KINDS:
-        con.execute(f"create or replace view {kind.table} as {record_view_sql(wh, kind)}")
-    rejects = _data_view(wh, "rejects", partitioned=True) or _typed_empty(REJECTS_COLUMNS)
+        con.execute(f"create or replace view {kind.table} as {record_view_sql(catalog, kind)}")
+    rejects = _table_view(catalog, "rejects", True, REJECTS_COLUMNS)
     con.execute(f"create or replace view rejects as {rejects}")
-    con.execute(f"create or replace view runs as {_appended_view(wh, 'runs', RUNS_COLUMNS)}")
-    manifest = _appended_view(wh, "ingested_files", MANIFEST_COLUMNS)
+    con.execute(
+        f"create or replace view runs as {_table_view(catalog, 'runs', False, RUNS_COLUMNS)}"
+    )
+    manifest = _table_view(catalog, "ingested_files", False, MANIFEST_COLUMNS)
     con.execute(
         "create or replace view ingested_files as "
         f"select * from ({manifest}) qualify row_number() over (partition by path order by run_id desc) = 1"
@@ -271,10 +308,16 @@ def attach_views(con: duckdb.DuckDBPyConnection, wh: Warehouse) -> None:
     for model in sql_models("staging"):
         con.execute(f"create or replace view {model.stem} as {model.read_text()}")
     for model in ordered_facts():
-        data = _data_view(wh, model.stem, partitioned=True)
-        # A fact not built yet reads as its model over the (empty) inputs: same columns, no rows.
-        body = data or f"select * from ({model.read_text()}) limit 0"
-        con.execute(f"create or replace view {model.stem} as {body}")
+        attach_fact_view(con, catalog, model)
+
+
+def attach_fact_view(con: duckdb.DuckDBPyConnection, catalog: Catalog, model: Path) -> None:
+    """A fact's view over its live files; before its first build, its model over no rows."""
+    files = catalog.files(model.stem)
+    body = (
+        _files_view(files, hive=True) if files else f"select * from ({model.read_text()}) limit 0"
+    )
+    con.execute(f"create or replace view {model.stem} as {body}")
 
 
 def ordered_facts() -> list[Path]:
@@ -306,10 +349,13 @@ def ordered_facts() -> list[Path]:
     return ordered
 
 
-def open_warehouse(wh: Warehouse) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB session with every warehouse view; never locks usage.duckdb."""
+def open_warehouse(wh: Warehouse, catalog: Catalog | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB session with every warehouse view; never locks usage.duckdb.
+
+    Without a catalog it reads the committed state; a run passes its own, uncommitted one.
+    """
     con = connect()
-    attach_views(con, wh)
+    attach_views(con, catalog or Catalog.load(wh))
     return con
 
 
@@ -322,7 +368,7 @@ def rebuild_duckdb_file(wh: Warehouse) -> None:
     tmp.unlink(missing_ok=True)
     con = connect(tmp)
     try:
-        attach_views(con, wh)
+        attach_views(con, Catalog.load(wh))
         con.execute("checkpoint")
     finally:
         con.close()

@@ -40,8 +40,9 @@ class MiniWarehouse:
         return write_raw(self.raw, table, rows, f"part-{self._files:04d}.ndjson")
 
     def build(self) -> None:
-        ingest(self.wh, self.raw, f"test-{self._files:04d}", date(2024, 1, 1))
-        build_facts(self.wh, self.settings)
+        run_id = f"test-{self._files:04d}"
+        ingest(self.wh, self.raw, run_id, date(2024, 1, 1))
+        build_facts(self.wh, self.settings, run_id=run_id)
 
     def call(self, target: str, now: datetime | str = "2030-01-01T00:00:00Z") -> tuple[int, dict]:
         if isinstance(now, str):

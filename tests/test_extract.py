@@ -212,7 +212,7 @@ def test_snapshot_versions_kept(tmp_path):
         ("A2", date(2024, 5, 1)),
         ("B", date(2024, 5, 3)),
     ]
-    assert sorted(wh.partition_days("seatable_users")) == ["2024-05-01", "2024-05-03"]
+    assert storage.Catalog.load(wh).partitions("seatable_users") == ["2024-05-01", "2024-05-03"]
 
 
 def test_manifest_skips_seen_files_and_rereads_changed_ones(tmp_path):
@@ -233,30 +233,32 @@ def test_manifest_skips_seen_files_and_rereads_changed_ones(tmp_path):
     assert table(wh, "select count(*) from ingested_files") == [(1,)]
 
 
-def test_partition_replaced_atomically(tmp_path, monkeypatch):
+def test_run_killed_before_commit_leaves_previous_state(tmp_path, monkeypatch):
     raw = tmp_path / "raw"
     rec = {"id": 1, "timestamp": "2024-05-01T10:00:00Z", "type": 0, "action": 0}
     write_raw(raw, "openl2m_log", [rec], "a.ndjson")
     wh, _ = run(tmp_path)
-    target = wh.partition_file("openl2m_log", "2024-05-01")
-    before = target.read_bytes()
+    live = storage.Catalog.load(wh).file("openl2m_log", "2024-05-01")
+    before = live.read_bytes()
     write_raw(raw, "openl2m_log", [rec | {"id": 2}], "b.ndjson")
 
-    def crash(*_args):
-        raise OSError("disk full")
+    def crash(*_args, **_kwargs):
+        raise OSError("killed")
 
-    monkeypatch.setattr(os, "replace", crash)
+    monkeypatch.setattr(storage.Catalog, "commit", crash)
     with pytest.raises(OSError):
         run(tmp_path, "r2")
-    # The live file is untouched and no temporary file is left beside it.
-    assert target.read_bytes() == before
-    assert [p.name for p in target.parent.iterdir() if not p.name.startswith(".")] == [
-        "data.parquet"
-    ]
     monkeypatch.undo()
+    # The committed catalog still names the old file, unchanged, and the views read it.
+    assert storage.Catalog.load(wh).file("openl2m_log", "2024-05-01") == live
+    assert live.read_bytes() == before
+    assert table(wh, "select list(id) from openl2m_log") == [([1],)]
     _, result = run(tmp_path, "r3")
     assert result.accepted == 1
     assert table(wh, "select list(id order by id) from openl2m_log") == [([1, 2],)]
+    # Files no catalog names any more (the killed run's) are collected.
+    names = sorted(p.name for p in (wh.table_dir("openl2m_log") / "day=2024-05-01").iterdir())
+    assert names == ["r1.parquet", "r3.parquet"]
 
 
 def test_ignored_files_reported(tmp_path):

@@ -18,7 +18,7 @@ import pyarrow as pa
 from pipelines import records, storage
 from pipelines.extract.files import RawFile, discover, fingerprint, read_lines
 from pipelines.extract.validate import validation_sql
-from pipelines.storage import Warehouse, quote_ident, sql_literal
+from pipelines.storage import Catalog, Warehouse, quote_ident, sql_literal
 
 
 @dataclass
@@ -61,15 +61,15 @@ class Pending:
     mtime_ns: int
 
 
-def _manifest(con, wh: Warehouse) -> dict[str, tuple[int, int, str]]:
-    storage.attach_views(con, wh)
+def _manifest(con, catalog: Catalog) -> dict[str, tuple[int, int, str]]:
+    storage.attach_views(con, catalog)
     rows = con.execute("select path, size, mtime_ns, sha256 from ingested_files").fetchall()
     return {path: (size, mtime, sha) for path, size, mtime, sha in rows}
 
 
-def _files_to_read(con, wh: Warehouse, files: list[RawFile]) -> tuple[list[Pending], int]:
+def _files_to_read(con, catalog: Catalog, files: list[RawFile]) -> tuple[list[Pending], int]:
     """Files that are new or changed since the manifest saw them, with their fingerprint."""
-    seen = _manifest(con, wh)
+    seen = _manifest(con, catalog)
     todo = []
     skipped = 0
     for raw in files:
@@ -150,45 +150,40 @@ order by {identity}, _file, _line
 """
 
 
-def _merge_table(con, wh: Warehouse, run_id: str, kind: records.RecordKind) -> tuple[int, int, set]:
+def _merge_table(
+    con, catalog: Catalog, run_id: str, kind: records.RecordKind
+) -> tuple[int, int, set]:
     """Merge staged rows into the table; returns (staged rows, net new rows, days rewritten)."""
+    wh = catalog.wh
     staged = wh.staging(run_id) / kind.table / "*.parquet"
     (staged_rows,) = con.execute(
         f"select count(*) from read_parquet({sql_literal(staged)})"
     ).fetchone()
     if staged_rows == 0:
         return 0, 0, set()
+    if kind.partitioned:
+        day_expr = f"({kind.time_sql})::date"
+        days = [
+            str(d)
+            for (d,) in con.execute(
+                f"select distinct {day_expr} from read_parquet({sql_literal(staged)}) order by 1"
+            ).fetchall()
+        ]
+    else:
+        day_expr, days = None, [""]
     net_new = 0
-    if not kind.partitioned:
-        target = wh.single_file(kind.table)
-        before = _count(con, target)
-        query = _merge_query(kind, str(target) if target.exists() else None, str(staged), "true")
-        storage.copy_to_parquet(con, query, target)
-        return staged_rows, _count(con, target) - before, {None}
-    day_expr = f"({kind.time_sql})::date"
-    days = [
-        d
-        for (d,) in con.execute(
-            f"select distinct {day_expr} from read_parquet({sql_literal(staged)}) order by 1"
-        ).fetchall()
-    ]
     for day in days:
-        target = wh.partition_file(kind.table, day)
-        before = _count(con, target)
-        query = _merge_query(
-            kind,
-            str(target) if target.exists() else None,
-            str(staged),
-            f"{day_expr} = DATE '{day}'",
-        )
+        existing = catalog.file(kind.table, day)
+        target = wh.new_file(kind.table, run_id, ("day", day) if day_expr else None)
+        where = f"{day_expr} = DATE '{day}'" if day_expr else "true"
+        query = _merge_query(kind, str(existing) if existing else None, str(staged), where)
         storage.copy_to_parquet(con, query, target)
-        net_new += _count(con, target) - before
+        catalog.put(kind.table, day, target)
+        net_new += _count(con, target) - (_count(con, existing) if existing else 0)
     return staged_rows, net_new, set(days)
 
 
 def _count(con, path) -> int:
-    if not path.exists():
-        return 0
     return con.execute(f"select count(*) from read_parquet({sql_literal(path)})").fetchone()[0]
 
 
@@ -199,15 +194,22 @@ def ingest(
     run_day: date,
     progress: Progress | None = None,
     source: str | None = None,
+    catalog: Catalog | None = None,
 ) -> IngestResult:
-    """Ingest every new or changed raw file under raw_root (one source, or all) into the warehouse."""
+    """Ingest every new or changed raw file under raw_root (one source, or all).
+
+    With a catalog (a run's), new files are added to it for the run to commit; without
+    one, the ingest commits on its own.
+    """
     say = progress or (lambda _msg: None)
+    own_catalog = catalog is None
+    catalog = catalog or Catalog.load(wh)
     result = IngestResult()
     found = discover(raw_root, source)
     result.ignored = found.ignored
     con = storage.connect()
     try:
-        todo, result.skipped = _files_to_read(con, wh, found.files)
+        todo, result.skipped = _files_to_read(con, catalog, found.files)
         storage.remove_tree(wh.staging(run_id))
         for index, pending in enumerate(todo):
             raw = pending.raw
@@ -219,34 +221,48 @@ def ingest(
             if not any(p.raw.kind is kind for p in todo):
                 continue
             say(f"merging {kind.table}")
-            staged_rows, net_new, days = _merge_table(con, wh, run_id, kind)
+            staged_rows, net_new, days = _merge_table(con, catalog, run_id, kind)
             result.accepted += net_new
             result.duplicates += staged_rows - net_new
             if days:
                 result.touched[kind.table] = days
         if todo:
-            staged_rejects = wh.staging(run_id) / "rejects" / "*.parquet"
-            storage.copy_to_parquet(
-                con,
-                f"select * from read_parquet({sql_literal(staged_rejects)}) order by file, line",
-                wh.rejects_file(run_day, run_id),
-            )
-            manifest = pa.table(
-                {
-                    "path": [p.raw.relative for p in todo],
-                    "size": pa.array([p.size for p in todo], pa.int64()),
-                    "mtime_ns": pa.array([p.mtime_ns for p in todo], pa.int64()),
-                    "sha256": [p.sha256 for p in todo],
-                    "status": [p.status for p in todo],
-                    "lines_read": pa.array([f.lines_read for f in result.files], pa.int64()),
-                    "run_id": [run_id] * len(todo),
-                }
-            )
-            con.register("manifest", manifest)
-            storage.copy_to_parquet(con, "select * from manifest", wh.manifest_file(run_id))
+            _write_rejects_and_manifest(con, catalog, run_id, run_day, todo, result)
         result.lines_read = sum(f.lines_read for f in result.files)
         result.rejected = sum(f.rejected for f in result.files)
     finally:
         con.close()
         storage.remove_tree(wh.staging(run_id))
+    if own_catalog:
+        catalog.commit(run_id)
     return result
+
+
+def _write_rejects_and_manifest(
+    con, catalog: Catalog, run_id: str, run_day: date, todo: list[Pending], result: IngestResult
+) -> None:
+    """This run's rejects (one file, by run day) and manifest entries join the catalog."""
+    wh = catalog.wh
+    staged_rejects = wh.staging(run_id) / "rejects" / "*.parquet"
+    rejects = wh.new_file("rejects", run_id, ("day", run_day))
+    storage.copy_to_parquet(
+        con,
+        f"select * from read_parquet({sql_literal(staged_rejects)}) order by file, line",
+        rejects,
+    )
+    catalog.put("rejects", f"{run_day}/{run_id}", rejects)
+    manifest = pa.table(
+        {
+            "path": [p.raw.relative for p in todo],
+            "size": pa.array([p.size for p in todo], pa.int64()),
+            "mtime_ns": pa.array([p.mtime_ns for p in todo], pa.int64()),
+            "sha256": [p.sha256 for p in todo],
+            "status": [p.status for p in todo],
+            "lines_read": pa.array([f.lines_read for f in result.files], pa.int64()),
+            "run_id": [run_id] * len(todo),
+        }
+    )
+    con.register("manifest", manifest)
+    target = wh.new_file("ingested_files", run_id, None)
+    storage.copy_to_parquet(con, "select * from manifest", target)
+    catalog.put("ingested_files", run_id, target)
