@@ -116,7 +116,12 @@ def _print_summary(summary: dict, wh: storage.Warehouse) -> None:
 
 
 def _run(
-    settings: Settings, wh: storage.Warehouse, config: Path | None, raw: Path | None, now: datetime
+    settings: Settings,
+    wh: storage.Warehouse,
+    config: Path | None,
+    raw: Path | None,
+    now: datetime,
+    rebuild: tuple[date, date] | None = None,
 ) -> dict:
     from pipelines import prefect_setup
 
@@ -128,6 +133,8 @@ def _run(
         config=str(config) if config else None,
         raw=str(raw) if raw else None,
         now=now.isoformat(),
+        start=str(rebuild[0]) if rebuild else None,
+        end=str(rebuild[1]) if rebuild else None,
     )
 
 
@@ -156,9 +163,10 @@ def run(
     if (first is None) != (last is None) or (first and last and first > last):
         err.print("[red]error:[/] --start and --end go together, with --start <= --end")
         raise typer.Exit(2)
-    _parse_day("--date", day)
+    single = _parse_day("--date", day)
+    rebuild = (single, single) if single else ((first, last) if first else None)
     try:
-        summary = _run(settings, wh, config, raw, as_of)
+        summary = _run(settings, wh, config, raw, as_of, rebuild)
     except storage.WarehouseBusy as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from None

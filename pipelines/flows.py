@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from prefect import flow, task
@@ -36,8 +36,11 @@ def nightly(
     config: str | None = None,
     raw: str | None = None,
     now: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
 ) -> dict:
-    """Ingest new raw files, rebuild the facts, publish the configured reports."""
+    """Ingest new raw files, rebuild the facts they touch (and the days start..end),
+    publish the configured reports."""
     settings = load_settings(config)
     summary = pipeline.run_nightly(
         settings,
@@ -45,6 +48,7 @@ def nightly(
         raw=Path(raw) if raw else None,
         now=datetime.fromisoformat(now) if now else None,
         stages=pipeline.Stages(extract_task, transform_task, publish_task),
+        rebuild=(date.fromisoformat(start), date.fromisoformat(end or start)) if start else None,
     )
     return pipeline.summary_dict(summary)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -35,6 +35,8 @@ class RunSummary:
     accepted: int = 0
     rejected: int = 0
     duplicates: int = 0
+    # table -> partition keys rewritten by this run's ingest (what the transform rebuilds from)
+    touched: dict[str, set[str]] = field(default_factory=dict)
     days_rebuilt: int = 0
     reports_written: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
@@ -54,6 +56,15 @@ class RunSummary:
         self.accepted += result.accepted
         self.rejected += result.rejected
         self.duplicates += result.duplicates
+        for table, days in result.touched.items():
+            self.touched.setdefault(table, set()).update(str(d) for d in days)
+
+    def rebuild(self, first: date, last: date) -> None:
+        """Ask the transform to rebuild these days of every event table (backfill)."""
+        days = {str(first + timedelta(days=n)) for n in range((last - first).days + 1)}
+        for kind in records.KINDS:
+            if kind.sort == "event" and kind.partitioned:
+                self.touched.setdefault(kind.table, set()).update(days)
 
 
 def new_run_id(started_at: datetime) -> str:
@@ -87,8 +98,8 @@ def extract_source(
 def transform(
     catalog: Catalog, settings: Settings, summary: RunSummary, progress: Progress | None = None
 ) -> TransformResult:
-    """Rebuild the facts into the run's catalog."""
-    return build_facts(catalog.wh, settings, progress, catalog, summary.run_id)
+    """Rebuild the fact partitions the run's new data (or --start/--end) can change."""
+    return build_facts(catalog.wh, settings, progress, catalog, summary.run_id, summary.touched)
 
 
 def publish_reports(catalog: Catalog, settings: Settings, summary: RunSummary) -> PublishResult:
@@ -154,6 +165,7 @@ def finish(catalog: Catalog, summary: RunSummary, status: str, message: str = ""
 
 def summary_dict(summary: RunSummary) -> dict:
     data = asdict(summary)
+    data["touched"] = {table: sorted(days) for table, days in summary.touched.items()}
     for key in ("started_at", "as_of", "finished_at"):
         data[key] = data[key].isoformat() if data[key] else None
     return data
@@ -175,9 +187,15 @@ def run_nightly(
     now: datetime | None = None,
     stages: Stages = Stages(),
     progress: Progress | None = None,
+    rebuild: tuple[date, date] | None = None,
 ) -> RunSummary:
-    """Extract every source, rebuild the facts, publish; record the run whatever happens."""
+    """Extract every source, rebuild the facts, publish; record the run whatever happens.
+
+    `rebuild` (first, last) also rebuilds those days from the landed data.
+    """
     summary = start_run(now)
+    if rebuild:
+        summary.rebuild(*rebuild)
     root = raw_root(wh, settings, raw)
     with wh.lock():
         catalog = Catalog.load(wh)

@@ -210,18 +210,26 @@ class Catalog:
     and commits once: one atomic rename makes the whole run visible.
     """
 
-    def __init__(self, wh: Warehouse, tables: dict[str, dict[str, str]] | None = None):
+    def __init__(
+        self,
+        wh: Warehouse,
+        tables: dict[str, dict[str, str]] | None = None,
+        models: dict[str, str] | None = None,
+    ):
         self.wh = wh
         # table -> partition key ("2024-05-01", a run id, or "" for a flat table) -> file
         # path relative to parquet/
         self.tables: dict[str, dict[str, str]] = tables or {}
+        # fact model -> fingerprint of what built its files (SQL text, time zone)
+        self.models: dict[str, str] = models or {}
 
     @classmethod
     def load(cls, wh: Warehouse) -> Catalog:
         current = wh.catalog_dir / "current.json"
         if not current.exists():
             return cls(wh)
-        return cls(wh, orjson.loads(current.read_bytes())["tables"])
+        body = orjson.loads(current.read_bytes())
+        return cls(wh, body["tables"], body.get("models", {}))
 
     def partitions(self, table: str) -> list[str]:
         return sorted(self.tables.get(table, {}))
@@ -230,8 +238,13 @@ class Catalog:
         relative = self.tables.get(table, {}).get(key)
         return self.wh.parquet / relative if relative else None
 
-    def files(self, table: str) -> list[Path]:
-        return [self.wh.parquet / rel for _, rel in sorted(self.tables.get(table, {}).items())]
+    def files(self, table: str, keys: set[str] | None = None) -> list[Path]:
+        """The live files of a table, or of the partitions named by keys."""
+        return [
+            self.wh.parquet / rel
+            for key, rel in sorted(self.tables.get(table, {}).items())
+            if keys is None or key in keys
+        ]
 
     def put(self, table: str, key: str, path: Path) -> None:
         self.tables.setdefault(table, {})[key] = path.relative_to(self.wh.parquet).as_posix()
@@ -241,7 +254,10 @@ class Catalog:
 
     def commit(self, run_id: str, keep: int = 3) -> None:
         """Make this catalog live, then delete files no recent catalog names."""
-        body = orjson.dumps({"run_id": run_id, "tables": self.tables}, option=orjson.OPT_SORT_KEYS)
+        body = orjson.dumps(
+            {"run_id": run_id, "tables": self.tables, "models": self.models},
+            option=orjson.OPT_SORT_KEYS,
+        )
         write_bytes_atomic(self.wh.catalog_dir / f"{run_id}.json", body)
         write_bytes_atomic(self.wh.catalog_dir / "current.json", body)
         self._collect_garbage(keep)
@@ -266,17 +282,26 @@ class Catalog:
                 folder.rmdir()
 
 
-def _table_view(catalog: Catalog, table: str, hive: bool, columns: dict[str, str]) -> str:
-    files = catalog.files(table)
+def _table_view(
+    catalog: Catalog,
+    table: str,
+    hive: bool,
+    columns: dict[str, str],
+    keys: set[str] | None = None,
+) -> str:
+    files = catalog.files(table, keys)
     return _files_view(files, hive) if files else _typed_empty(columns)
 
 
-def record_view_sql(catalog: Catalog, kind: records.RecordKind) -> str:
-    """The view of one raw record kind: its source columns, lineage and the day partition."""
+def record_view_sql(
+    catalog: Catalog, kind: records.RecordKind, days: set[str] | None = None
+) -> str:
+    """The view of one raw record kind (or of some of its days): its source columns,
+    lineage and the day partition."""
     columns = {**kind.columns, **records.LINEAGE_COLUMNS}
     if kind.partitioned:
         columns["day"] = "DATE"
-    return _table_view(catalog, kind.table, kind.partitioned, columns)
+    return _table_view(catalog, kind.table, kind.partitioned, columns, days)
 
 
 def sql_models(layer: str) -> list[Path]:
@@ -311,9 +336,12 @@ def attach_views(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
         attach_fact_view(con, catalog, model)
 
 
-def attach_fact_view(con: duckdb.DuckDBPyConnection, catalog: Catalog, model: Path) -> None:
-    """A fact's view over its live files; before its first build, its model over no rows."""
-    files = catalog.files(model.stem)
+def attach_fact_view(
+    con: duckdb.DuckDBPyConnection, catalog: Catalog, model: Path, days: set[str] | None = None
+) -> None:
+    """A fact's view over its live files (or some partitions of it); with no files, its
+    model over no rows: same columns, nothing in them."""
+    files = catalog.files(model.stem, days)
     body = (
         _files_view(files, hive=True) if files else f"select * from ({model.read_text()}) limit 0"
     )

@@ -1,21 +1,61 @@
-"""Run the fact models of sql/facts in dependency order into day-partitioned Parquet.
+"""Run the fact models of sql/facts in dependency order into partitioned Parquet.
 
-Each model is one select. The runner materialises it once, writes one Parquet file per
-value of the model's partition column (declared in its header), drops partitions that
-no longer have rows, and points the model's view at the new files before the next model
-runs. Polars is not needed here: every step is one SQL statement.
+Each model is one select whose header declares its partition column and its window:
+
+    -- partition: activity_date
+    -- window: 1 day      partition P reads event days P-1..P+1 of its inputs
+    -- window: week       partition P (a Monday) reads the days of that week
+
+A run rebuilds only what its new data can change: from the days each input table had
+rewritten (`dirty`), the window gives the partitions to rebuild, and the model runs over
+just the input days those partitions read (snapshot tables are always whole). A model
+is rebuilt whole when it is new, its SQL or the time zone changed, or a snapshot or
+flat table it reads changed. Every step is one SQL statement, so no Polars here.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from pipelines import storage
+from pipelines import records, storage
 from pipelines.config import Settings
 from pipelines.storage import Catalog, Warehouse, quote_ident
+
+# table -> partition keys ("YYYY-MM-DD") rewritten this run; None means "everything".
+Dirty = dict[str, set[str]] | None
+
+
+@dataclass(frozen=True)
+class Model:
+    path: Path
+    sql: str
+    partition: str
+    window_days: int | None  # None: weekly partitions
+    inputs: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+    @classmethod
+    def parse(cls, path: Path, facts: list[str]) -> Model:
+        sql = path.read_text()
+        window = re.search(r"^--\s*window:\s*(?:(\d+)\s*days?|(week))\b", sql, re.MULTILINE)
+        if not window:
+            raise ValueError(f"{path}: header lacks '-- window: N days' or '-- window: week'")
+        known = [*records.BY_TABLE, *facts]
+        body = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
+        inputs = tuple(t for t in known if t != path.stem and re.search(rf"\b{t}\b", body))
+        days = int(window.group(1)) if window.group(1) else None
+        return cls(path, sql, storage.fact_partition_column(sql), days, inputs)
+
+    def fingerprint(self, settings: Settings) -> str:
+        return hashlib.sha256(f"{self.sql}\0{settings.timezone}".encode()).hexdigest()[:16]
 
 
 @dataclass
@@ -23,6 +63,7 @@ class ModelResult:
     name: str
     rows: int
     partitions: int
+    full: bool
 
 
 @dataclass
@@ -39,14 +80,47 @@ def session_variables(con, settings: Settings) -> None:
     con.execute("set variable timezone = $tz", {"tz": settings.timezone})
 
 
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _spread(days: set[date], width: int) -> set[date]:
+    return {d + timedelta(days=k) for d in days for k in range(-width, width + 1)}
+
+
+def plan(model: Model, dirty: Dirty, catalog: Catalog, settings: Settings) -> set[str] | None:
+    """The partitions to rebuild (None: all of them)."""
+    if dirty is None or catalog.models.get(model.name) != model.fingerprint(settings):
+        return None
+    touched: set[date] = set()
+    for table in model.inputs:
+        kind = records.BY_TABLE.get(table)
+        changed = dirty.get(table, set())
+        if changed and kind is not None and (kind.sort == "snapshot" or not kind.partitioned):
+            return None  # entity state may change any day after the new version
+        touched |= {date.fromisoformat(d) for d in changed}
+    if model.window_days is None:
+        return {str(_monday(d)) for d in touched}
+    return {str(d) for d in _spread(touched, model.window_days)}
+
+
+def _input_days(model: Model, targets: set[str]) -> set[str]:
+    """The input partitions that the target partitions read."""
+    days = {date.fromisoformat(t) for t in targets}
+    if model.window_days is None:
+        return {str(d + timedelta(days=k)) for d in days for k in range(7)}
+    return {str(d) for d in _spread(days, model.window_days)}
+
+
 def build_facts(
     wh: Warehouse,
     settings: Settings,
     progress: Callable[[str], None] | None = None,
     catalog: Catalog | None = None,
     run_id: str | None = None,
+    dirty: Dirty = None,
 ) -> TransformResult:
-    """Rebuild every fact table from the landed records.
+    """Rebuild the fact partitions that `dirty` input days can change (all, when None).
 
     With a catalog (a run's), the new files join it for the run to commit; without one,
     the build commits on its own.
@@ -55,45 +129,71 @@ def build_facts(
     own_catalog = catalog is None
     catalog = catalog or Catalog.load(wh)
     run_id = run_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ-transform")
+    dirty = None if dirty is None else {t: set(d) for t, d in dirty.items()}
     result = TransformResult()
-    con = storage.open_warehouse(wh, catalog)
-    try:
-        session_variables(con, settings)
-        for model in storage.ordered_facts():
-            say(f"building {model.stem}")
-            result.models.append(_build_model(con, catalog, model, run_id))
-            # Later models read this fact from its new files.
-            storage.attach_fact_view(con, catalog, model)
-    finally:
-        con.close()
+    paths = storage.ordered_facts()
+    facts = [p.stem for p in paths]
+    for path in paths:
+        model = Model.parse(path, facts)
+        targets = plan(model, dirty, catalog, settings)
+        if targets is not None and not targets:
+            continue
+        say(f"building {model.name}" + ("" if targets is None else f" ({len(targets)} partitions)"))
+        built = _build(catalog, model, run_id, targets, settings)
+        catalog.models[model.name] = model.fingerprint(settings)
+        result.models.append(built)
+        if dirty is not None:
+            dirty[model.name] = (
+                targets if targets is not None else set(catalog.partitions(model.name))
+            )
+        if targets is None and dirty is not None:
+            # A whole rebuild makes everything downstream whole too.
+            dirty = None
     if own_catalog:
         catalog.commit(run_id)
     return result
 
 
-def _build_model(con, catalog: Catalog, model: Path, run_id: str) -> ModelResult:
-    """Materialise one model once; one new file per partition value; drop emptied ones."""
-    name, sql = model.stem, model.read_text()
-    column = storage.fact_partition_column(sql)
-    con.execute(f"create or replace temp table model_rows as {sql}")
-    days = [
-        d
-        for (d,) in con.execute(
-            f"select distinct {quote_ident(column)} from model_rows order by 1"
-        ).fetchall()
-    ]
-    for day in days:
-        target = catalog.wh.new_file(name, run_id, (column, day))
-        storage.copy_to_parquet(
-            con,
-            f"select * exclude ({quote_ident(column)}) from model_rows "
-            f"where {quote_ident(column)} = $day order by all",
-            target,
-            {"day": day},
-        )
-        catalog.put(name, str(day), target)
-    for stale in set(catalog.partitions(name)) - {str(d) for d in days}:
-        catalog.drop(name, stale)
-    (rows,) = con.execute("select count(*) from model_rows").fetchone()
-    con.execute("drop table model_rows")
-    return ModelResult(name, rows, len(days))
+def _build(
+    catalog: Catalog, model: Model, run_id: str, targets: set[str] | None, settings: Settings
+) -> ModelResult:
+    """Run one model over its inputs (restricted when targets are given) and replace the
+    target partitions: one new file per partition value; emptied partitions dropped."""
+    con = storage.open_warehouse(catalog.wh, catalog)
+    try:
+        session_variables(con, settings)
+        if targets is not None:
+            needed = _input_days(model, targets)
+            for table in model.inputs:
+                kind = records.BY_TABLE.get(table)
+                if kind is None:
+                    fact = storage.SQL_DIR / "facts" / f"{table}.sql"
+                    storage.attach_fact_view(con, catalog, fact, needed)
+                elif kind.partitioned and kind.sort == "event":
+                    view = storage.record_view_sql(catalog, kind, needed)
+                    con.execute(f"create or replace view {table} as {view}")
+        column = quote_ident(model.partition)
+        con.execute(f"create temp table model_rows as {model.sql}")
+        produced = [
+            str(d)
+            for (d,) in con.execute(
+                f"select distinct {column} from model_rows order by 1"
+            ).fetchall()
+        ]
+        wanted = produced if targets is None else [d for d in produced if d in targets]
+        for day in wanted:
+            target = catalog.wh.new_file(model.name, run_id, (model.partition, day))
+            storage.copy_to_parquet(
+                con,
+                f"select * exclude ({column}) from model_rows where {column} = $day order by all",
+                target,
+                {"day": day},
+            )
+            catalog.put(model.name, day, target)
+        scope = set(catalog.partitions(model.name)) if targets is None else targets
+        for stale in scope - set(wanted):
+            catalog.drop(model.name, stale)
+        (rows,) = con.execute("select count(*) from model_rows").fetchone()
+    finally:
+        con.close()
+    return ModelResult(model.name, rows, len(wanted), targets is None)

@@ -2,6 +2,7 @@
 -- in one product on one calendar day of the reporting time zone (flows.yaml `timezone`).
 -- key: source, activity_date, user_id
 -- partition: activity_date
+-- window: 1 day (a UTC day spans two local days)
 -- inputs: coder_workspace_agent_stats, coder_workspace_app_stats, rocketchat_messages,
 --         seatable_user_activity, openl2m_log
 -- Active means: Coder, an agent report with a session open or an app session;

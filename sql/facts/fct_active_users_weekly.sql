@@ -2,6 +2,7 @@
 -- on at least one day of an ISO week (Monday start) in the reporting time zone.
 -- key: source, week_start_date, user_id
 -- partition: week_start_date
+-- window: week
 -- inputs: fct_active_users_daily
 with
 

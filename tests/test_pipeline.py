@@ -1,0 +1,122 @@
+"""The nightly run without Prefect: incremental rebuilds, late data, re-runs, failures."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import orjson
+import pytest
+
+from pipelines import pipeline, storage
+from pipelines.config import ReportWindow, Settings
+from tests.conftest import write_raw
+
+NOW = datetime(2024, 5, 10, 6, 0, tzinfo=UTC)
+WINDOW = ReportWindow(
+    endpoint="api/v2.1/admin/statistics/active-users/",
+    name="may",
+    params={"start": "2024-05-01 00:00:00", "end": "{date} 00:00:00"},
+)
+
+
+def activity(user: str, ts: str) -> dict:
+    return {"username": user, "timestamp": ts}
+
+
+def settings(**kw) -> Settings:
+    return Settings(reports=[WINDOW], **kw)
+
+
+def run(root: Path, raw: Path, **kw) -> pipeline.RunSummary:
+    return pipeline.run_nightly(settings(), storage.Warehouse(root), raw, NOW, **kw)
+
+
+def reports(root: Path) -> dict[str, bytes]:
+    folder = storage.Warehouse(root).reports
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*.json"))
+        if p.name != "manifest.json"
+    }
+
+
+def facts(root: Path) -> list[tuple]:
+    con = storage.open_warehouse(storage.Warehouse(root))
+    try:
+        return con.execute(
+            "select 'd', source, activity_date, user_id, count_events "
+            "from fct_active_users_daily union all "
+            "select 'w', source, week_start_date, user_id, count_active_days "
+            "from fct_active_users_weekly order by all"
+        ).fetchall()
+    finally:
+        con.close()
+
+
+DAY1 = [activity("a", "2024-05-01T10:00:00Z"), activity("b", "2024-05-01T11:00:00Z")]
+DAY5 = [activity("a", "2024-05-05T10:00:00Z")]
+LATE = [activity("c", "2024-05-01T12:00:00Z"), activity("c", "2024-05-02T00:30:00Z")]
+
+
+def test_late_data_gives_the_same_result_as_data_on_time(tmp_path):
+    on_time = tmp_path / "raw-on-time"
+    write_raw(on_time, "seatable_user_activity", DAY1, "d1.ndjson")
+    write_raw(on_time, "seatable_user_activity", DAY5, "d5.ndjson")
+    write_raw(on_time, "seatable_user_activity", LATE, "late.ndjson")
+    run(tmp_path / "a", on_time)
+
+    late = tmp_path / "raw-late"
+    write_raw(late, "seatable_user_activity", DAY1, "d1.ndjson")
+    write_raw(late, "seatable_user_activity", DAY5, "d5.ndjson")
+    run(tmp_path / "b", late)
+    write_raw(late, "seatable_user_activity", LATE, "late.ndjson")
+    second = run(tmp_path / "b", late)
+    # Only the partitions around the late days were rebuilt, not the whole history.
+    assert second.days_rebuilt < 8
+    assert facts(tmp_path / "a") == facts(tmp_path / "b")
+    assert reports(tmp_path / "a") == reports(tmp_path / "b")
+    body = orjson.loads(reports(tmp_path / "b")["api/v2.1/admin/statistics/active-users/may.json"])
+    counts = [e["count"] for e in body["active_users"]]
+    assert counts[:6] == [3, 1, 0, 0, 1, 0]
+
+
+def test_rerun_and_backfill_are_byte_identical(tmp_path):
+    raw = tmp_path / "raw"
+    write_raw(raw, "seatable_user_activity", DAY1 + DAY5)
+    first = run(tmp_path / "wh", raw)
+    before, before_facts = reports(tmp_path / "wh"), facts(tmp_path / "wh")
+    again = run(tmp_path / "wh", raw)
+    assert (again.files, again.lines_read, again.days_rebuilt) == (0, 0, 0)
+    backfill = run(tmp_path / "wh", raw, rebuild=(date(2024, 5, 1), date(2024, 5, 5)))
+    assert backfill.days_rebuilt > 0
+    assert reports(tmp_path / "wh") == before and facts(tmp_path / "wh") == before_facts
+    assert first.reconciles and first.accepted == 3
+
+
+def test_failed_run_keeps_the_published_state(tmp_path, monkeypatch):
+    raw = tmp_path / "raw"
+    write_raw(raw, "seatable_user_activity", DAY1)
+    run(tmp_path / "wh", raw)
+    before, before_facts = reports(tmp_path / "wh"), facts(tmp_path / "wh")
+    write_raw(raw, "seatable_user_activity", DAY5, "more.ndjson")
+
+    def broken_publish(*_args):
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        run(tmp_path / "wh", raw, stages=pipeline.Stages(publish=broken_publish))
+    assert reports(tmp_path / "wh") == before and facts(tmp_path / "wh") == before_facts
+    con = storage.open_warehouse(storage.Warehouse(tmp_path / "wh"))
+    statuses = con.execute("select status, message from runs order by run_id").fetchall()
+    con.close()
+    assert statuses == [("ok", ""), ("failed", "RuntimeError: disk full")]
+    # The next run picks the file up again and publishes it.
+    recovered = run(tmp_path / "wh", raw)
+    assert recovered.accepted == 1
+
+
+def test_second_run_at_once_refuses(tmp_path):
+    wh = storage.Warehouse(tmp_path / "wh")
+    with wh.lock(), pytest.raises(storage.WarehouseBusy, match="another run"):
+        run(tmp_path / "wh", tmp_path / "raw")
