@@ -19,7 +19,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check pipelines tests bench
 
 test: lint
-	$(VENV)/bin/pytest -n 2 -q
+	$(VENV)/bin/pytest -n 2 --dist loadgroup -q
 
 demo: $(STAMP)
 	$(VENV)/bin/usage-warehouse demo

@@ -47,7 +47,10 @@ class Model:
         sql = path.read_text()
         window = re.search(r"^--\s*window:\s*(?:(\d+)\s*days?|(week))\b", sql, re.MULTILINE)
         if not window:
-            raise ValueError(f"{path}: header lacks '-- window: N days' or '-- window: week'")
+            raise ValueError(
+                f"{path}: the header needs '-- window: N days' (partition P reads the input "
+                "event days P-N..P+N) or '-- window: week' (P, a Monday, reads its week)"
+            )
         known = [*records.BY_TABLE, *facts]
         body = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
         inputs = tuple(t for t in known if t != path.stem and re.search(rf"\b{t}\b", body))

@@ -1,0 +1,96 @@
+"""Real Prefect: flows.yaml resolves, and the command line runs the nightly flow end to end."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipelines import endpoints
+from pipelines.config import load_settings
+from tests.conftest import write_raw
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_flows_yaml_loads_and_every_deployment_resolves():
+    from pipelines.flows import FLOWS  # imports prefect: slow, so only here
+
+    settings = load_settings(ROOT / "flows.yaml")
+    assert settings.deployments, "flows.yaml declares no deployment"
+    for deployment in settings.deployments:
+        assert deployment.flow in FLOWS
+        assert len(deployment.cron.split()) == 5
+    for window in settings.reports:
+        assert endpoints.normalise_path(window.endpoint) in endpoints.ENDPOINTS, window
+
+
+def cli(env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+
+
+def published(wh: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(wh / "reports").as_posix(): p.read_bytes()
+        for p in sorted((wh / "reports").rglob("*.json"))
+        if p.name != "manifest.json"
+    }
+
+
+@pytest.mark.xdist_group("prefect")
+def test_cli_run_through_prefect_publishes_and_reruns_identically(tmp_path, prefect_env):
+    raw = tmp_path / "raw"
+    write_raw(
+        raw,
+        "seatable_user_activity",
+        [
+            {"username": "a", "timestamp": "2024-05-01T10:00:00Z"},
+            {"username": "b", "timestamp": "2024-05-02T10:00:00Z"},
+            "not json",
+        ],
+    )
+    wh = tmp_path / "wh"
+    args = ("run", "--raw", str(raw), "--warehouse", str(wh), "--now", "2024-05-02T06:00:00Z")
+    first = cli(prefect_env, *args)
+    assert first.returncode == 0, first.stderr
+    assert "3 read = 2 accepted + 1 rejected + 0 duplicate" in first.stdout
+    manifest = json.loads((wh / "reports" / "manifest.json").read_text())
+    files = {entry["file"] for entry in manifest["reports"]}
+    assert "api/v2.1/admin/statistics/active-users/last-7-days.json" in files
+    assert set(published(wh)) == files
+    week = json.loads(published(wh)["api/v2.1/admin/statistics/active-users/last-7-days.json"])
+    assert week["active_users"][-2:] == [
+        {"datetime": "2024-05-01T00:00:00+00:00", "count": 1},
+        {"datetime": "2024-05-02T00:00:00+00:00", "count": 1},
+    ]
+    before = published(wh)
+    second = cli(prefect_env, *args)
+    assert second.returncode == 0, second.stderr
+    assert "0 read = 0 accepted" in second.stdout
+    assert published(wh) == before
+    report = cli(
+        prefect_env,
+        "report",
+        "api/v2.1/admin/statistics/active-users/?start=2024-05-01+00:00:00&end=2024-05-01+00:00:00",
+        "--warehouse",
+        str(wh),
+    )
+    assert json.loads(report.stdout) == {
+        "active_users": [{"datetime": "2024-05-01T00:00:00+00:00", "count": 1}]
+    }
+
+
+def test_flows_yaml_is_valid_yaml_with_the_documented_keys():
+    data = yaml.safe_load((ROOT / "flows.yaml").read_text())
+    assert {"warehouse", "timezone", "deployments", "reports"} <= set(data)
