@@ -29,3 +29,6 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) warehouse/raw warehouse/parquet warehouse/reports warehouse/.reports warehouse/usage.duckdb* bench/out
+
+schedule: $(STAMP)
+	$(VENV)/bin/usage-warehouse schedule

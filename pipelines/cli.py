@@ -223,5 +223,38 @@ def demo(
     _print_summary(summary, wh)
 
 
+@app.command()
+def schedule(
+    port: Annotated[int, typer.Option(help="Loopback port of the Prefect server.")] = 4200,
+    start_server: Annotated[
+        bool, typer.Option(help="Start a Prefect server, or use PREFECT_API_URL's.")
+    ] = True,
+    warehouse: WarehouseOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Serve flows.yaml's deployments on their cron schedules (Ctrl-C stops)."""
+    import os
+
+    from pipelines import prefect_setup, scheduling
+
+    settings = _settings(config)
+    server = None
+    if start_server:
+        home = Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect"))
+        err.print(f"starting a Prefect server on http://127.0.0.1:{port} ...")
+        server = scheduling.start_server(home, port, home / "server.log")
+        os.environ.update(scheduling.server_env(home, port))
+    prefect_setup.configure()
+    from prefect import serve
+
+    from pipelines.flows import deployments
+
+    try:
+        serve(*deployments(settings, config or Path("flows.yaml"), warehouse))
+    finally:
+        if server is not None:
+            scheduling.stop_server(server)
+
+
 def main() -> None:
     app()

@@ -7,9 +7,10 @@ from pathlib import Path
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.schedules import Cron
 
 from pipelines import pipeline
-from pipelines.config import load_settings
+from pipelines.config import Settings, load_settings
 from pipelines.storage import Warehouse
 
 # Inputs are warehouse handles, not values worth caching; I/O stages retry.
@@ -54,3 +55,19 @@ def nightly(
 
 
 FLOWS = {"nightly": nightly}
+
+
+def deployments(settings: Settings, config: Path, warehouse: Path | None = None) -> list:
+    """flows.yaml's deployments as Prefect runner deployments on their cron schedules."""
+    fixed = {"config": str(config.resolve())}
+    if warehouse is not None:
+        fixed["warehouse"] = str(warehouse.resolve())
+    return [
+        FLOWS[d.flow].to_deployment(
+            name=d.name,
+            schedules=[Cron(d.cron, timezone=settings.timezone)],
+            parameters={**fixed, **d.parameters},
+            concurrency_limit=1,  # a second scheduled run waits instead of colliding
+        )
+        for d in settings.deployments
+    ]
