@@ -198,6 +198,7 @@ def run_nightly(
         summary.rebuild(*rebuild)
     root = raw_root(wh, settings, raw)
     with wh.lock():
+        storage.clean_leftovers(wh)
         catalog = Catalog.load(wh)
         try:
             with Stopwatch(summary, "extract"):

@@ -404,6 +404,25 @@ def rebuild_duckdb_file(wh: Warehouse) -> None:
     Path(f"{tmp}.wal").unlink(missing_ok=True)
 
 
+def clean_leftovers(wh: Warehouse) -> None:
+    """Remove what a killed run left behind: staging, temporary files, unpublished reports.
+
+    Called with the run lock held, so no live run owns any of it.
+    """
+    remove_tree(wh.parquet / ".staging")
+    for tmp in [
+        *wh.root.glob(".*.tmp*"),
+        *wh.root.glob(".reports.*.link"),
+        *wh.parquet.rglob(".*.tmp"),
+    ]:
+        tmp.unlink(missing_ok=True)
+    live = wh.reports.resolve() if wh.reports.is_symlink() else None
+    if wh.report_versions.is_dir():
+        for folder in wh.report_versions.iterdir():
+            if folder.resolve() != live:
+                remove_tree(folder)
+
+
 def publish_reports_dir(wh: Warehouse, run_id: str) -> Path:
     """A fresh folder for this run's reports; swap_reports makes it live."""
     folder = wh.report_versions / run_id
