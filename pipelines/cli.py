@@ -103,12 +103,15 @@ def _print_summary(summary: dict, wh: storage.Warehouse) -> None:
     )
     table.add_row("days rebuilt", str(summary["days_rebuilt"]))
     table.add_row("reports written", str(summary["reports_written"]))
+    table.add_row("warnings", str(len(summary["warnings"])))
     table.add_row("seconds", ", ".join(f"{k} {v:.2f}" for k, v in summary["seconds"].items()))
     table.add_row("warehouse", str(wh.root))
     table.add_row("duckdb", str(wh.duckdb_file))
     table.add_row("reports", str(wh.reports))
     table.add_row("manifest", str(wh.reports / "manifest.json"))
     Console().print(table)
+    for w in summary["warnings"]:
+        err.print(f"[yellow]warning {w['check_name']}:[/] {w['subject']}: {w['detail']}")
     for name in summary["changed_files"]:
         err.print(f"[yellow]changed since last ingested, read again:[/] {name}")
     for name in summary["ignored_files"]:
@@ -254,6 +257,32 @@ def schedule(
     finally:
         if server is not None:
             scheduling.stop_server(server)
+
+
+@app.command()
+def status(
+    limit: Annotated[int, typer.Option(help="How many recent runs to show.")] = 10,
+    warehouse: WarehouseOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Show the last runs, data freshness per source and the latest run's warnings."""
+    from pipelines import monitoring
+
+    settings = _settings(config)
+    wh = _warehouse(settings, warehouse)
+    con = storage.open_warehouse(wh)
+    try:
+        report = monitoring.status(con, limit)
+    finally:
+        con.close()
+    console = Console()
+    for title, rows in report.items():
+        table = Table(title=title)
+        for column in rows[0] if rows else ["(none)"]:
+            table.add_column(str(column))
+        for row in rows:
+            table.add_row(*("" if v is None else str(v) for v in row.values()))
+        console.print(table)
 
 
 def main() -> None:

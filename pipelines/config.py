@@ -42,6 +42,16 @@ class ReportWindow(BaseModel):
         return value.lstrip("/")
 
 
+class Checks(BaseModel):
+    """Thresholds of the data-quality checks run after every run (warnings, not failures)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_reject_rate: float = Field(0.01, ge=0, le=1)  # share of a file's lines
+    future_tolerance_minutes: int = Field(10, ge=0)  # event times ahead of `now`
+    volume_ratio: float = Field(5.0, gt=1)  # a day vs the median of the 14 days before
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -51,6 +61,7 @@ class Settings(BaseModel):
     log_max_age_days: int = Field(180, ge=1)
     deployments: list[Deployment] = Field(default_factory=list)
     reports: list[ReportWindow] = Field(default_factory=list)
+    checks: Checks = Field(default_factory=Checks)
 
     @field_validator("timezone")
     @classmethod

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
 
 from prefect import flow, task
+from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.schedules import Cron
 
@@ -22,6 +24,7 @@ extract_task = task(
     cache_policy=NO_CACHE,
 )
 transform_task = task(pipeline.transform, name="transform", cache_policy=NO_CACHE)
+check_task = task(pipeline.check, name="checks", cache_policy=NO_CACHE)
 publish_task = task(
     pipeline.publish_reports,
     name="publish",
@@ -48,8 +51,16 @@ def nightly(
         Warehouse(warehouse or settings.warehouse),
         raw=Path(raw) if raw else None,
         now=datetime.fromisoformat(now) if now else None,
-        stages=pipeline.Stages(extract_task, transform_task, publish_task),
+        stages=pipeline.Stages(
+            extract=extract_task, transform=transform_task, check=check_task, publish=publish_task
+        ),
         rebuild=(date.fromisoformat(start), date.fromisoformat(end or start)) if start else None,
+    )
+    create_table_artifact(
+        key="nightly-checks",
+        table=[asdict(w) for w in summary.warnings]
+        or [{"check_name": "all", "detail": "no warnings"}],
+        description=f"Data-quality warnings of run {summary.run_id}",
     )
     return pipeline.summary_dict(summary)
 

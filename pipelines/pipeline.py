@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from pipelines import records, storage
+from pipelines import checks, records, storage
 from pipelines.config import Settings
 from pipelines.extract.files import stray
 from pipelines.extract.ingest import IngestResult, ingest
@@ -38,6 +38,7 @@ class RunSummary:
     # table -> partition keys rewritten by this run's ingest (what the transform rebuilds from)
     touched: dict[str, set[str]] = field(default_factory=dict)
     days_rebuilt: int = 0
+    warnings: list[checks.Warning] = field(default_factory=list)
     reports_written: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
     finished_at: datetime | None = None
@@ -100,6 +101,31 @@ def transform(
 ) -> TransformResult:
     """Rebuild the fact partitions the run's new data (or --start/--end) can change."""
     return build_facts(catalog.wh, settings, progress, catalog, summary.run_id, summary.touched)
+
+
+def check(
+    catalog: Catalog, settings: Settings, summary: RunSummary, transformed: TransformResult
+) -> list[checks.Warning]:
+    """Run the data-quality checks; their warnings join the run's catalog as `checks`."""
+    con = storage.open_warehouse(catalog.wh, catalog)
+    try:
+        found = checks.run_checks(
+            con,
+            summary.run_id,
+            summary.touched,
+            transformed.rebuilt("fct_active_users_daily"),
+            summary.as_of,
+            settings.checks,
+        )
+        if found:
+            rows = pa.Table.from_pylist([{"run_id": summary.run_id, **asdict(w)} for w in found])
+            con.register("warnings", rows)
+            target = catalog.wh.new_file("checks", summary.run_id, None)
+            storage.copy_to_parquet(con, "select * from warnings", target)
+            catalog.put("checks", summary.run_id, target)
+    finally:
+        con.close()
+    return found
 
 
 def publish_reports(catalog: Catalog, settings: Settings, summary: RunSummary) -> PublishResult:
@@ -177,6 +203,7 @@ class Stages:
 
     extract: Callable[..., IngestResult] = extract_source
     transform: Callable[..., TransformResult] = transform
+    check: Callable[..., list[checks.Warning]] = check
     publish: Callable[..., PublishResult] = publish_reports
 
 
@@ -208,6 +235,8 @@ def run_nightly(
             with Stopwatch(summary, "transform"):
                 transformed = stages.transform(catalog, settings, summary, progress)
                 summary.days_rebuilt = transformed.partitions_written
+            with Stopwatch(summary, "checks"):
+                summary.warnings = stages.check(catalog, settings, summary, transformed)
             with Stopwatch(summary, "publish"):
                 published = stages.publish(catalog, settings, summary)
                 summary.reports_written = len(published.files)

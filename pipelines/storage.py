@@ -203,6 +203,16 @@ RUNS_COLUMNS = {
 }
 
 
+CHECKS_COLUMNS = {
+    "run_id": "VARCHAR",
+    "check_name": "VARCHAR",
+    "subject": "VARCHAR",
+    "value": "DOUBLE",
+    "threshold": "DOUBLE",
+    "detail": "VARCHAR",
+}
+
+
 class Catalog:
     """Which file is live for each partition of each table.
 
@@ -325,6 +335,8 @@ def attach_views(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
     con.execute(
         f"create or replace view runs as {_table_view(catalog, 'runs', False, RUNS_COLUMNS)}"
     )
+    checks = _table_view(catalog, "checks", False, CHECKS_COLUMNS)
+    con.execute(f"create or replace view checks as {checks}")
     manifest = _table_view(catalog, "ingested_files", False, MANIFEST_COLUMNS)
     con.execute(
         "create or replace view ingested_files as "

@@ -120,3 +120,41 @@ def test_second_run_at_once_refuses(tmp_path):
     wh = storage.Warehouse(tmp_path / "wh")
     with wh.lock(), pytest.raises(storage.WarehouseBusy, match="another run"):
         run(tmp_path / "wh", tmp_path / "raw")
+
+
+def test_checks_flag_rejects_future_times_and_show_in_status(tmp_path):
+    raw = tmp_path / "raw"
+    write_raw(
+        raw,
+        "seatable_user_activity",
+        [activity("a", "2024-05-01T10:00:00Z"), activity("b", "2030-01-01T00:00:00Z"), "junk"],
+    )
+    summary = run(tmp_path / "wh", raw)
+    found = {(w.check_name, w.subject) for w in summary.warnings}
+    assert found == {
+        ("reject_rate", "seatable/user_activity/part.ndjson"),
+        ("future_timestamps", "seatable_user_activity"),
+    }
+    from pipelines import monitoring
+
+    con = storage.open_warehouse(storage.Warehouse(tmp_path / "wh"))
+    report = monitoring.status(con, 5)
+    con.close()
+    assert [r["status"] for r in report["recent runs"]] == ["ok"]
+    assert {r["check_name"] for r in report["open warnings (latest successful run)"]} == {
+        "reject_rate",
+        "future_timestamps",
+    }
+    seatable = next(r for r in report["data freshness"] if r["source"] == "seatable")
+    assert seatable["count_records"] == 2
+
+
+def test_volume_check_flags_an_outlier_day(tmp_path):
+    raw = tmp_path / "raw"
+    normal = [activity(f"u{i}", f"2024-05-0{d}T10:00:00Z") for d in range(1, 8) for i in range(2)]
+    spike = [activity(f"s{i}", "2024-05-08T10:00:00Z") for i in range(40)]
+    write_raw(raw, "seatable_user_activity", normal + spike)
+    summary = run(tmp_path / "wh", raw)
+    assert [(w.check_name, w.subject) for w in summary.warnings] == [
+        ("day_volume", "seatable_user_activity 2024-05-08")
+    ]

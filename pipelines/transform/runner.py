@@ -65,8 +65,12 @@ class Model:
 class ModelResult:
     name: str
     rows: int
-    partitions: int
+    keys: list[str]  # the partitions written
     full: bool
+
+    @property
+    def partitions(self) -> int:
+        return len(self.keys)
 
 
 @dataclass
@@ -76,6 +80,9 @@ class TransformResult:
     @property
     def partitions_written(self) -> int:
         return sum(m.partitions for m in self.models)
+
+    def rebuilt(self, name: str) -> set[str]:
+        return {key for m in self.models if m.name == name for key in m.keys}
 
 
 def session_variables(con, settings: Settings) -> None:
@@ -199,4 +206,4 @@ def _build(
         (rows,) = con.execute("select count(*) from model_rows").fetchone()
     finally:
         con.close()
-    return ModelResult(model.name, rows, len(wanted), targets is None)
+    return ModelResult(model.name, rows, wanted, targets is None)

@@ -1,0 +1,122 @@
+"""Data-quality checks after each run, with thresholds from flows.yaml `checks:`.
+
+Each check is one SQL file in sql/checks returning the rows that fail it (check_name,
+subject, value, threshold, detail); event-time checks are generated per record kind
+from records.py. Failures are warnings: they are reported, stored and never block a run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import duckdb
+
+from pipelines import records
+from pipelines.config import Checks
+from pipelines.storage import SQL_DIR
+
+
+@dataclass(frozen=True)
+class Warning:
+    check_name: str
+    subject: str
+    value: float
+    threshold: float
+    detail: str
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> list[Warning]:
+    cursor = con.execute(sql, params)
+    return [Warning(*row) for row in cursor.fetchall()]
+
+
+def _events(touched: dict[str, set[str]]) -> list[records.RecordKind]:
+    return [
+        k for k in records.KINDS if k.sort == "event" and k.partitioned and touched.get(k.table)
+    ]
+
+
+def future_timestamps(con, touched, now: datetime, limits: Checks) -> list[Warning]:
+    """Records of this run's days whose event time lies ahead of `now` (plus tolerance)."""
+    found: list[Warning] = []
+    cutoff = now + timedelta(minutes=limits.future_tolerance_minutes)
+    for kind in _events(touched):
+        (count,) = con.execute(
+            f"select count(*) from {kind.table} where day in (select unnest($days::date[])) "
+            f"and {kind.time_sql} > $cutoff",
+            {"days": sorted(touched[kind.table]), "cutoff": cutoff},
+        ).fetchone()
+        if count:
+            found.append(
+                Warning(
+                    "future_timestamps",
+                    kind.table,
+                    count,
+                    0,
+                    f"{count} records after {cutoff:%Y-%m-%dT%H:%MZ}",
+                )
+            )
+    return found
+
+
+def day_volume(con, touched, limits: Checks) -> list[Warning]:
+    """A rebuilt day whose record count is far outside the median of the 14 days before it."""
+    found: list[Warning] = []
+    for kind in _events(touched):
+        rows = con.execute(
+            f"""
+            with per_day as (
+                select day, count(*) as count_records from {kind.table} group by all
+            ),
+            compared as (
+                select
+                    day,
+                    count_records,
+                    median(count_records) over (
+                        order by day range between interval 14 day preceding and interval 1 day preceding
+                    ) as median_before,
+                from per_day
+            )
+            select day, count_records, median_before from compared
+            where day in (select unnest($days::date[]))
+              and median_before is not null
+              and (count_records > median_before * $ratio or count_records * $ratio < median_before)
+            order by day
+            """,
+            {"days": sorted(touched[kind.table]), "ratio": limits.volume_ratio},
+        ).fetchall()
+        found += [
+            Warning(
+                "day_volume",
+                f"{kind.table} {day}",
+                count,
+                limits.volume_ratio,
+                f"{count} records against a median of {median:g} in the 14 days before",
+            )
+            for day, count, median in rows
+        ]
+    return found
+
+
+def run_checks(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    touched: dict[str, set[str]],
+    rebuilt_days: set[str],
+    now: datetime,
+    limits: Checks,
+) -> list[Warning]:
+    """Every check for one run, over the run's (uncommitted) warehouse session.
+
+    touched: raw table -> UTC days this run rewrote; rebuilt_days: the days of
+    fct_active_users_daily this run rebuilt.
+    """
+    params = {"run_id": run_id, "max_reject_rate": limits.max_reject_rate}
+    found = _rows(con, (SQL_DIR / "checks" / "chk_reject_rate.sql").read_text(), params)
+    found += future_timestamps(con, touched, now, limits)
+    found += day_volume(con, touched, limits)
+    if rebuilt_days:
+        nested = (SQL_DIR / "checks" / "chk_active_users_nested.sql").read_text()
+        found += _rows(con, nested, {"days": sorted(rebuilt_days)})
+    return found

@@ -1,0 +1,48 @@
+"""What `usage-warehouse status` shows: recent runs, freshness per source, open warnings."""
+
+from __future__ import annotations
+
+import duckdb
+
+from pipelines import records
+
+
+def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict]:
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def freshness_sql() -> str:
+    """Latest event time per source, over every event kind of records.py."""
+    parts = [
+        f"select '{k.source}' as source, max({k.time_sql}) as latest_event_at, "
+        f"count(*) as count_records from {k.table}"
+        for k in records.KINDS
+        if k.sort == "event"
+    ]
+    return (
+        "select source, max(latest_event_at) as latest_event_at, sum(count_records) as count_records "
+        f"from ({' union all '.join(parts)}) group by all order by source"
+    )
+
+
+def status(con: duckdb.DuckDBPyConnection, limit: int) -> dict[str, list[dict]]:
+    runs = _dicts(
+        con.execute(
+            "select run_id, status, lines_read as read, accepted, rejected, "
+            "duplicates as dup, reports_written as reports, round(seconds, 1) as seconds "
+            "from runs order by run_id desc limit $limit",
+            {"limit": limit},
+        )
+    )
+    warnings = _dicts(
+        con.execute(
+            "select check_name, subject, detail from checks "
+            "where run_id = (select max(run_id) from runs where status = 'ok') order by all"
+        )
+    )
+    return {
+        "recent runs": runs,
+        "data freshness": _dicts(con.execute(freshness_sql())),
+        "open warnings (latest successful run)": warnings,
+    }
