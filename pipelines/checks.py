@@ -46,7 +46,7 @@ def future_timestamps(con, touched, now: datetime, limits: Checks) -> list[Warni
             f"select count(*) from {kind.table} where day in (select unnest($days::date[])) "
             f"and {kind.time_sql} > $cutoff",
             {"days": sorted(touched[kind.table]), "cutoff": cutoff},
-        ).fetchone()
+        ).fetchall()[0]
         if count:
             found.append(
                 Warning(

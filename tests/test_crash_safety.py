@@ -76,7 +76,7 @@ def state(root: Path) -> tuple:
     facts = con.execute("select * from fct_active_users_daily order by all").fetchall()
     con.close()
     db = duckdb.connect(str(wh.duckdb_file), read_only=True)
-    via_file = db.execute("select count(*) from seatable_user_activity").fetchone()
+    via_file = db.execute("select count(*) from seatable_user_activity").fetchall()[0]
     db.close()
     return reports, facts, via_file
 
@@ -118,7 +118,7 @@ def test_open_reader_does_not_block_a_run(tmp_path):
         write_raw(raw, "seatable_user_activity", [day("b", 2)], "b.ndjson")
         assert drive(root, raw, "never") == 0
         # The open reader keeps its snapshot; the files it names are still there.
-        assert reader.execute("select count(*) from seatable_user_activity").fetchone() == (1,)
+        assert reader.execute("select count(*) from seatable_user_activity").fetchall()[0] == (1,)
     finally:
         reader.close()
     assert state(root)[2] == (2,)

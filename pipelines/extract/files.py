@@ -8,6 +8,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from pipelines import records
 
 SUFFIXES = (".ndjson", ".jsonl", ".json")
@@ -62,21 +65,13 @@ def fingerprint(path: Path) -> str:
     return digest.hexdigest()
 
 
-@dataclass
-class Line:
-    number: int  # 1-based physical line number
-    text: str
-    broken: str | None = None  # why the line is rejected before JSON parsing, if it is
-
-
 def _read_bytes(path: Path) -> tuple[bytes, str | None]:
     """The file's bytes, decompressed as far as they go, and why reading stopped early."""
     if not path.name.endswith(".gz"):
         return path.read_bytes(), None
     decompressor = zlib.decompressobj(wbits=31)
     out: list[bytes] = []
-    with open(path, "rb") as handle:
-        data = handle.read()
+    data = path.read_bytes()
     try:
         while data:
             out.append(decompressor.decompress(data))
@@ -91,41 +86,57 @@ def _read_bytes(path: Path) -> tuple[bytes, str | None]:
     return b"".join(out), None
 
 
-def read_lines(path: Path) -> Iterator[list[Line]]:
-    """Numbered non-blank lines in chunks; what cannot be read comes as broken lines."""
+def _batch(first_line: int, texts: list[str], broken: list[str | None] | None) -> pa.Table:
+    """Lines numbered from first_line; blank ones dropped (they are skipped, not read)."""
+    table = pa.table(
+        {
+            "_line": pa.array(range(first_line, first_line + len(texts)), pa.int64()),
+            "raw": pa.array(texts, pa.string()),
+            "broken": pa.array(broken, pa.string())
+            if broken
+            else pa.nulls(len(texts), pa.string()),
+        }
+    )
+    blank = pc.equal(pc.utf8_trim_whitespace(table["raw"]), "")
+    keep = pc.or_(pc.invert(blank), pc.is_valid(table["broken"]))
+    return table.filter(keep)
+
+
+def read_batches(path: Path) -> Iterator[pa.Table]:
+    """The file's lines as Arrow batches of (_line, raw, broken).
+
+    `broken` names why a line is rejected before JSON parsing: the rest of a file that is
+    not UTF-8 from that line on, or the partial last line of a truncated gzip.
+    """
     data, stopped = _read_bytes(path)
-    pieces = data.split(b"\n")
-    # The piece after the last newline is a partial line when reading stopped early.
-    tail = pieces.pop() if stopped is not None else None
-    if pieces and pieces[-1] == b"" and stopped is None:
-        pieces.pop()
-    chunk: list[Line] = []
-    bad_utf8_from: int | None = None
-    for index, piece in enumerate(pieces, start=1):
-        if piece.endswith(b"\r"):
-            piece = piece[:-1]
-        if bad_utf8_from is None:
-            try:
-                text = piece.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                bad_utf8_from = index
-                reason = f"not UTF-8 ({exc.reason} at byte {exc.start}); rest of file rejected"
-        if bad_utf8_from is not None:
-            text = piece.decode("utf-8", errors="replace")
-            if index > bad_utf8_from:
-                reason = f"not UTF-8 from line {bad_utf8_from} on; rest of file rejected"
-            chunk.append(Line(index, text, reason))
-        elif text.strip():
-            chunk.append(Line(index, text))
-        if len(chunk) >= CHUNK_LINES:
-            yield chunk
-            chunk = []
+    tail = None
     if stopped is not None:
-        chunk.append(
-            Line(len(pieces) + 1, (tail or b"").decode("utf-8", errors="replace"), stopped)
-        )
-    if chunk:
-        yield chunk
+        cut = data.rfind(b"\n") + 1
+        data, tail = data[:cut], data[cut:]
+    try:
+        text, rest = data.decode("utf-8"), b""
+    except UnicodeDecodeError as exc:
+        cut = data.rfind(b"\n", 0, exc.start) + 1
+        text, rest = data[:cut].decode("utf-8"), data[cut:]
+        bad_reason = f"not UTF-8 ({exc.reason} at byte {exc.start}); rest of file rejected"
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    lines = (
+        [line[:-1] if line.endswith("\r") else line for line in lines] if "\r" in text else lines
+    )
+    for start in range(0, len(lines), CHUNK_LINES):
+        yield _batch(start + 1, lines[start : start + CHUNK_LINES], None)
+    number = len(lines) + 1
+    if rest:
+        pieces = rest.split(b"\n")
+        if pieces[-1] == b"":
+            pieces.pop()
+        texts = [p.decode("utf-8", errors="replace") for p in pieces]
+        yield _batch(number, texts, [bad_reason] * len(texts))
+        number += len(texts)
+    if stopped is not None:
+        yield _batch(number, [tail.decode("utf-8", errors="replace")], [stopped])
 
 
 def stray(raw_root: Path) -> list[str]:

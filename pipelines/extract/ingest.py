@@ -16,7 +16,7 @@ from datetime import date
 import pyarrow as pa
 
 from pipelines import records, storage
-from pipelines.extract.files import RawFile, discover, fingerprint, read_lines
+from pipelines.extract.files import RawFile, discover, fingerprint, read_batches
 from pipelines.extract.validate import validation_sql
 from pipelines.storage import Catalog, Warehouse, quote_ident, sql_literal
 
@@ -95,17 +95,9 @@ def _stage_file(
     kind = raw.kind
     staging = wh.staging(run_id)
     statement = validation_sql(kind, "batch")
-    for number, chunk in enumerate(read_lines(raw.path)):
-        batch = pa.table(
-            {
-                "_file": pa.array([raw.relative] * len(chunk), pa.string()),
-                "_line": pa.array([line.number for line in chunk], pa.int64()),
-                "raw": pa.array([line.text for line in chunk], pa.string()),
-                "broken": pa.array([line.broken for line in chunk], pa.string()),
-            }
-        )
+    for number, batch in enumerate(read_batches(raw.path)):
         con.register("batch", batch)
-        con.execute(f"create or replace temp table typed as {statement}")
+        con.execute(f"create or replace temp table typed as {statement}", {"file": raw.relative})
         con.unregister("batch")
         name = f"{index:06d}-{number:04d}.parquet"
         columns = ", ".join(quote_ident(c) for c in [*kind.columns, *records.LINEAGE_COLUMNS])
@@ -121,7 +113,7 @@ def _stage_file(
         )
         read, rejected = con.execute(
             "select count(*), count(*) filter (where reason is not null) from typed"
-        ).fetchone()
+        ).fetchall()[0]
         result.lines_read += read
         result.rejected += rejected
     con.execute("drop table if exists typed")
@@ -158,7 +150,7 @@ def _merge_table(
     staged = wh.staging(run_id) / kind.table / "*.parquet"
     (staged_rows,) = con.execute(
         f"select count(*) from read_parquet({sql_literal(staged)})"
-    ).fetchone()
+    ).fetchall()[0]
     if staged_rows == 0:
         return 0, 0, set()
     if kind.partitioned:
@@ -184,7 +176,7 @@ def _merge_table(
 
 
 def _count(con, path) -> int:
-    return con.execute(f"select count(*) from read_parquet({sql_literal(path)})").fetchone()[0]
+    return con.execute(f"select count(*) from read_parquet({sql_literal(path)})").fetchall()[0][0]
 
 
 def ingest(

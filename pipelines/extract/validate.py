@@ -1,8 +1,9 @@
 """Per record kind, one SQL statement that types every line or names why it is rejected.
 
-Python hands DuckDB a batch of (_file, _line, raw, broken) rows; the statement parses
-each line once (`from_json` into a struct of JSON values), checks every declared field
-in declaration order, and returns the typed columns plus `reason` (null = accepted).
+Python hands DuckDB a batch of (_line, raw, broken) rows and the file as `$file`; the
+statement parses each line once (`from_json` into a struct of JSON values), checks every
+declared field in declaration order, and returns the typed columns plus `reason`
+(null = accepted).
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ def validation_sql(kind: records.RecordKind, lines_table: str) -> str:
     return f"""
 with parsed as (
     select
-        _file,
+        $file as _file,
         _line,
         raw,
         broken,

@@ -203,7 +203,7 @@ def _build(
         scope = set(catalog.partitions(model.name)) if targets is None else targets
         for stale in scope - set(wanted):
             catalog.drop(model.name, stale)
-        (rows,) = con.execute("select count(*) from model_rows").fetchone()
+        (rows,) = con.execute("select count(*) from model_rows").fetchall()[0]
     finally:
         con.close()
     return ModelResult(model.name, rows, wanted, targets is None)
