@@ -121,12 +121,18 @@ def sql_literal(value: str | Path) -> str:
 
 
 def copy_to_parquet(
-    con: duckdb.DuckDBPyConnection, query: str, dest: Path, params: list | dict | None = None
+    con: duckdb.DuckDBPyConnection,
+    query: str,
+    dest: Path,
+    params: list | dict | None = None,
+    compression: str = "zstd",
 ) -> None:
     """Write one query's rows to dest atomically: a temporary file renamed into place."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
-    con.execute(f"copy ({query}) to {sql_literal(tmp)} (format parquet, compression zstd)", params)
+    con.execute(
+        f"copy ({query}) to {sql_literal(tmp)} (format parquet, compression {compression})", params
+    )
     os.replace(tmp, dest)
 
 

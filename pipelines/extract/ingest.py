@@ -102,7 +102,10 @@ def _stage_file(
         name = f"{index:06d}-{number:04d}.parquet"
         columns = ", ".join(quote_ident(c) for c in [*kind.columns, *records.LINEAGE_COLUMNS])
         storage.copy_to_parquet(
-            con, f"select {columns} from typed where reason is null", staging / kind.table / name
+            con,
+            f"select {columns} from typed where reason is null",
+            staging / kind.table / name,
+            compression="uncompressed",  # read once by the merge, then deleted
         )
         storage.copy_to_parquet(
             con,

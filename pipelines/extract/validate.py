@@ -1,12 +1,17 @@
 """Per record kind, one SQL statement that types every line or names why it is rejected.
 
-Python hands DuckDB a batch of (_line, raw, broken) rows and the file as `$file`; the
-statement parses each line once (`from_json` into a struct of JSON values), checks every
-declared field in declaration order, and returns the typed columns plus `reason`
-(null = accepted).
+Python hands DuckDB a batch of (_line, raw, broken) rows and the file as `$file`. The
+statement parses each line twice at most: `json_type(raw, [paths])` gives the JSON type
+of every declared field in one pass (the strict check), and `from_json(raw, structure)`
+extracts the values already typed (lenient on its own, so only trusted where the type
+check passed). It returns the typed columns plus `reason` (null = accepted), naming the
+first field, in declaration order, that is missing or of the wrong type, and `raw` for
+rejected lines only.
 """
 
 from __future__ import annotations
+
+import orjson
 
 from pipelines import records
 from pipelines.storage import quote_ident, sql_literal
@@ -27,6 +32,38 @@ EXPECTED = {
     "user_ref": 'an object with a string "_id"',
 }
 
+# The JSON types each field type accepts (json_type's names).
+ACCEPTED = {
+    "uuid": ("VARCHAR",),
+    "str": ("VARCHAR",),
+    "int": ("BIGINT", "UBIGINT"),
+    "float": ("BIGINT", "UBIGINT", "DOUBLE"),
+    "bool": ("BOOLEAN",),
+    "ts": ("VARCHAR",),
+    "int_or_str": ("BIGINT", "UBIGINT", "VARCHAR"),
+    "str_list": ("ARRAY",),
+    "json": None,  # anything
+    "user_ref": ("OBJECT",),
+}
+
+# How from_json extracts each field type.
+EXTRACTED = {
+    "uuid": "VARCHAR",
+    "str": "VARCHAR",
+    "int": "BIGINT",
+    "float": "DOUBLE",
+    "bool": "BOOLEAN",
+    "ts": "VARCHAR",
+    "int_or_str": "VARCHAR",
+    "str_list": "VARCHAR[]",
+    "json": "JSON",
+    "user_ref": {"_id": "VARCHAR", "username": "VARCHAR"},
+}
+
+
+def _path(*names: str) -> str:
+    return "$" + "".join(f'."{n}"' for n in names)
+
 
 def _ts_from_string(text: str) -> str:
     return (
@@ -35,90 +72,99 @@ def _ts_from_string(text: str) -> str:
     )
 
 
-def _text(value: str) -> str:
-    """The text of a JSON scalar (unquoted for strings)."""
-    return f"({value} ->> '$')"
-
-
-def _ts(value: str, mongo: bool) -> str:
-    """A timestamp from a JSON value; Rocket.Chat's mongoexport may wrap it in {"$date": ...}."""
-    plain = f"case when json_type({value}) = 'VARCHAR' then {_ts_from_string(_text(value))} end"
-    if not mongo:
-        return plain
+def _mongo_ts(value: str) -> str:
+    """A timestamp from a JSON value that mongoexport may wrap: {"$date": "..."} or
+    {"$date": {"$numberLong": "<epoch ms>"}}."""
     date = f"json_extract({value}, '$.\"$date\"')"
     millis = (
         f"coalesce(try_cast(json_extract_string({date}, '$.\"$numberLong\"') as bigint), "
         f"case when json_type({date}) in ('BIGINT', 'UBIGINT') then try_cast({date} as bigint) end)"
     )
-    wrapped = (
-        f"case when json_type({date}) = 'VARCHAR' then {_ts_from_string(_text(date))} "
-        f"else epoch_ms({millis})::timestamptz end"
+    as_text = _ts_from_string(f"({value} ->> '$')")
+    date_text = _ts_from_string(f"({date} ->> '$')")
+    return (
+        f"case json_type({value}) when 'VARCHAR' then {as_text} "
+        f"when 'OBJECT' then case when json_type({date}) = 'VARCHAR' then {date_text} "
+        f"else epoch_ms({millis})::timestamptz end end"
     )
-    return f"case when json_type({value}) = 'OBJECT' then {wrapped} else {plain} end"
 
 
-def _typed(field: records.Field, value: str, mongo: bool) -> str:
-    """SQL giving the typed value, or null when the JSON value has the wrong type."""
-    jt = f"json_type({value})"
-    text = _text(value)
-    match field.type:
-        case "uuid" | "str":
-            return f"case when {jt} = 'VARCHAR' then {text} end"
-        case "int":
-            return f"case when {jt} in ('BIGINT', 'UBIGINT') then try_cast({text} as bigint) end"
-        case "float":
-            return f"case when {jt} in ('BIGINT', 'UBIGINT', 'DOUBLE') then try_cast({text} as double) end"
-        case "bool":
-            return f"case when {jt} = 'BOOLEAN' then {text} = 'true' end"
-        case "ts":
-            return _ts(value, mongo)
-        case "int_or_str":
-            return f"case when {jt} in ('BIGINT', 'UBIGINT', 'VARCHAR') then {text} end"
-        case "str_list":
-            return (
-                f"case when {jt} = 'ARRAY' and list_bool_and(list_transform("
-                f"json_extract({value}, '$[*]'), lambda e: json_type(e) = 'VARCHAR')) is not false "
-                f"then json_extract_string({value}, '$[*]') end"
-            )
-        case "json":
-            return f"{value}"
-        case "user_ref":
-            return (
-                f"case when {jt} = 'OBJECT' and json_type({value}, '$.\"_id\"') = 'VARCHAR' "
-                f"and coalesce(json_type({value}, '$.username'), 'VARCHAR') in ('VARCHAR', 'NULL') "
-                f"then struct_pack(_id := json_extract_string({value}, '$.\"_id\"'), "
-                f"username := json_extract_string({value}, '$.username')) end"
-            )
-    raise ValueError(f"unknown field type {field.type}")
+class _Plan:
+    """The pieces of one kind's statement: paths to type, structure to extract, checks."""
+
+    def __init__(self, kind: records.RecordKind):
+        self.kind = kind
+        self.mongo = kind.source == "rocketchat"
+        self.paths: list[str] = []
+        self.structure: dict[str, object] = {}
+        for f in kind.fields:
+            self._type_of(f.name)
+            if f.type == "user_ref":
+                self._type_of(f.name, "_id")
+                self._type_of(f.name, "username")
+            ts_as_json = f.type == "ts" and self.mongo
+            self.structure[f.name] = "JSON" if ts_as_json else EXTRACTED[f.type]
+
+    def _type_of(self, *names: str) -> str:
+        path = _path(*names)
+        if path not in self.paths:
+            self.paths.append(path)
+        return f"types[{self.paths.index(path) + 1}]"
+
+    def value(self, f: records.Field) -> str:
+        """The typed value of a field, or null when its JSON value has the wrong type."""
+        extracted = f"vals.{quote_ident(f.name)}"
+        jt = self._type_of(f.name)
+        accepted = ACCEPTED[f.type]
+        ok = "true" if accepted is None else f"{jt} in ({', '.join(map(sql_literal, accepted))})"
+        match f.type:
+            case "ts" if self.mongo:
+                return _mongo_ts(extracted)
+            case "ts":
+                return f"case when {ok} then {_ts_from_string(extracted)} end"
+            case "str_list":
+                elements = f"json_type(raw, {sql_literal(_path(f.name) + '[*]')})"
+                return (
+                    f"case when {ok} and list_bool_and(list_transform({elements}, "
+                    f"lambda t: t = 'VARCHAR')) is not false then {extracted} end"
+                )
+            case "user_ref":
+                id_ok = f"{self._type_of(f.name, '_id')} = 'VARCHAR'"
+                name_ok = (
+                    f"coalesce({self._type_of(f.name, 'username')}, 'NULL') in ('VARCHAR', 'NULL')"
+                )
+                return f"case when {ok} and {id_ok} and {name_ok} then {extracted} end"
+        return f"case when {ok} then {extracted} end"
+
+    def present(self, name: str) -> str:
+        return f"coalesce({self._type_of(name)}, 'NULL') <> 'NULL'"
 
 
 def validation_sql(kind: records.RecordKind, lines_table: str) -> str:
     """The statement typing a batch of lines of one kind (see module docstring)."""
-    mongo = kind.source == "rocketchat"
-    names = [f.name for f in kind.fields]
-    structure = "{" + ", ".join(f'"{n}": "JSON"' for n in names) + "}"
-    values = {f.name: f"obj.{quote_ident(f.name)}" for f in kind.fields}
-    typed_cols = []
-    checks = []
+    plan = _Plan(kind)
+    by_name = {f.name: f for f in kind.fields}
+    checks: list[tuple[str, str]] = []
+    typed_cols: list[str] = []
     for f in kind.fields:
-        raw_value = values[f.name]
-        own = f"({_typed(f, raw_value, mongo)})"
-        present = f"({raw_value} is not null)"
+        own = f"({plan.value(f)})"
+        present = plan.present(f.name)
         if f.required:
+            either = f"({present} or {plan.present(f.fallback)})" if f.fallback else present
             missing = f"{f.name!r} (or {f.fallback!r})" if f.fallback else repr(f.name)
-            either = f"({present} or {values[f.fallback]} is not null)" if f.fallback else present
             checks.append((f"not {either}", f"missing required field {missing}"))
         checks.append(
             (f"{present} and {own} is null", f"field {f.name!r}: expected {EXPECTED[f.type]}")
         )
         typed = own
         if f.fallback:
-            fallback = kind.fields[names.index(f.fallback)]
-            typed = f"coalesce({own}, ({_typed(fallback, values[f.fallback], mongo)}))"
+            typed = f"coalesce({own}, ({plan.value(by_name[f.fallback])}))"
         if f.default is not None:
             typed = f"coalesce({typed}, {f.default})"
         typed_cols.append(f"{typed}::{records.DUCKDB_TYPES[f.type]} as {quote_ident(f.name)}")
-    reason_cases = "\n".join(f"      when {cond} then {sql_literal(msg)}" for cond, msg in checks)
+    reasons = "\n".join(f"      when {cond} then {sql_literal(msg)}" for cond, msg in checks)
+    paths = "[" + ", ".join(sql_literal(p) for p in plan.paths) + "]"
+    structure = sql_literal(orjson.dumps(plan.structure).decode())
     return f"""
 with parsed as (
     select
@@ -127,21 +173,33 @@ with parsed as (
         raw,
         broken,
         broken is null and json_valid(raw) as is_json,
-        -- CASE, not AND: json_type must never see a line that is not JSON.
+        -- CASE, not AND: json functions must never see a line that is not JSON.
         coalesce(case when is_json then json_type(raw) = 'OBJECT' end, false) as is_object,
-        case when is_object then from_json(raw, {sql_literal(structure)}) end as obj,
+        case when is_object then json_type(raw, {paths}) end as types,
+        case when is_object then from_json(raw, {structure}) end as vals,
     from {lines_table}
+),
+
+judged as (
+    select
+        *,
+        case
+          when broken is not null then broken
+          when not is_json then 'not JSON'
+          when not is_object then 'not a JSON object'
+{reasons}
+        end as reason,
+    from parsed
+    -- Blank lines are skipped, not read; only a line that is not JSON can be blank.
+    where broken is not null or is_json or trim(raw, ' ' || chr(9) || chr(13) || chr(10)) <> ''
 )
+
 select
-    case
-      when broken is not null then broken
-      when not is_json then 'not JSON'
-      when not is_object then 'not a JSON object'
-{reason_cases}
-    end as reason,
+    reason,
     _file,
     _line,
-    raw,
+    -- Lines arrive with their line break; a rejected line keeps its text, without it.
+    case when reason is not null then rtrim(raw, chr(13) || chr(10)) end as raw,
     {", ".join(typed_cols)}
-from parsed
+from judged
 """
