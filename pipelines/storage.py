@@ -182,7 +182,7 @@ MANIFEST_COLUMNS = {
     "path": "VARCHAR",
     "size": "BIGINT",
     "mtime_ns": "BIGINT",
-    "sha256": "VARCHAR",
+    "fingerprint": "VARCHAR",
     "status": "VARCHAR",
     "lines_read": "BIGINT",
     "run_id": "VARCHAR",

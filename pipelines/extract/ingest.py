@@ -56,15 +56,15 @@ class Pending:
 
     raw: RawFile
     status: str
-    sha256: str
+    fingerprint: str
     size: int
     mtime_ns: int
 
 
 def _manifest(con, catalog: Catalog) -> dict[str, tuple[int, int, str]]:
     storage.attach_views(con, catalog)
-    rows = con.execute("select path, size, mtime_ns, sha256 from ingested_files").fetchall()
-    return {path: (size, mtime, sha) for path, size, mtime, sha in rows}
+    rows = con.execute("select path, size, mtime_ns, fingerprint from ingested_files").fetchall()
+    return {path: (size, mtime, print_) for path, size, mtime, print_ in rows}
 
 
 def _files_to_read(con, catalog: Catalog, files: list[RawFile]) -> tuple[list[Pending], int]:
@@ -78,12 +78,12 @@ def _files_to_read(con, catalog: Catalog, files: list[RawFile]) -> tuple[list[Pe
         if known and known[0] == stat.st_size and known[1] == stat.st_mtime_ns:
             skipped += 1
             continue
-        sha = fingerprint(raw.path)
-        if known and known[2] == sha:
+        content = fingerprint(raw.path)
+        if known and known[2] == content:
             skipped += 1
             continue
         todo.append(
-            Pending(raw, "changed" if known else "new", sha, stat.st_size, stat.st_mtime_ns)
+            Pending(raw, "changed" if known else "new", content, stat.st_size, stat.st_mtime_ns)
         )
     return todo, skipped
 
@@ -251,7 +251,7 @@ def _write_rejects_and_manifest(
             "path": [p.raw.relative for p in todo],
             "size": pa.array([p.size for p in todo], pa.int64()),
             "mtime_ns": pa.array([p.mtime_ns for p in todo], pa.int64()),
-            "sha256": [p.sha256 for p in todo],
+            "fingerprint": [p.fingerprint for p in todo],
             "status": [p.status for p in todo],
             "lines_read": pa.array([f.lines_read for f in result.files], pa.int64()),
             "run_id": [run_id] * len(todo),
