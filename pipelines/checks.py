@@ -61,7 +61,8 @@ def future_timestamps(con, touched, now: datetime, limits: Checks) -> list[Warni
 
 
 def day_volume(con, touched, limits: Checks) -> list[Warning]:
-    """A rebuilt day whose record count is far outside the median of the 14 days before it."""
+    """A rebuilt day whose record count is far outside the median of the same weekday in
+    the four weeks before it (same weekday: weekends are quiet by nature)."""
     found: list[Warning] = []
     for kind in _events(touched):
         rows = con.execute(
@@ -74,7 +75,8 @@ def day_volume(con, touched, limits: Checks) -> list[Warning]:
                     day,
                     count_records,
                     median(count_records) over (
-                        order by day range between interval 14 day preceding and interval 1 day preceding
+                        partition by dayofweek(day)
+                        order by day range between interval 28 day preceding and interval 1 day preceding
                     ) as median_before,
                 from per_day
             )
@@ -92,7 +94,7 @@ def day_volume(con, touched, limits: Checks) -> list[Warning]:
                 f"{kind.table} {day}",
                 count,
                 limits.volume_ratio,
-                f"{count} records against a median of {median:g} in the 14 days before",
+                f"{count} records against a median of {median:g} on the same weekday before",
             )
             for day, count, median in rows
         ]

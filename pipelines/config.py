@@ -49,7 +49,7 @@ class Checks(BaseModel):
 
     max_reject_rate: float = Field(0.01, ge=0, le=1)  # share of a file's lines
     future_tolerance_minutes: int = Field(10, ge=0)  # event times ahead of `now`
-    volume_ratio: float = Field(5.0, gt=1)  # a day vs the median of the 14 days before
+    volume_ratio: float = Field(5.0, gt=1)  # a day vs the median of its weekday before
 
 
 class Settings(BaseModel):

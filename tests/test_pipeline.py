@@ -151,10 +151,13 @@ def test_checks_flag_rejects_future_times_and_show_in_status(tmp_path):
 
 def test_volume_check_flags_an_outlier_day(tmp_path):
     raw = tmp_path / "raw"
-    normal = [activity(f"u{i}", f"2024-05-0{d}T10:00:00Z") for d in range(1, 8) for i in range(2)]
-    spike = [activity(f"s{i}", "2024-05-08T10:00:00Z") for i in range(40)]
+    # Two users a day for two weeks, then a Monday with forty.
+    normal = [
+        activity(f"u{i}", f"2024-04-{d:02d}T10:00:00Z") for d in range(1, 15) for i in range(2)
+    ]
+    spike = [activity(f"s{i}", "2024-04-15T10:00:00Z") for i in range(40)]
     write_raw(raw, "seatable_user_activity", normal + spike)
     summary = run(tmp_path / "wh", raw)
     assert [(w.check_name, w.subject) for w in summary.warnings] == [
-        ("day_volume", "seatable_user_activity 2024-05-08")
+        ("day_volume", "seatable_user_activity 2024-04-15")
     ]
