@@ -52,6 +52,87 @@ def active_users(ctx: Context, query: Query) -> Response:
     }
 
 
+BOOLEANS = {"t": True, "true": True, "1": True, "f": False, "false": False, "0": False}
+ORDER_COLUMNS = ("total_run_time", "total_run_count")
+
+
+def _month(value: str | None, ctx: Context) -> tuple[date, date] | None:
+    """[first day, first day of the next month) of a YYYYMM month; None when invalid."""
+    if value is None:
+        local = ctx.now.astimezone(ctx.zone)
+        value = f"{local.year:04d}{local.month:02d}"
+    if not re.fullmatch(r"\d{6}", value) or not 1 <= int(value[4:]) <= 12:
+        return None
+    year, month = int(value[:4]), int(value[4:])
+    first = date(year, month, 1)
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return first, following
+
+
+def _paging(query: Query) -> tuple[int, int]:
+    """page and per_page; when either is not an integer, both fall back to the defaults."""
+    try:
+        return int(query.get("page", "1")), int(query.get("per_page", "25"))
+    except ValueError:
+        return 1, 25
+
+
+def scripts_running(ctx: Context, query: Query) -> Response:
+    """GET api/v2.1/admin/statistics/scripts-running/: script runs per owner or org in a month."""
+    month = _month(query.get("month"), ctx)
+    if month is None:
+        return _error("month invalid.")
+    is_user = BOOLEANS.get((query.get("is_user") or "true").lower())
+    if is_user is None:
+        return _error("is_user invalid.")
+    page, per_page = _paging(query)
+    if page < 1:
+        return _error("page invalid.")
+    if per_page < 0:
+        return _error("per_page invalid.")
+    order_by = query.get("order_by") or ""
+    descending = order_by.startswith("-")
+    if order_by and order_by.removeprefix("-") not in ORDER_COLUMNS:
+        return _error("order_by invalid.")
+    groups = rows(
+        ctx,
+        "rpt_seatable_scripts_running",
+        {
+            "month_start": month[0],
+            "month_end": month[1],
+            "is_user": is_user,
+            "now": ctx.now,
+            "order_column": order_by.removeprefix("-"),
+            "descending": descending,
+        },
+    )
+    page_rows = groups[(page - 1) * per_page : page * per_page]
+    return 200, {
+        "results": [_script_row(r, is_user) for r in page_rows],
+        "count": len(groups),
+    }
+
+
+def _script_row(row: dict, is_user: bool) -> dict:
+    # Summation order may leave float noise in the last digits: six decimals are exact enough.
+    run_time = round(float(row["total_run_time"]), 6)
+    if is_user:
+        return {
+            "total_run_count": row["total_run_count"],
+            "total_run_time": run_time,
+            "username": row["username"],
+            "name": row["name"],
+        }
+    return {
+        "org_id": row["org_id"],
+        "total_run_count": row["total_run_count"],
+        "total_run_time": run_time,
+        # An org without a name in the snapshots shows its id (an integer, as SeaTable does).
+        "org_name": row["org_name"] if row["org_name"] is not None else row["org_id"],
+    }
+
+
 ROUTES = {
     "api/v2.1/admin/statistics/active-users": active_users,
+    "api/v2.1/admin/statistics/scripts-running": scripts_running,
 }

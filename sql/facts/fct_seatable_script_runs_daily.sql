@@ -1,0 +1,27 @@
+-- fct_seatable_script_runs_daily: one row per (finished_date, owner, org_id): the script
+-- runs that finished on a calendar day of the reporting time zone.
+-- key: finished_date, owner, org_id
+-- partition: finished_date
+-- window: 1 day (a UTC day spans two local days)
+-- inputs: seatable_script_runs
+-- Failed runs count; run time is spend_time, else finished_at - started_at, in seconds.
+with
+
+runs as (
+    select * from seatable_script_runs
+),
+
+final as (
+    select
+        timezone(getvariable('timezone'), finished_at)::date as finished_date,
+        owner,
+        coalesce(org_id, -1) as org_id,
+        owner like '%@seafile_group' as is_group_owned,
+        count(*) as count_runs,
+        count(*) filter (where not success) as count_failed_runs,
+        sum(coalesce(spend_time, epoch(finished_at - started_at))) as run_seconds,
+    from runs
+    group by all
+)
+
+select * from final
