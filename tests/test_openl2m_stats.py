@@ -1,0 +1,102 @@
+"""OpenL2M api/stats/: windows around local midnight and the hour edge, totals, inventory."""
+
+PATH = "api/stats/"
+# 10:30 UTC is 11:30 in Berlin: local today began at 2024-01-09T23:00Z.
+NOW = "2024-01-10T10:30:00Z"
+
+
+def log(id_, at, type_, switch=None, user=None, action=1):
+    return {
+        "id": id_,
+        "timestamp": at,
+        "type": type_,
+        "action": action,
+        "switch_id": switch,
+        "user_id": user,
+    }
+
+
+INVENTORY = {
+    "switches": 10,
+    "switchgroups": 0,
+    "vlans": 30,
+    "vlan_groups": 4,
+    "snmp_profiles": 2,
+    "credentials_profiles": 3,
+    "commands": 12,
+    "command_lists": 5,
+    "api_tokens": 1,
+}
+
+
+def test_stats_as_of_now(mini):
+    m = mini(timezone="Europe/Berlin", log_max_age_days=30)
+    m.add(
+        "openl2m_log",
+        [
+            log(1, "2024-01-10T10:00:00Z", 0, switch=1, user=1),  # in the last hour
+            log(2, "2024-01-10T09:30:00Z", 1, switch=2, user=1),  # exactly an hour ago: not in it
+            log(3, "2024-01-09T23:30:00Z", 1, switch=3),  # 00:30 local: today
+            log(4, "2024-01-09T22:30:00Z", 0, switch=4),  # 23:30 local yesterday
+            log(5, "2024-01-10T10:15:00Z", 5, user=2, action=95),  # REST API login
+            log(6, "2024-01-05T10:00:00Z", 5, user=3),
+            log(7, "2024-01-10T10:20:00Z", 5),  # no user: never counted as one
+            log(8, "2024-01-01T10:00:00Z", 4, switch=5),  # before local Jan 3rd: 31 days only
+            log(9, "2023-12-01T00:00:00Z", 2, switch=6),  # beyond 31 days and retention
+            log(10, "2024-01-11T00:00:00Z", 1, switch=7),  # after now
+        ],
+    )
+    m.add(
+        "openl2m_counters",
+        [
+            {"name": "changes", "value": 99, "at": "2024-01-10T00:00:00Z"},
+            {"name": "changes", "value": 150, "at": "2024-01-11T00:00:00Z"},  # after now
+        ],
+    )
+    m.add(
+        "openl2m_inventory",
+        [
+            {"at": "2024-01-09T00:00:00Z", **INVENTORY},
+            {"at": "2024-01-11T00:00:00Z", **INVENTORY, "switches": 99},  # after now
+        ],
+    )
+    m.build()
+    status, body = m.call(PATH, NOW)
+    assert status == 200
+    assert list(body) == ["database", "usage"]
+    database = {k: v["value"] for k, v in body["database"].items()}
+    assert database == {**INVENTORY, "log_entries": 8}
+    assert body["database"]["switchgroups"] == {"label": "Switch Groups", "value": 0}
+    usage = {k: v["value"] for k, v in body["usage"].items()}
+    assert usage == {
+        "devices_last_hour": 1,
+        "devices_today": 3,
+        "devices_last_7_days": 4,
+        "devices_last_31_days": 5,
+        "changes_last_hour": 0,
+        "changes_today": 2,
+        "changes_last_7_days": 2,
+        "changes_last_31_days": 2,
+        "changes_total": 99,  # the latest counter as of now
+        "users_last_hour": 1,
+        "users_today": 1,
+        "users_last_7_days": 2,
+        "users_last_31_days": 2,
+        "api_calls_today": 1,
+        "api_calls_last_7_days": 1,
+        "api_calls_last_31_days": 1,
+        "commands_today": 0,
+        "commands_last_7_days": 0,
+        "commands_last_31_days": 1,
+        "commands_total": 1,  # no counter: counted from the log
+    }
+    assert body["usage"]["devices_last_31_days"]["label"] == "Devices Last 31 Days"
+
+
+def test_empty_warehouse_gives_zeros(mini):
+    m = mini()
+    m.build()
+    status, body = m.call(PATH, NOW)
+    assert status == 200
+    assert all(v["value"] == 0 for part in body.values() for v in part.values())
+    assert [v["label"] for v in body["database"].values()][-1] == "Log Entries"
