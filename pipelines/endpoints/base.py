@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -53,7 +54,13 @@ def report_sql(name: str) -> str:
 
 
 def rows(ctx: Context, name: str, params: dict | None = None) -> list[dict]:
-    """Run one report query with bound parameters; rows as dicts in column order."""
-    cursor = ctx.con.execute(report_sql(name), params or {})
+    """Run one report query with bound parameters; rows as dicts in column order.
+
+    Only the parameters the query names are bound (DuckDB refuses unused ones), so an
+    endpoint can pass one set of parameters to several queries.
+    """
+    sql = report_sql(name)
+    used = {k: v for k, v in (params or {}).items() if re.search(rf"\${k}\b", sql)}
+    cursor = ctx.con.execute(sql, used)
     columns = [d[0] for d in cursor.description]
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]

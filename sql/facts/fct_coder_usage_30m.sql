@@ -1,0 +1,167 @@
+-- fct_coder_usage_30m: Coder's template usage rollup: one row per (UTC half hour,
+-- template, user) with the minutes of use, per connection type and per app, and the
+-- median connection latency.
+-- key: start_time, template_id, user_id
+-- partition: bucket_date
+-- window: 1 day (app sessions may run past midnight)
+-- inputs: coder_workspace_agent_stats, coder_workspace_app_stats, coder_workspaces
+-- Rules (endpoints.md, as Coder's UpsertTemplateUsageStats): agent records with a session
+-- make their minute active, per type too; a (bucket, template, user) of agent minutes
+-- without any record with a connection is dropped. App sessions cover every minute from
+-- trunc(start) to trunc(end - 1 µs), credited to the workspace's current template and the
+-- app record's user, keyed by slug or port ('[terminal]' for the web terminal).
+with
+
+agent_stats as (
+    select * from coder_workspace_agent_stats
+),
+
+app_stats as (
+    select * from coder_workspace_app_stats
+),
+
+workspaces as (
+    select id, template_id from coder_workspaces
+    qualify row_number() over (partition by id order by updated_at desc) = 1
+),
+
+agent_minutes as (
+    select
+        date_trunc('minute', created_at) as minute_at,
+        template_id,
+        user_id,
+        bool_or(session_count_ssh > 0) as is_ssh,
+        bool_or(session_count_reconnecting_pty > 0) as is_reconnecting_pty,
+        bool_or(session_count_vscode > 0) as is_vscode,
+        bool_or(session_count_jetbrains > 0) as is_jetbrains,
+        bool_or(connection_count > 0) as has_connection,
+    from agent_stats
+    where session_count_ssh > 0
+       or session_count_reconnecting_pty > 0
+       or session_count_vscode > 0
+       or session_count_jetbrains > 0
+    group by all
+),
+
+bucketed_agent_minutes as (
+    select
+        *,
+        date_trunc('hour', minute_at) + to_minutes(minute(minute_at) // 30 * 30) as start_time,
+    from agent_minutes
+),
+
+connected_agent_minutes as (
+    select * from bucketed_agent_minutes
+    qualify bool_or(has_connection) over (partition by start_time, template_id, user_id)
+),
+
+app_minutes as (
+    select distinct
+        minute_at,
+        date_trunc('hour', minute_at) + to_minutes(minute(minute_at) // 30 * 30) as start_time,
+        workspaces.template_id,
+        app_stats.user_id,
+        case
+            when app_stats.access_method = 'terminal' then '[terminal]'
+            else app_stats.slug_or_port
+        end as app_key,
+    from app_stats
+    join workspaces on workspaces.id = app_stats.workspace_id
+    cross join unnest(
+        generate_series(
+            date_trunc('minute', app_stats.session_started_at),
+            date_trunc('minute', app_stats.session_ended_at - interval 1 microsecond),
+            interval 1 minute
+        )
+    ) as minutes(minute_at)
+),
+
+used_minutes as (
+    select start_time, template_id, user_id, minute_at from connected_agent_minutes
+    union
+    select start_time, template_id, user_id, minute_at from app_minutes
+),
+
+usage as (
+    select
+        start_time,
+        template_id,
+        user_id,
+        count(*) as usage_mins,
+    from used_minutes
+    group by all
+),
+
+per_type as (
+    select
+        start_time,
+        template_id,
+        user_id,
+        count(*) filter (where is_ssh) as ssh_mins,
+        count(*) filter (where is_reconnecting_pty) as reconnecting_pty_mins,
+        count(*) filter (where is_vscode) as vscode_mins,
+        count(*) filter (where is_jetbrains) as jetbrains_mins,
+    from connected_agent_minutes
+    group by all
+),
+
+per_app as (
+    select
+        start_time,
+        template_id,
+        user_id,
+        app_key,
+        count(*) as app_mins,
+    from app_minutes
+    group by all
+),
+
+apps as (
+    select
+        start_time,
+        template_id,
+        user_id,
+        map(list(app_key order by app_key), list(app_mins order by app_key)) as app_usage_mins,
+    from per_app
+    group by all
+),
+
+-- Coder takes the median over every agent record of the template and user (sessions or
+-- not) in the row's used minutes, with a latency above zero; stored as float4.
+latencies as (
+    select
+        used_minutes.start_time,
+        used_minutes.template_id,
+        used_minutes.user_id,
+        quantile_cont(agent_stats.connection_median_latency_ms, 0.5)::float as median_latency_ms,
+    from used_minutes
+    join agent_stats
+      on date_trunc('minute', agent_stats.created_at) = used_minutes.minute_at
+     and agent_stats.template_id = used_minutes.template_id
+     and agent_stats.user_id = used_minutes.user_id
+     and agent_stats.connection_median_latency_ms > 0
+    group by all
+),
+
+final as (
+    select
+        usage.start_time,
+        usage.start_time + interval 30 minute as end_time,
+        usage.template_id,
+        usage.user_id,
+        usage.usage_mins,
+        coalesce(per_type.ssh_mins, 0) as ssh_mins,
+        0::bigint as sftp_mins,
+        coalesce(per_type.reconnecting_pty_mins, 0) as reconnecting_pty_mins,
+        coalesce(per_type.vscode_mins, 0) as vscode_mins,
+        coalesce(per_type.jetbrains_mins, 0) as jetbrains_mins,
+        coalesce(apps.app_usage_mins, map([]::varchar[], []::bigint[])) as app_usage_mins,
+        latencies.median_latency_ms,
+        usage.start_time::date as bucket_date,
+    from usage
+    left join per_type using (start_time, template_id, user_id)
+    left join apps using (start_time, template_id, user_id)
+    left join latencies using (start_time, template_id, user_id)
+)
+
+select * from final

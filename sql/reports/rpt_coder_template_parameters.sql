@@ -1,0 +1,74 @@
+-- rpt_coder_template_parameters: one row per (template parameter, build value): for the
+-- latest build in [$start, $end) of every (template, workspace) ($template_ids empty =
+-- all), its template version's parameters, grouped across templates by (name, type,
+-- display_name, description, options), with how many of those builds chose each value.
+-- key: name, type, display_name, description, options, value
+-- inputs: coder_workspace_builds, coder_template_versions, coder_template_version_parameters,
+--         coder_workspace_build_parameters
+with
+
+template_versions as (
+    select id, template_id from coder_template_versions
+    qualify row_number() over (partition by id order by created_at desc) = 1
+),
+
+builds_in_range as (
+    select
+        builds.*,
+        template_versions.template_id,
+    from coder_workspace_builds as builds
+    join template_versions on template_versions.id = builds.template_version_id
+    where builds.created_at >= $start::timestamptz
+      and builds.created_at < $end::timestamptz
+      and (len($template_ids::varchar[]) = 0 or list_contains($template_ids::varchar[], template_versions.template_id))
+),
+
+latest_builds as (
+    select
+        latest.template_id,
+        builds.id as build_id,
+        builds.template_version_id,
+    from (
+        select template_id, workspace_id, max(build_number) as build_number
+        from builds_in_range
+        group by all
+    ) as latest
+    join coder_workspace_builds as builds
+      on builds.workspace_id = latest.workspace_id
+     and builds.build_number = latest.build_number
+),
+
+parameters as (
+    select
+        name,
+        type,
+        coalesce(display_name, '') as display_name,
+        coalesce(description, '') as description,
+        coalesce(options::varchar, '[]') as options,
+        list(distinct latest_builds.template_id order by latest_builds.template_id) as template_ids,
+        list(latest_builds.build_id) as build_ids,
+    from latest_builds
+    join coder_template_version_parameters as parameters
+      on parameters.template_version_id = latest_builds.template_version_id
+    group by name, type, coalesce(display_name, ''), coalesce(description, ''), coalesce(options::varchar, '[]')
+),
+
+final as (
+    select
+        parameters.template_ids,
+        parameters.name,
+        parameters.type,
+        parameters.display_name,
+        parameters.description,
+        parameters.options,
+        values.value,
+        count(values.value) as count,
+    from parameters
+    join coder_workspace_build_parameters as values
+      on list_contains(parameters.build_ids, values.workspace_build_id)
+     and values.name = parameters.name
+    group by all
+    order by name, type, display_name, description, options, value
+)
+
+select * from final

@@ -1,0 +1,44 @@
+-- rpt_coder_user_latency: one row per user with rollup rows in [$start, $end]
+-- ($template_ids empty = all): their templates and the 50th and 95th continuous
+-- percentiles of the rows' median latencies (float4 values; -1 when none).
+-- key: user_id
+-- inputs: fct_coder_usage_30m, coder_users
+with
+
+usage as (
+    select * from fct_coder_usage_30m
+    where start_time >= $start::timestamptz
+      and end_time <= $end::timestamptz
+      and (len($template_ids::varchar[]) = 0 or list_contains($template_ids::varchar[], template_id))
+),
+
+users as (
+    select id, username, avatar_url from coder_users
+    where updated_at <= $now
+    qualify row_number() over (partition by id order by updated_at desc) = 1
+),
+
+per_user as (
+    select
+        user_id,
+        list(distinct template_id order by template_id) as template_ids,
+        coalesce(quantile_cont(median_latency_ms::double, 0.5), -1) as p50,
+        coalesce(quantile_cont(median_latency_ms::double, 0.95), -1) as p95,
+    from usage
+    group by all
+),
+
+final as (
+    select
+        per_user.user_id,
+        coalesce(users.username, '') as username,
+        coalesce(users.avatar_url, '') as avatar_url,
+        per_user.template_ids,
+        per_user.p50,
+        per_user.p95,
+    from per_user
+    left join users on users.id = per_user.user_id
+    order by per_user.user_id
+)
+
+select * from final
