@@ -366,16 +366,18 @@ def attach_fact_view(
     con.execute(f"create or replace view {model.stem} as {body}")
 
 
+def sql_body(sql: str) -> str:
+    """A model's SQL without its comment lines (headers name inputs in prose)."""
+    return "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
+
+
 def ordered_facts() -> list[Path]:
     """Fact models in dependency order (a model after every fct_ it reads)."""
     models = {p.stem: p for p in sql_models("facts")}
+    bodies = {name: sql_body(path.read_text()) for name, path in models.items()}
     deps = {
-        name: {
-            other
-            for other in models
-            if other != name and re.search(rf"\b{other}\b", path.read_text())
-        }
-        for name, path in models.items()
+        name: {other for other in models if other != name and re.search(rf"\b{other}\b", body)}
+        for name, body in bodies.items()
     }
     ordered: list[Path] = []
     done: set[str] = set()

@@ -12,6 +12,8 @@ U3 = "cccccccc-cccc-4ccc-8ccc-cccccccccccc"
 W1, W2, W3 = (f"{n}0000000-0000-4000-8000-00000000000{n}" for n in (1, 2, 3))
 A1, A2, A3 = (f"a{n}000000-0000-4000-8000-00000000000{n}" for n in (1, 2, 3))
 V1, V1B, V2 = (f"{n}1000000-0000-4000-8000-000000000000" for n in ("e", "f", "d"))
+ORG1 = "0a000000-0000-4000-8000-000000000001"
+ORG2 = "0a000000-0000-4000-8000-000000000002"
 CREATED = "2023-08-01T00:00:00Z"
 
 _ids = iter(range(1, 10_000))
@@ -248,6 +250,26 @@ def load(m) -> None:
             {"workspace_build_id": build_ids["c1"], "name": "region", "value": "eu"},
             {"workspace_build_id": build_ids["c1"], "name": "cpu", "value": ""},
             {"workspace_build_id": build_ids["b0"], "name": "region", "value": "eu"},
+        ],
+    )
+    m.add(
+        "coder_audit_logs",
+        [
+            {"id": _id(), "time": "2023-08-15T08:00:20Z", "user_id": U2, "action": "login"},
+            {
+                "id": _id(),
+                "time": "2023-08-15T08:00:50Z",
+                "user_id": U2,
+                "action": "login",
+            },  # same minute
+            {"id": _id(), "time": "2023-08-15T09:00:00Z", "user_id": U2, "action": "logout"},
+        ],
+    )
+    m.add(
+        "coder_organization_members",
+        [
+            {"organization_id": ORG1, "user_id": U1, "created_at": CREATED, "updated_at": CREATED},
+            {"organization_id": ORG2, "user_id": U2, "created_at": CREATED, "updated_at": CREATED},
         ],
     )
     m.build()

@@ -52,7 +52,7 @@ class Model:
                 "event days P-N..P+N) or '-- window: week' (P, a Monday, reads its week)"
             )
         known = [*records.BY_TABLE, *facts]
-        body = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
+        body = storage.sql_body(sql)
         inputs = tuple(t for t in known if t != path.stem and re.search(rf"\b{t}\b", body))
         days = int(window.group(1)) if window.group(1) else None
         return cls(path, sql, storage.fact_partition_column(sql), days, inputs)

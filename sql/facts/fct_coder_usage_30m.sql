@@ -4,82 +4,23 @@
 -- key: start_time, template_id, user_id
 -- partition: bucket_date
 -- window: 1 day (app sessions may run past midnight)
--- inputs: coder_workspace_agent_stats, coder_workspace_app_stats, coder_workspaces
--- Rules (endpoints.md, as Coder's UpsertTemplateUsageStats): agent records with a session
--- make their minute active, per type too; a (bucket, template, user) of agent minutes
--- without any record with a connection is dropped. App sessions cover every minute from
--- trunc(start) to trunc(end - 1 µs), credited to the workspace's current template and the
--- app record's user, keyed by slug or port ('[terminal]' for the web terminal).
+-- inputs: fct_coder_activity_minutes (the minute rules live there), coder_workspace_agent_stats
 with
+
+activity as (
+    select
+        *,
+        date_trunc('hour', minute_at) + to_minutes(minute(minute_at) // 30 * 30) as start_time,
+    from fct_coder_activity_minutes
+    where not is_login
+),
 
 agent_stats as (
     select * from coder_workspace_agent_stats
 ),
 
-app_stats as (
-    select * from coder_workspace_app_stats
-),
-
-workspaces as (
-    select id, template_id from coder_workspaces
-    qualify row_number() over (partition by id order by updated_at desc) = 1
-),
-
-agent_minutes as (
-    select
-        date_trunc('minute', created_at) as minute_at,
-        template_id,
-        user_id,
-        bool_or(session_count_ssh > 0) as is_ssh,
-        bool_or(session_count_reconnecting_pty > 0) as is_reconnecting_pty,
-        bool_or(session_count_vscode > 0) as is_vscode,
-        bool_or(session_count_jetbrains > 0) as is_jetbrains,
-        bool_or(connection_count > 0) as has_connection,
-    from agent_stats
-    where session_count_ssh > 0
-       or session_count_reconnecting_pty > 0
-       or session_count_vscode > 0
-       or session_count_jetbrains > 0
-    group by all
-),
-
-bucketed_agent_minutes as (
-    select
-        *,
-        date_trunc('hour', minute_at) + to_minutes(minute(minute_at) // 30 * 30) as start_time,
-    from agent_minutes
-),
-
-connected_agent_minutes as (
-    select * from bucketed_agent_minutes
-    qualify bool_or(has_connection) over (partition by start_time, template_id, user_id)
-),
-
-app_minutes as (
-    select distinct
-        minute_at,
-        date_trunc('hour', minute_at) + to_minutes(minute(minute_at) // 30 * 30) as start_time,
-        workspaces.template_id,
-        app_stats.user_id,
-        case
-            when app_stats.access_method = 'terminal' then '[terminal]'
-            else app_stats.slug_or_port
-        end as app_key,
-    from app_stats
-    join workspaces on workspaces.id = app_stats.workspace_id
-    cross join unnest(
-        generate_series(
-            date_trunc('minute', app_stats.session_started_at),
-            date_trunc('minute', app_stats.session_ended_at - interval 1 microsecond),
-            interval 1 minute
-        )
-    ) as minutes(minute_at)
-),
-
 used_minutes as (
-    select start_time, template_id, user_id, minute_at from connected_agent_minutes
-    union
-    select start_time, template_id, user_id, minute_at from app_minutes
+    select distinct start_time, template_id, user_id, minute_at from activity
 ),
 
 usage as (
@@ -101,7 +42,8 @@ per_type as (
         count(*) filter (where is_reconnecting_pty) as reconnecting_pty_mins,
         count(*) filter (where is_vscode) as vscode_mins,
         count(*) filter (where is_jetbrains) as jetbrains_mins,
-    from connected_agent_minutes
+    from activity
+    where app_key is null
     group by all
 ),
 
@@ -112,7 +54,8 @@ per_app as (
         user_id,
         app_key,
         count(*) as app_mins,
-    from app_minutes
+    from activity
+    where app_key is not null
     group by all
 ),
 

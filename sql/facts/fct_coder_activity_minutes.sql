@@ -1,0 +1,111 @@
+-- fct_coder_activity_minutes: one row per (minute, user, template, activity) of Coder use:
+-- agent minutes with a session (per connection type), app minutes per app key, and
+-- login minutes (audit log, no template). The 30-minute rollup and the v1 usage metrics
+-- both read it.
+-- key: minute_at, user_id, template_id, app_key, is_login
+-- partition: minute_date
+-- window: 1 day (app sessions may run past midnight)
+-- inputs: coder_workspace_agent_stats, coder_workspace_app_stats, coder_workspaces,
+--         coder_audit_logs
+-- Rules (endpoints.md, as Coder's UpsertTemplateUsageStats): agent records with a session
+-- make their minute active, per type too; the agent minutes of a (half hour, template,
+-- user) without any record with a connection are dropped. App sessions cover every minute
+-- from trunc(start) to trunc(end - 1 µs), credited to the workspace's current template and
+-- the app record's user, keyed by slug or port ('[terminal]' for the web terminal).
+with
+
+agent_stats as (
+    select * from coder_workspace_agent_stats
+),
+
+app_stats as (
+    select * from coder_workspace_app_stats
+),
+
+audit_logs as (
+    select * from coder_audit_logs
+),
+
+workspaces as (
+    select id, template_id from coder_workspaces
+    qualify row_number() over (partition by id order by updated_at desc) = 1
+),
+
+agent_minutes as (
+    select
+        date_trunc('minute', created_at) as minute_at,
+        template_id,
+        user_id,
+        bool_or(session_count_ssh > 0) as is_ssh,
+        bool_or(session_count_reconnecting_pty > 0) as is_reconnecting_pty,
+        bool_or(session_count_vscode > 0) as is_vscode,
+        bool_or(session_count_jetbrains > 0) as is_jetbrains,
+        bool_or(connection_count > 0) as has_connection,
+    from agent_stats
+    where session_count_ssh > 0
+       or session_count_reconnecting_pty > 0
+       or session_count_vscode > 0
+       or session_count_jetbrains > 0
+    group by all
+),
+
+connected_agent_minutes as (
+    select * exclude (has_connection) from agent_minutes
+    qualify bool_or(has_connection) over (
+        partition by
+            date_trunc('hour', minute_at) + to_minutes(minute(minute_at) // 30 * 30),
+            template_id,
+            user_id
+    )
+),
+
+app_minutes as (
+    select distinct
+        minutes.minute_at,
+        workspaces.template_id,
+        app_stats.user_id,
+        case
+            when app_stats.access_method = 'terminal' then '[terminal]'
+            else app_stats.slug_or_port
+        end as app_key,
+    from app_stats
+    join workspaces on workspaces.id = app_stats.workspace_id
+    cross join unnest(
+        generate_series(
+            date_trunc('minute', app_stats.session_started_at),
+            date_trunc('minute', app_stats.session_ended_at - interval 1 microsecond),
+            interval 1 minute
+        )
+    ) as minutes(minute_at)
+),
+
+login_minutes as (
+    select distinct
+        date_trunc('minute', "time") as minute_at,
+        user_id,
+    from audit_logs
+    where action = 'login'
+),
+
+final as (
+    select
+        minute_at,
+        user_id,
+        template_id,
+        null::varchar as app_key,
+        is_ssh,
+        is_reconnecting_pty,
+        is_vscode,
+        is_jetbrains,
+        false as is_login,
+        minute_at::date as minute_date,
+    from connected_agent_minutes
+    union all
+    select minute_at, user_id, template_id, app_key, false, false, false, false, false, minute_at::date,
+    from app_minutes
+    union all
+    select minute_at, user_id, null, null, false, false, false, false, true, minute_at::date,
+    from login_minutes
+)
+
+select * from final
