@@ -102,7 +102,10 @@ def _print_summary(summary: dict, wh: storage.Warehouse) -> None:
         f"{summary['rejected']:,} rejected + {summary['duplicates']:,} duplicate",
     )
     table.add_row("days rebuilt", str(summary["days_rebuilt"]))
-    table.add_row("reports written", str(summary["reports_written"]))
+    table.add_row(
+        "reports written",
+        f"{summary['reports_written']} changed, {summary['reports_unchanged']} unchanged",
+    )
     table.add_row("warnings", str(len(summary["warnings"])))
     table.add_row("seconds", ", ".join(f"{k} {v:.2f}" for k, v in summary["seconds"].items()))
     table.add_row("warehouse", str(wh.root))

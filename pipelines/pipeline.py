@@ -39,7 +39,8 @@ class RunSummary:
     touched: dict[str, set[str]] = field(default_factory=dict)
     days_rebuilt: int = 0
     warnings: list[checks.Warning] = field(default_factory=list)
-    reports_written: int = 0
+    reports_written: int = 0  # reports whose content changed (the others are kept as they were)
+    reports_unchanged: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
     finished_at: datetime | None = None
     message: str = ""
@@ -239,7 +240,8 @@ def run_nightly(
                 summary.warnings = stages.check(catalog, settings, summary, transformed)
             with Stopwatch(summary, "publish"):
                 published = stages.publish(catalog, settings, summary)
-                summary.reports_written = len(published.files)
+                summary.reports_written = len(published.changed)
+                summary.reports_unchanged = len(published.files) - len(published.changed)
         except Exception as exc:
             # Only the failed run's row is committed; the data stays as it was.
             finish(Catalog.load(wh), summary, "failed", f"{type(exc).__name__}: {exc}")

@@ -36,6 +36,7 @@ class PublishError(RuntimeError):
 class PublishResult:
     folder: Path  # the new report set; storage.swap_reports makes it live
     files: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)  # the files whose bytes are new
 
 
 def _shift_month(year: int, month: int, delta: int) -> str:
@@ -89,7 +90,8 @@ def publish(
                     f"HTTP {status} {orjson.dumps(body).decode()}"
                 )
             relative = report_path(window)
-            storage.write_bytes_atomic(folder / relative, dumps(body))
+            if storage.keep_or_write(catalog.wh.reports / relative, folder / relative, dumps(body)):
+                result.changed.append(relative.as_posix())
             result.files.append(relative.as_posix())
             manifest_entries.append(
                 {

@@ -143,6 +143,17 @@ def write_bytes_atomic(dest: Path, data: bytes) -> None:
     os.replace(tmp, dest)
 
 
+def keep_or_write(live: Path, dest: Path, data: bytes) -> bool:
+    """Put data at dest; when the live file already holds exactly these bytes, link it
+    instead of writing (an unchanged report is not republished). True when it changed."""
+    if live.is_file() and live.stat().st_size == len(data) and live.read_bytes() == data:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.link(live.resolve(), dest)
+        return False
+    write_bytes_atomic(dest, data)
+    return True
+
+
 def remove_tree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 

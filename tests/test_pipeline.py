@@ -161,3 +161,13 @@ def test_volume_check_flags_an_outlier_day(tmp_path):
     assert [(w.check_name, w.subject) for w in summary.warnings] == [
         ("day_volume", "seatable_user_activity 2024-04-15")
     ]
+
+
+def test_only_changed_reports_are_republished(tmp_path):
+    raw = tmp_path / "raw"
+    write_raw(raw, "seatable_user_activity", DAY1)
+    first = run(tmp_path / "wh", raw)
+    again = run(tmp_path / "wh", raw)
+    assert (first.reports_written, again.reports_written, again.reports_unchanged) == (1, 0, 1)
+    write_raw(raw, "seatable_user_activity", DAY5, "more.ndjson")
+    assert run(tmp_path / "wh", raw).reports_written == 1
