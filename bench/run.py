@@ -38,7 +38,7 @@ for kind_dir in sorted(p for p in raw.glob("*/*") if p.is_dir()):
         continue
     target = out / f"{kind_dir.parent.name}_{kind_dir.name}.parquet"
     con.execute(
-        f"copy (select * from read_json({files!r}, format='newline_delimited', "
+        f"copy (select * from read_json({files!r}, format='newline_delimited', ignore_errors=true, "
         f"union_by_name=true)) to '{target}' (format parquet, compression zstd)"
     )
 """

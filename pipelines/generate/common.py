@@ -33,7 +33,7 @@ SCALES = {
     "small": Scale(6, 3, 8, 4, 6, 10, 12, 4, 12, 60),
     "medium": Scale(120, 4, 150, 12, 25, 200, 600, 10, 80, 3_000),
     # ~10 million events a day: mostly Coder agent reports and Rocket.Chat messages.
-    "large": Scale(30_000, 6, 100_000, 300, 260, 5_000, 50_000, 60, 2_000, 300_000),
+    "large": Scale(36_000, 6, 125_000, 300, 260, 5_000, 50_000, 60, 2_000, 300_000),
 }
 
 
