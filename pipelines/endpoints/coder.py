@@ -216,14 +216,14 @@ def _guard(handler):
     return wrapped
 
 
-@_guard
-def user_activity(ctx: Context, query: Query) -> Response:
-    """GET api/v2/insights/user-activity: seconds of use per user."""
+def _users_report(ctx: Context, query: Query, report: str, measure) -> Response:
+    """The shared shape of user-activity and user-latency: checks, then one row per user
+    with its templates, name and avatar, and the report's own measure."""
     parser = Parser(query)
     start_raw, end_raw, template_ids = _window(parser)
     parser.finish()
     start, end = parse_start_end(start_raw, end_raw, ctx.now)
-    users = rows(ctx, "rpt_coder_user_activity", _params(start, end, template_ids, ctx))
+    users = rows(ctx, report, _params(start, end, template_ids, ctx))
     return 200, {
         "report": {
             "start_time": format_time(start),
@@ -235,39 +235,29 @@ def user_activity(ctx: Context, query: Query) -> Response:
                     "user_id": u["user_id"],
                     "username": u["username"],
                     "avatar_url": u["avatar_url"],
-                    "seconds": u["seconds"],
+                    **measure(u),
                 }
                 for u in users
             ],
         }
     }
+
+
+@_guard
+def user_activity(ctx: Context, query: Query) -> Response:
+    """GET api/v2/insights/user-activity: seconds of use per user."""
+    return _users_report(ctx, query, "rpt_coder_user_activity", lambda u: {"seconds": u["seconds"]})
 
 
 @_guard
 def user_latency(ctx: Context, query: Query) -> Response:
     """GET api/v2/insights/user-latency: p50/p95 of the per-half-hour median latencies."""
-    parser = Parser(query)
-    start_raw, end_raw, template_ids = _window(parser)
-    parser.finish()
-    start, end = parse_start_end(start_raw, end_raw, ctx.now)
-    users = rows(ctx, "rpt_coder_user_latency", _params(start, end, template_ids, ctx))
-    return 200, {
-        "report": {
-            "start_time": format_time(start),
-            "end_time": format_time(end),
-            "template_ids": sorted({t for u in users for t in u["template_ids"]}),
-            "users": [
-                {
-                    "template_ids": u["template_ids"],
-                    "user_id": u["user_id"],
-                    "username": u["username"],
-                    "avatar_url": u["avatar_url"],
-                    "latency_ms": {"p50": float(u["p50"]), "p95": float(u["p95"])},
-                }
-                for u in users
-            ],
-        }
-    }
+    return _users_report(
+        ctx,
+        query,
+        "rpt_coder_user_latency",
+        lambda u: {"latency_ms": {"p50": float(u["p50"]), "p95": float(u["p95"])}},
+    )
 
 
 @_guard
