@@ -140,13 +140,21 @@ def parse_time(name: str, value: str) -> datetime:
         try:
             return datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
-            month, day, hour = int(match.group(2)), int(match.group(3)), int(match.group(4))
-            problem = (
-                "month out of range"
-                if not 1 <= month <= 12
-                else "day out of range"
-                if not 1 <= day <= 31 or hour < 24
-                else "hour out of range"
+            # Go checks the fields as it reads them; a day past the month's end comes last.
+            month, day, hour, minute, second = (int(match.group(n)) for n in range(2, 7))
+            problem = next(
+                (
+                    text
+                    for bad, text in [
+                        (not 1 <= month <= 12, "month out of range"),
+                        (not 1 <= day <= 31, "day out of range"),
+                        (hour > 23, "hour out of range"),
+                        (minute > 59, "minute out of range"),
+                        (second > 59, "second out of range"),
+                    ]
+                    if bad
+                ),
+                "day out of range",
             )
             detail = f'parsing time "{value}": {problem}'
     detail = detail or _go_parse_error(value)
