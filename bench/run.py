@@ -32,6 +32,7 @@ from pathlib import Path
 raw, out = Path(sys.argv[1]), Path(sys.argv[2])
 con = duckdb.connect()
 con.execute("set TimeZone = 'UTC'")
+con.execute("set enable_progress_bar = false")
 for kind_dir in sorted(p for p in raw.glob("*/*") if p.is_dir()):
     files = [str(f) for f in sorted(kind_dir.rglob("*.ndjson*"))]
     if not files:
@@ -102,7 +103,8 @@ def measure(script: str, *args: str, env: dict | None = None) -> tuple[float, fl
     out = proc.stdout.read() if proc.stdout else ""
     if status != 0:
         raise RuntimeError(f"benchmark step failed ({status}): {script.splitlines()[1:3]}")
-    return seconds, usage.ru_maxrss / 1024, out.strip()
+    last = out.strip().splitlines()[-1] if out.strip() else ""
+    return seconds, usage.ru_maxrss / 1024, last
 
 
 def generate(out: Path, days: int, start: date, scale: str) -> Path:

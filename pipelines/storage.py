@@ -112,6 +112,8 @@ def connect(
     """A DuckDB connection with the session time zone pinned to UTC."""
     con = duckdb.connect(str(database), read_only=read_only)
     con.execute("set TimeZone = 'UTC'")
+    # The pipeline prints its own progress; DuckDB's bar would garble the summary.
+    con.execute("set enable_progress_bar = false")
     return con
 
 
