@@ -199,7 +199,7 @@ def main() -> None:
                     f"peak {mem:,.0f} MB (scale {args.history_scale})",
                 )
             )
-            if days == max(history_cost):
+            if days == max(int(n) for n in args.histories.split(",")):
                 _, _, out = measure(PUBLISH, str(Path(tmp) / "wh"), config, now)
                 count, publish_s = out.split()
                 rows.append(

@@ -23,6 +23,7 @@ import fcntl
 import os
 import re
 import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +34,7 @@ import orjson
 from pipelines import records
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+MEMORY_ENV = "USAGE_WAREHOUSE_MEMORY_LIMIT"  # DuckDB's memory limit per session, e.g. "2GB"
 
 
 class WarehouseBusy(RuntimeError):
@@ -114,6 +116,12 @@ def connect(
     con.execute("set TimeZone = 'UTC'")
     # The pipeline prints its own progress; DuckDB's bar would garble the summary.
     con.execute("set enable_progress_bar = false")
+    # Bounded memory whatever the size of a day: DuckDB spills to disk past this.
+    con.execute("set memory_limit = $limit", {"limit": os.environ.get(MEMORY_ENV, "1GB")})
+    con.execute(
+        "set temp_directory = $dir",
+        {"dir": str(Path(tempfile.gettempdir()) / "usage-warehouse-spill")},
+    )
     return con
 
 
