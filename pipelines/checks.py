@@ -8,7 +8,7 @@ from records.py. Failures are warnings: they are reported, stored and never bloc
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import duckdb
 import polars as pl
@@ -71,9 +71,11 @@ def day_volume(con, touched, limits: Checks) -> list[Warning]:
     kinds = _events(touched)
     if not kinds:
         return []
+    # Only the four weeks before the earliest rebuilt day matter: cost follows new data.
+    since = min(date.fromisoformat(d) for k in kinds for d in touched[k.table]) - timedelta(days=28)
     per_day = " union all ".join(
         f"select '{k.table}' as table_name, day, count(*) as count_records "
-        f"from {k.table} group by all"
+        f"from {k.table} where day >= DATE '{since}' group by all"
         for k in kinds
     )
     counts = pl.from_arrow(con.sql(per_day).to_arrow_table())
