@@ -16,7 +16,7 @@ from pipelines.generate.common import (
 )
 
 SOURCE = "openl2m"
-# type: 0 view, 1 change, 2 warning, 3 error, 4 command, 5 login/out
+# Log record types: 0 view, 1 change, 2 warning, 3 error, 4 command, 5 login/out
 TYPE_WEIGHTS = [60, 15, 5, 3, 10, 7]
 
 
