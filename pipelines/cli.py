@@ -263,6 +263,22 @@ def schedule(
 
 
 @app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    warehouse: WarehouseOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Answer every endpoint over HTTP from the warehouse, as of each request."""
+    import uvicorn
+
+    from pipelines.serve import make_app
+
+    settings = _settings(config)
+    uvicorn.run(make_app(settings, _warehouse(settings, warehouse)), host=host, port=port)
+
+
+@app.command()
 def status(
     limit: Annotated[int, typer.Option(help="How many recent runs to show.")] = 10,
     warehouse: WarehouseOpt = None,
