@@ -143,28 +143,30 @@ class _Plan:
 def validation_sql(kind: records.RecordKind, lines_table: str) -> str:
     """The statement typing a batch of lines of one kind (see module docstring)."""
     plan = _Plan(kind)
-    by_name = {f.name: f for f in kind.fields}
     checks: list[tuple[str, str]] = []
+    own_cols: list[str] = []
     typed_cols: list[str] = []
-    for f in kind.fields:
-        own = f"({plan.value(f)})"
+    for n, f in enumerate(kind.fields):
+        # Each field is typed once (v<n>); the checks and the output both read that column.
+        own_cols.append(f"{plan.value(f)} as v{n}")
         present = plan.present(f.name)
         if f.required:
             either = f"({present} or {plan.present(f.fallback)})" if f.fallback else present
             missing = f"{f.name!r} (or {f.fallback!r})" if f.fallback else repr(f.name)
             checks.append((f"not {either}", f"missing required field {missing}"))
         checks.append(
-            (f"{present} and {own} is null", f"field {f.name!r}: expected {EXPECTED[f.type]}")
+            (f"{present} and v{n} is null", f"field {f.name!r}: expected {EXPECTED[f.type]}")
         )
-        typed = own
+        typed = f"v{n}"
         if f.fallback:
-            typed = f"coalesce({own}, ({plan.value(by_name[f.fallback])}))"
+            typed = f"coalesce(v{n}, v{[g.name for g in kind.fields].index(f.fallback)})"
         if f.default is not None:
             typed = f"coalesce({typed}, {f.default})"
         typed_cols.append(f"{typed}::{records.DUCKDB_TYPES[f.type]} as {quote_ident(f.name)}")
-    reasons = "\n".join(f"      when {cond} then {sql_literal(msg)}" for cond, msg in checks)
+    reasons = "\n".join(f"          when {cond} then {sql_literal(msg)}" for cond, msg in checks)
     paths = "[" + ", ".join(sql_literal(p) for p in plan.paths) + "]"
     structure = sql_literal(orjson.dumps(plan.structure).decode())
+    own = ",\n        ".join(own_cols)
     return f"""
 with parsed as (
     select
@@ -180,6 +182,15 @@ with parsed as (
     from {lines_table}
 ),
 
+typed as (
+    select
+        *,
+        {own},
+    from parsed
+    -- Blank lines are skipped, not read; only a line that is not JSON can be blank.
+    where broken is not null or is_json or trim(raw, ' ' || chr(9) || chr(13) || chr(10)) <> ''
+),
+
 judged as (
     select
         *,
@@ -189,9 +200,7 @@ judged as (
           when not is_object then 'not a JSON object'
 {reasons}
         end as reason,
-    from parsed
-    -- Blank lines are skipped, not read; only a line that is not JSON can be blank.
-    where broken is not null or is_json or trim(raw, ' ' || chr(9) || chr(13) || chr(10)) <> ''
+    from typed
 )
 
 select
