@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import orjson
 
 from pipelines import endpoints, storage
-from pipelines.config import ReportWindow, Settings
+from pipelines.config import Settings
 from pipelines.endpoints.base import Context
 from pipelines.storage import Catalog
 
@@ -61,11 +61,6 @@ def resolve_params(params: dict[str, str], now: datetime, settings: Settings) ->
     return {key: TOKEN.sub(token, value) for key, value in params.items()}
 
 
-def report_path(window: ReportWindow) -> Path:
-    """reports/<endpoint path>/<name>.json, relative to the reports folder."""
-    return Path(endpoints.normalise_path(window.endpoint)) / f"{window.name}.json"
-
-
 def dumps(body: dict) -> bytes:
     return orjson.dumps(body, option=orjson.OPT_INDENT_2) + b"\n"
 
@@ -89,7 +84,7 @@ def publish(
                     f"flows.yaml report {window.endpoint} {window.name!r} with {params}: "
                     f"HTTP {status} {orjson.dumps(body).decode()}"
                 )
-            relative = report_path(window)
+            relative = storage.report_file(endpoints.normalise_path(window.endpoint), window.name)
             if storage.keep_or_write(catalog.wh.reports / relative, folder / relative, dumps(body)):
                 result.changed.append(relative.as_posix())
             result.files.append(relative.as_posix())

@@ -464,6 +464,11 @@ def clean_leftovers(wh: Warehouse) -> None:
                 remove_tree(folder)
 
 
+def report_file(endpoint: str, name: str) -> Path:
+    """reports/<endpoint path>/<name>.json, relative to a report set's folder."""
+    return Path(endpoint) / f"{name}.json"
+
+
 def publish_reports_dir(wh: Warehouse, run_id: str) -> Path:
     """A fresh folder for this run's reports; swap_reports makes it live."""
     folder = wh.report_versions / run_id
