@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -166,3 +167,40 @@ def test_scheduled_deployment_runs_when_triggered_through_the_api(tmp_path, pref
         (tmp_path / "wh/reports/api/v2.1/admin/statistics/active-users/may-day.json").read_text()
     )
     assert body == {"active_users": [{"datetime": "2024-05-01T00:00:00+00:00", "count": 1}]}
+
+
+GOLDEN = ROOT / "tests" / "golden" / "e2e"
+
+
+@pytest.mark.xdist_group("prefect")
+def test_generated_tree_end_to_end_matches_goldens(tmp_path, prefect_env):
+    """generate -> run (CLI, Prefect) -> every published report equals its golden file.
+
+    Goldens change only on purpose: UPDATE_GOLDEN=1 pytest tests/test_flows.py rewrites them.
+    """
+    raw, wh = tmp_path / "raw", tmp_path / "wh"
+    made = cli(
+        prefect_env,
+        "generate",
+        "--out",
+        str(raw),
+        "--days",
+        "10",
+        "--start",
+        "2026-03-02",
+        "--seed",
+        "3",
+    )
+    assert made.returncode == 0, made.stderr
+    args = ("run", "--raw", str(raw), "--warehouse", str(wh), "--now", "2026-03-12T06:00:00Z")
+    assert cli(prefect_env, *args).returncode == 0
+    reports = published(wh)
+    assert len(reports) == 17
+    if os.environ.get("UPDATE_GOLDEN"):
+        for name, data in reports.items():
+            (GOLDEN / name).parent.mkdir(parents=True, exist_ok=True)
+            (GOLDEN / name).write_bytes(data)
+    goldens = {
+        p.relative_to(GOLDEN).as_posix(): p.read_bytes() for p in sorted(GOLDEN.rglob("*.json"))
+    }
+    assert reports == goldens
