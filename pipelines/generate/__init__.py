@@ -3,19 +3,23 @@ sources, deterministic for a seed, each day generated independently of the other
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from importlib import import_module
 from pathlib import Path
 
-from pipelines.generate import coder, openl2m, rocketchat, seatable
-from pipelines.generate.common import Output, scale_of
+from pipelines.generate.common import Output, Scale, scale_of
+
+SOURCES = ("coder", "rocketchat", "seatable", "openl2m")
 
 
 @dataclass(frozen=True)
 class GenerateSummary:
     files: int
     records: int
-    per_kind: dict[str, int]
+    per_kind: dict[str, int]  # "<source>_<kind>" -> records written
     first_day: date
     last_day: date
 
@@ -28,26 +32,37 @@ def generate(
     seed: int = 1,
     gzip: bool = False,
 ) -> GenerateSummary:
-    """Write `days` days of logs from `start` (default: the days up to yesterday, UTC)."""
+    """Write `days` days of logs from `start` (default: the `days` days before today, UTC)
+    under `out`: <source>/<kind>/YYYY/MM/DD/<kind>-YYYYMMDD[-NN].ndjson[.gz]."""
     if days < 1:
         raise ValueError(f"--days must be at least 1, got {days}")
     sizes = scale_of(scale)
     first = start or datetime.now(UTC).date() - timedelta(days=days)
-    last = first + timedelta(days=days - 1)
-    output = Output(Path(out), gzip)
-    worlds = {
-        module: module.build_world(seed, sizes, first)
-        for module in (coder, rocketchat, seatable, openl2m)
-    }
-    for module, world in worlds.items():
-        module.write_snapshots(output, world, first, seed)
-    for n in range(days):
-        day = first + timedelta(days=n)
-        coder.write_day(output, worlds[coder], day, seed, last_day=day == last)
-        rocketchat.write_day(output, worlds[rocketchat], day, seed, sizes)
-        seatable.write_day(output, worlds[seatable], day, seed, sizes)
-        openl2m.write_day(output, worlds[openl2m], day, seed, sizes, first)
-        output.flush()
+    jobs = [(source, Path(out), gzip, seed, sizes, first, days) for source in SOURCES]
+    if sizes.parts > 1 and (os.cpu_count() or 1) > 1:
+        # Big scales: the sources are independent, so they run side by side.
+        with ProcessPoolExecutor(min(len(jobs), os.cpu_count() or 1)) as pool:
+            results = list(pool.map(_write_source, *zip(*jobs, strict=True)))
+    else:
+        results = [_write_source(*job) for job in jobs]
+    per_kind = {kind: n for _, counts in results for kind, n in counts.items()}
     return GenerateSummary(
-        output.files, sum(output.per_kind.values()), output.per_kind, first, last
+        sum(files for files, _ in results),
+        sum(per_kind.values()),
+        dict(sorted(per_kind.items())),
+        first,
+        first + timedelta(days=days - 1),
     )
+
+
+def _write_source(
+    source: str, out: Path, gzip: bool, seed: int, sizes: Scale, first: date, days: int
+) -> tuple[int, dict[str, int]]:
+    """One source's days, in order; returns the files written and records per kind."""
+    module = import_module(f"pipelines.generate.{source}")
+    output = Output(out, gzip)
+    world = module.build_world(seed, sizes, first, days)
+    for n in range(days):
+        module.write_day(output, world, first + timedelta(days=n))
+        output.close_day()
+    return output.files, output.per_kind

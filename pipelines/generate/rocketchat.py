@@ -1,229 +1,712 @@
-"""Rocket.Chat (mongoexport style): users with status changes, rooms of every type,
-messages, subscriptions, the server's instance record."""
+"""Rocket.Chat, as mongoexport writes its collections: users (a new version per status
+change), rooms of every type (channels, private groups, discussions, direct messages,
+livechat; some deleted), messages (system messages, threads, edits), subscriptions (a new
+version when a user reads a room) and the server's statistics record, once a day.
+
+Timestamps are mostly plain strings; some are {"$date": "..."} and some
+{"$date": {"$numberLong": "<epoch ms>"}}, as mongoexport writes them.
+"""
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from bisect import bisect_left
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import accumulate
+
+import orjson
 
 from pipelines.generate.common import (
+    DAY_SECONDS,
+    DayClock,
     Output,
     Scale,
-    activity_level,
+    activity_weight,
+    arrivals,
     day_start,
+    epoch_ms,
+    meteor_ids,
+    person,
+    pick,
+    rhythm,
     rng_for,
+    seconds_in_day,
+    stable_id,
     ts,
-    weights,
-    work_moment,
 )
 
 SOURCE = "rocketchat"
-STATUSES = ["online", "away", "busy", "offline"]
+CHANNEL_NAMES = (
+    "general", "random", "dev", "support", "announcements", "ops", "design", "releases",
+    "frontend", "backend", "data", "security", "sales", "marketing", "hr", "qa", "infra",
+    "mobile", "docs", "events",
+)  # fmt: skip
+SYSTEM_TYPES = ("room_changed_topic", "ul", "subscription-role-added", "user-muted", "rm")
+LANGUAGES = ("en", "en", "en", "de", "fr", "es", "pt-BR")
+# Rocket.Chat releases over the run: (version, migration version); upgrades on two days.
+RELEASES = (("6.10.5", 304), ("6.11.2", 306), ("6.12.1", 308))
 
 
-def mongo_date(rng: random.Random, moment: datetime) -> object:
-    """Mostly plain strings; sometimes mongoexport's {"$date": ...} forms."""
-    pick = rng.random()
-    if pick < 0.1:
-        return {"$date": ts(moment)}
-    if pick < 0.15:
-        return {"$date": {"$numberLong": str(int(moment.timestamp() * 1000))}}
-    return ts(moment)
+@dataclass(slots=True)
+class User:
+    index: int
+    id: str
+    username: str
+    type: str
+    active: bool
+    roles: list[str]
+    offset: int | None
+    created: datetime
+    weight: float  # how much the user writes (0: never)
+    language: str
+    remote: bool
+    rooms: list[int] = field(default_factory=list)  # room indexes the user is a member of
+    ref: str = ""  # the embedded {"_id", "username"} as JSON text
+
+    def record(self, updated: object, status: str, last_login: object | None) -> dict:
+        record = {
+            "_id": self.id,
+            "username": self.username,
+            "type": self.type,
+            "active": self.active,
+            "roles": self.roles,
+            "status": status,
+            "createdAt": ts(self.created),
+            "_updatedAt": updated,
+            "language": self.language,
+        }
+        if last_login is not None:
+            record["lastLogin"] = last_login
+        if self.remote:
+            record |= {"federated": True, "isRemote": True}
+        return record
 
 
-@dataclass
+@dataclass(slots=True)
+class Room:
+    index: int
+    id: str
+    t: str
+    name: str | None
+    offset: int | None
+    created: datetime
+    deleted_offset: int | None
+    deleted: datetime | None
+    weight: float  # share of the day's messages
+    prid: str | None = None  # set on discussions
+    team_main: bool = False
+    old_style: bool = False  # an old record: `ts` instead of `createdAt`
+    base_msgs: int = 0
+    members: list[int] = field(default_factory=list)  # user indexes, ascending
+    cum: list[float] = field(default_factory=list)  # cumulative writing weights of members
+
+    def alive(self, off: int) -> bool:
+        return (self.offset is None or self.offset <= off) and (
+            self.deleted_offset is None or off < self.deleted_offset
+        )
+
+    def record(self, updated: object, msgs: int, deleted: object | None = None) -> dict:
+        record: dict = {"_id": self.id, "t": self.t}
+        if self.name is not None:
+            record["name"] = self.name
+        record["ts" if self.old_style else "createdAt"] = ts(self.created)
+        record |= {"_updatedAt": updated, "msgs": msgs}
+        if self.prid is not None:
+            record["prid"] = self.prid
+        if self.team_main:
+            record["teamMain"] = True
+        if deleted is not None:
+            record["_deletedAt"] = deleted
+        return record
+
+
 class World:
-    users: list[dict]
-    rooms: list[dict]
-    weights: list[float]
+    """Users, rooms and memberships over the whole run. Rooms other than direct ones come
+    from a catalogue of fixed size, so a longer run only appends users and their rooms."""
+
+    def __init__(self, seed: int, scale: Scale, first: date, days: int):
+        self.seed = seed
+        self.scale = scale
+        self.first = first
+        self.rooms = self._catalogue()
+        self.users = self._users(days)
+        self.user_offsets = [-1 if u.offset is None else u.offset for u in self.users]
+        self.installed = day_start(first) - timedelta(days=700)
+        rng = rng_for(seed, SOURCE, "server")
+        self.unique_id = meteor_ids(rng, 1)[0]
+        self.upgrades = sorted(rng.sample(range(3, 40), 2))
+
+    def _catalogue(self) -> list[Room]:
+        rng = rng_for(self.seed, SOURCE, "rooms")
+        channels = self.scale.rocketchat_channels
+        rooms: list[Room] = []
+        kinds = [
+            ("c", channels),
+            ("p", max(2, channels // 2)),
+            ("discussion", max(1, channels // 4)),
+        ]
+        for kind, initial in kinds:
+            later = max(1, initial // 2)
+            for n in range(initial + later):
+                # Rooms appear about as fast as the user base grows.
+                offset = (
+                    None
+                    if n < initial
+                    else int((n - initial + 1) * 7 / (initial * self.scale.growth))
+                )
+                created = self._moment(rng, offset, 60, 600)
+                t = "p" if kind == "discussion" and rng.random() < 0.5 else kind[0]
+                name = CHANNEL_NAMES[n] if kind == "c" and n < len(CHANNEL_NAMES) else f"{kind}-{n}"
+                room = Room(
+                    len(rooms),
+                    meteor_ids(rng, 1)[0],
+                    t,
+                    name,
+                    offset,
+                    created,
+                    None,
+                    None,
+                    rng.paretovariate(1.2) * (4.0 if kind == "c" else 1.5),
+                )
+                if kind == "discussion":
+                    room.prid = rooms[rng.randrange(channels)].id
+                    room.name = None
+                room.team_main = kind != "discussion" and rng.random() < 0.08
+                room.old_style = offset is None and rng.random() < 0.1
+                room.base_msgs = int(rng.paretovariate(1.1) * 200)
+                # Discussions are short-lived; now and then a channel or group goes too.
+                if rng.random() < (0.6 if kind == "discussion" else 0.05 if n else 0.0):
+                    room.deleted_offset = (offset or 0) + rng.randrange(1, 15)
+                    room.deleted = self._moment(rng, room.deleted_offset, 0, 0)
+                rooms.append(room)
+        rooms[0].weight = 30.0  # general: everyone, busiest
+        return rooms
+
+    def _moment(
+        self, rng: random.Random, offset: int | None, before_min: float, before_max: float
+    ) -> datetime:
+        """A working-hours moment on day `offset`, or some days before the first day."""
+        if offset is None:
+            return day_start(self.first) - timedelta(days=rng.uniform(before_min, before_max))
+        return day_start(self.first) + timedelta(days=offset, hours=rng.uniform(8, 17))
+
+    def _users(self, days: int) -> list[User]:
+        rng = rng_for(self.seed, SOURCE, "users")
+        by_kind = {t: [r for r in self.rooms if (r.t, r.prid is None) == (t, True)] for t in "cp"}
+        discussions = [r for r in self.rooms if r.prid is not None]
+        channel_rank = list(accumulate(1 / (n + 1) ** 0.8 for n in range(len(by_kind["c"]))))
+        users: list[User] = []
+        writers: list[float] = []  # cumulative weights of earlier users, to pick DM partners
+        for index, offset in enumerate(
+            arrivals(self.scale.rocketchat_users, self.scale.growth, days)
+        ):
+            _, _, handle = person(rng, index)
+            kind = (
+                "bot" if index == 0 or index % 211 == 5 else "app" if index % 307 == 9 else "user"
+            )
+            roles = ["user"]
+            if index == 1 or index % 97 == 2:
+                roles = ["admin", "user"]
+            elif index % 53 == 4:
+                roles = ["user", "livechat-agent"]
+            elif rng.random() < 0.04:
+                roles = ["guest"]
+            if kind != "user":
+                roles = [kind]
+            active = kind != "user" or index < 2 or rng.random() > 0.05
+            remote = kind == "user" and rng.random() < 0.01
+            weight = activity_weight(rng) if active else 0.0
+            if roles == ["guest"] or remote or kind != "user":
+                weight *= 0.3
+            user = User(
+                index,
+                meteor_ids(rng, 1)[0],
+                "rocket.cat" if index == 0 else handle,
+                kind,
+                active,
+                roles,
+                offset,
+                self._moment(rng, offset, 10, 680),
+                weight,
+                rng.choice(LANGUAGES),
+                remote,
+            )
+            if remote:
+                user.username = f"@{handle}:matrix.example.org"
+            user.ref = orjson.dumps({"_id": user.id, "username": user.username}).decode()
+            joined = {0} | {
+                pick(rng, by_kind["c"], channel_rank).index
+                for _ in range(min(int(rng.expovariate(0.4)), 12))
+            }
+            joined |= {rng.choice(by_kind["p"]).index for _ in range(int(rng.expovariate(1.2)))}
+            joined |= {rng.choice(discussions).index for _ in range(int(rng.expovariate(2.0)))}
+            if kind == "user" and writers:
+                partners = set()
+                for _ in range(int(rng.expovariate(0.6))):
+                    # Half the partners are busy writers, half anyone.
+                    if rng.random() < 0.5:
+                        partners.add(bisect_left(writers, rng.random() * writers[-1]))
+                    else:
+                        partners.add(rng.randrange(len(users)))
+                for partner in sorted(partners):
+                    joined.add(self._direct(rng, users[partner], user))
+            for room in sorted(joined):
+                self.rooms[room].members.append(index)
+            user.rooms = sorted(joined)
+            users.append(user)
+            writers.append((writers[-1] if writers else 0.0) + weight)
+        for room in self.rooms:
+            room.cum = list(accumulate(users[m].weight for m in room.members))
+        return users
+
+    def _direct(self, rng: random.Random, partner: User, user: User) -> int:
+        """A direct-message room between an earlier user and a new one (id: both ids)."""
+        if user.offset is None:
+            created = user.created + (day_start(self.first) - user.created) * rng.random()
+        else:
+            created = user.created + timedelta(minutes=rng.uniform(5, 120))
+        room = Room(
+            len(self.rooms),
+            "".join(sorted((partner.id, user.id))),
+            "d",
+            None,
+            user.offset,
+            created,
+            None,
+            None,
+            0.6 * min(partner.weight, user.weight),  # a chat as busy as its quieter side
+        )
+        room.members.append(partner.index)
+        partner.rooms.append(room.index)
+        room.base_msgs = int(rng.paretovariate(1.1) * 20)
+        self.rooms.append(room)
+        return room.index
+
+    def existing(self, off: int) -> int:
+        """How many users exist on day `off` (users arrive in index order)."""
+        return bisect_left(self.user_offsets, off + 1)
+
+    def release(self, off: int) -> tuple[str, int]:
+        return RELEASES[sum(off >= u for u in self.upgrades)]
 
 
-def _rid(rng: random.Random) -> str:
-    return "".join(
-        rng.choice("23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz") for _ in range(17)
+def build_world(seed: int, scale: Scale, first: date, days: int) -> World:
+    return World(seed, scale, first, days)
+
+
+PLAIN_DATES = 0.92  # share of timestamps mongoexport writes as plain strings
+
+
+def _mongo(rng: random.Random, text: str, millis: int) -> object:
+    """A timestamp in one of mongoexport's extended forms."""
+    if rng.random() < 0.5:
+        return {"$date": text}
+    return {"$date": {"$numberLong": str(millis)}}
+
+
+def _stamp(rng: random.Random, clock: DayClock, second: float) -> str:
+    """A moment of the day as JSON text, mostly a plain string (the hot path)."""
+    if rng.random() < PLAIN_DATES:
+        return f'"{clock.at(second)}"'
+    return orjson.dumps(_mongo(rng, clock.at(second), clock.ms(second))).decode()
+
+
+def _value(rng: random.Random, moment: datetime) -> object:
+    """Any moment as a JSON value, mostly a plain string."""
+    if rng.random() < PLAIN_DATES:
+        return ts(moment)
+    return _mongo(rng, ts(moment), epoch_ms(moment))
+
+
+def _message(mid: str, rid: str, stamp: str, ref: str, extra: str = "") -> str:
+    return f'{{"_id":"{mid}","rid":"{rid}","ts":{stamp},"u":{ref}{extra}}}'
+
+
+def _subscription_id(world: World, room: Room, user: int) -> str:
+    return stable_id(f"{world.seed}-subscription-{room.index}-{user}")
+
+
+def _subscription(sid: str, room: Room, ref: str, seen: str | None, updated: str) -> str:
+    last_seen = "" if seen is None else f'"ls":{seen},'
+    return (
+        f'{{"_id":"{sid}","rid":"{room.id}","u":{ref},"t":"{room.t}",{last_seen}'
+        f'"_updatedAt":{updated},"open":true}}'
     )
 
 
-def build_world(seed: int, scale: Scale, first_day: date) -> World:
-    rng = rng_for(seed, SOURCE, "world")
-    created = day_start(first_day) - timedelta(days=60)
-    users = []
-    for i in range(scale.rocketchat_users):
-        kind = "bot" if i % 50 == 7 else ("app" if i % 97 == 11 else "user")
-        roles = ["admin", "user"] if i == 0 else (["guest"] if i % 23 == 5 else ["user"])
-        users.append(
-            {
-                "_id": _rid(rng),
-                "username": f"user{i:05d}",
-                "type": kind,
-                "active": i % 19 != 3,
-                "roles": roles,
-                "status": rng.choice(STATUSES),
-                "createdAt": ts(created),
-                "_updatedAt": ts(created),
-                "language": "en",
-            }
+# ------------------------------------------------------------------------- one day
+
+
+def write_day(out: Output, world: World, day: date) -> None:
+    off = (day - world.first).days
+    rng = rng_for(world.seed, SOURCE, day)
+    clock = DayClock(day)
+    active: dict[int, tuple[float, float]] = {}  # user index -> first, last second active
+    if off == 0:
+        _initial_export(out, world, day)
+    _arrivals(out, world, day, off, rng, clock)
+    _messages(out, world, day, off, rng, clock, active)
+    _livechat(out, world, day, rng, clock, active)
+    _statuses(out, world, day, rng, clock, active)
+    _instance(out, world, day, off, rng)
+
+
+def _part(world: World, room: Room) -> int | None:
+    return room.index % world.scale.parts if world.scale.parts > 1 else None
+
+
+def _initial_export(out: Output, world: World, day: date) -> None:
+    """Every user, live room and subscription as they were at the first midnight."""
+    rng = rng_for(world.seed, SOURCE, "initial export")
+    midnight = day_start(day)
+    users = world.users[: world.existing(-1)]
+    records = []
+    for user in users:
+        login = None
+        if user.active and rng.random() < 0.95:
+            login = user.created + (midnight - user.created) * (1 - rng.random() ** 3)
+        status = rng.choice(("online", "away", "busy")) if rng.random() < 0.3 else "offline"
+        updated = login or user.created
+        records.append(
+            user.record(_value(rng, updated), status, None if login is None else _value(rng, login))
         )
-    rooms = []
-    for t, count in [
-        ("c", scale.rocketchat_channels),
-        ("p", max(2, scale.rocketchat_channels // 2)),
-        ("d", max(3, scale.rocketchat_channels)),
-        ("l", 2),
-    ]:
-        for n in range(count):
-            room = {
-                "_id": _rid(rng),
-                "t": t,
-                "createdAt": ts(created),
-                "_updatedAt": ts(created),
-                "msgs": 0,
-            }
-            if t == "c" and n == 0:
-                room["teamMain"] = True
-            rooms.append(room)
-    discussion = {
-        "_id": _rid(rng),
-        "t": "p",
-        "prid": rooms[0]["_id"],
-        "createdAt": ts(created),
-        "_updatedAt": ts(created),
-        "msgs": 0,
-    }
-    rooms.append(discussion)
-    return World(users, rooms, weights(rng, len(users)))
-
-
-def write_snapshots(out: Output, world: World, day: date, seed: int) -> None:
-    rng = rng_for(seed, SOURCE, "snapshots")
-    for user in world.users:
-        out.add(
-            SOURCE,
-            "users",
-            day,
-            {**user, "lastLogin": mongo_date(rng, day_start(day) - timedelta(days=1))},
-        )
-    for room in world.rooms:
-        out.add(SOURCE, "rooms", day, room)
-    for user in world.users:
-        for room in rng.sample(world.rooms, min(3, len(world.rooms))):
-            out.add(
-                SOURCE,
-                "subscriptions",
-                day,
-                {
-                    "_id": f"{room['_id']}{user['_id']}",
-                    "rid": room["_id"],
-                    "u": {"_id": user["_id"]},
-                    "_updatedAt": ts(day_start(day)),
-                },
-            )
-
-
-MESSAGE_LINE = (
-    '{{"_id":"{id}","rid":"{rid}","ts":"{at}","u":{{"_id":"{uid}","username":"{name}"}}{extra}}}'
-)
-
-
-def write_day(out: Output, world: World, day: date, seed: int, scale: Scale) -> None:
-    rng = rng_for(seed, SOURCE, day)
-    level = activity_level(day)
-    parts = max(1, len(world.users) // 2000)
-    for index, (user, weight) in enumerate(zip(world.users, world.weights, strict=True)):
-        if user["type"] != "user" or rng.random() > min(1.0, 0.6 * level * (0.5 + weight)):
-            continue
-        login = work_moment(rng, day)
-        status = rng.choice(STATUSES)
-        version = login + timedelta(minutes=1)
-        out.add(
-            SOURCE,
-            "users",
-            day,
-            {
-                **user,
-                "status": status,
-                "lastLogin": mongo_date(rng, login),
-                "_updatedAt": mongo_date(rng, version),
-            },
-        )
-        count = max(1, int(rng.expovariate(1 / scale.messages_per_active_user) * (0.5 + weight)))
-        part = f"{index % parts:02d}" if parts > 1 else ""
-        for _ in range(count):
-            room = rng.choice(world.rooms)
-            at = login + timedelta(seconds=rng.uniform(0, 8 * 3600))
-            if at.date() != day:
-                continue
-            extra = ""
-            pick = rng.random()
-            if pick < 0.04:
-                extra = ',"t":"uj"'
-            elif pick < 0.05:
-                extra = ',"_hidden":true'
-            elif pick < 0.15:
-                extra = f',"tmid":"{_rid(rng)}"'
-            line = MESSAGE_LINE.format(
-                id=_rid(rng),
-                rid=room["_id"],
-                at=ts(at),
-                uid=user["_id"],
-                name=user["username"],
-                extra=extra,
-            )
-            out.add_line(SOURCE, "messages", day, line.encode(), part)
-        for room in rng.sample(world.rooms, min(2, len(world.rooms))):
-            seen = login + timedelta(minutes=rng.uniform(1, 120))
-            out.add(
-                SOURCE,
-                "subscriptions",
-                day,
-                {
-                    "_id": f"{room['_id']}{user['_id']}",
-                    "rid": room["_id"],
-                    "u": {"_id": user["_id"]},
-                    "ls": mongo_date(rng, seen),
-                    "_updatedAt": ts(seen),
-                },
-            )
-    if day.day == 15:
-        # A room is deleted mid-month: its new version carries _deletedAt.
-        gone = world.rooms[-2]
-        moment = day_start(day) + timedelta(hours=9)
-        out.add(SOURCE, "rooms", day, {**gone, "_updatedAt": ts(moment), "_deletedAt": ts(moment)})
-    _instance(out, rng, day)
-
-
-def _instance(out: Output, rng: random.Random, day: date) -> None:
-    at = day_start(day) + timedelta(hours=3)
-    out.add(
+    out.records(SOURCE, "users", day, records)
+    rooms = [r for r in world.rooms if r.offset is None and r.alive(0)]
+    out.records(
         SOURCE,
-        "instances",
+        "rooms",
         day,
-        {
-            "uniqueId": "rc-instance-0001",
-            "installedAt": "2023-01-10T09:00:00.000Z",
-            "version": "6.10.2",
-            "createdAt": ts(at),
-            "os": {
-                "type": "Linux",
-                "platform": "linux",
-                "arch": "x64",
-                "release": "6.1.0",
-                "uptime": rng.randrange(10**6),
-                "loadavg": [round(rng.uniform(0, 2), 2) for _ in range(3)],
-                "totalmem": 16 * 2**30,
-                "freemem": rng.randrange(2**30, 8 * 2**30),
-                "cpus": [
-                    {
-                        "model": "Intel Xeon",
-                        "speed": 2400,
-                        "times": {"user": 1000, "nice": 0, "sys": 500, "idle": 90000, "irq": 0},
-                    }
-                ],
-            },
-            "process": {"nodeVersion": "v20.11.1", "pid": 42, "uptime": rng.uniform(1000, 100000)},
-            "deploy": {"method": "docker", "platform": "selfinstall"},
-            "migration": {"_id": "control", "version": 304, "locked": False},
-            "instanceCount": 1,
-        },
+        [
+            r.record(_value(rng, r.created + (midnight - r.created) * rng.random()), r.base_msgs)
+            for r in rooms
+        ],
     )
+    for room in rooms:
+        lines = []
+        for index in room.members[: bisect_left(room.members, len(users))]:
+            user = users[index]
+            joined = max(room.created, user.created)
+            seen = joined + (midnight - joined) * (1 - rng.random() ** 4)
+            stamp = orjson.dumps(_value(rng, seen)).decode()
+            sid = _subscription_id(world, room, index)
+            lines.append(
+                _subscription(sid, room, user.ref, stamp if rng.random() < 0.85 else None, stamp)
+            )
+        out.lines(SOURCE, "subscriptions", day, lines)
+
+
+def _arrivals(
+    out: Output, world: World, day: date, off: int, rng: random.Random, clock: DayClock
+) -> None:
+    """New users join their rooms, new rooms open to their members, deleted rooms go."""
+    midnight = day_start(day)
+    subscriptions: list[str] = []
+    for user in world.users[world.existing(off - 1) : world.existing(off)]:
+        second = (user.created - midnight).total_seconds()
+        out.record(
+            SOURCE,
+            "users",
+            day,
+            user.record(_value(rng, user.created), "online", _value(rng, user.created)),
+        )
+        for index in user.rooms:
+            room = world.rooms[index]
+            if not room.alive(off):
+                continue
+            if room.t == "d" and room.offset == off:
+                if room.members[-1] != user.index:
+                    continue  # the later user of the two opens it
+                out.record(SOURCE, "rooms", day, room.record(_value(rng, room.created), 0))
+                second = (room.created - midnight).total_seconds()
+                for member in room.members:
+                    sid = _subscription_id(world, room, member)
+                    subscriptions.append(
+                        _subscription(
+                            sid, room, world.users[member].ref, None, _stamp(rng, clock, second)
+                        )
+                    )
+                continue
+            joined = second + rng.uniform(30, 600)
+            sid = _subscription_id(world, room, user.index)
+            subscriptions.append(
+                _subscription(sid, room, user.ref, None, _stamp(rng, clock, joined))
+            )
+            if room.t != "d":
+                # Rocket.Chat announces a join ("uj") or an added member ("au") in the room.
+                kind = "uj" if room.t == "c" else "au"
+                line = _message(
+                    meteor_ids(rng, 1)[0],
+                    room.id,
+                    _stamp(rng, clock, joined),
+                    user.ref,
+                    f',"t":"{kind}"',
+                )
+                out.lines(SOURCE, "messages", day, [line], _part(world, room))
+    for room in world.rooms:
+        if room.t != "d" and room.offset == off:
+            second = (room.created - midnight).total_seconds()
+            out.record(SOURCE, "rooms", day, room.record(_value(rng, room.created), 0))
+            for index in room.members[: bisect_left(room.members, world.existing(off - 1))]:
+                sid = _subscription_id(world, room, index)
+                subscriptions.append(
+                    _subscription(
+                        sid,
+                        room,
+                        world.users[index].ref,
+                        None,
+                        _stamp(rng, clock, second + rng.uniform(1, 3600)),
+                    )
+                )
+            if room.prid is not None:
+                parent = next(r for r in world.rooms if r.id == room.prid)
+                author = world.users[room.members[0]] if room.members else world.users[1]
+                line = _message(
+                    meteor_ids(rng, 1)[0],
+                    parent.id,
+                    _stamp(rng, clock, second),
+                    author.ref,
+                    ',"t":"discussion-created"',
+                )
+                out.lines(SOURCE, "messages", day, [line], _part(world, parent))
+        if room.deleted_offset == off and room.deleted is not None:
+            gone = _value(rng, room.deleted)
+            out.record(SOURCE, "rooms", day, room.record(gone, room.base_msgs, deleted=gone))
+    out.lines(SOURCE, "subscriptions", day, subscriptions)
+
+
+def _messages(
+    out: Output,
+    world: World,
+    day: date,
+    off: int,
+    rng: random.Random,
+    clock: DayClock,
+    active: dict[int, tuple[float, float]],
+) -> None:
+    """The day's messages, shared out over the live rooms by weight; then the readers'
+    subscriptions and each room's new version."""
+    rooms = [r for r in world.rooms if r.alive(off)]
+    total = sum(r.weight for r in rooms)
+    expected = world.scale.rocketchat_messages * rhythm(day) / total
+    so_far = sum(rhythm(world.first + timedelta(days=d)) for d in range(off + 1))
+    users = world.existing(off - 1)  # new users write from the day after they join
+    room_versions, subscriptions = [], []
+    for room in rooms:
+        share = expected * room.weight
+        k = bisect_left(room.members, users)
+        count = int(share) + (rng.random() < share % 1)
+        if not count or not k or not room.cum[k - 1]:
+            continue
+        lines, last_by_user = _room_messages(rng, clock, world, room, k, count)
+        out.lines(SOURCE, "messages", day, lines, _part(world, room))
+        # Readers: some members open the room after messages arrive.
+        for index in rng.choices(room.members[:k], k=min(k, 1 + count // 4)):
+            last_by_user.setdefault(
+                index, rng.uniform(last_by_user.get(index, 0.0), DAY_SECONDS - 1)
+            )
+        for index, second in sorted(last_by_user.items()):
+            seen = min(second + rng.uniform(1, 900), DAY_SECONDS - 1)
+            stamp = _stamp(rng, clock, seen)
+            sid = _subscription_id(world, room, index)
+            subscriptions.append(_subscription(sid, room, world.users[index].ref, stamp, stamp))
+            first, last = active.get(index, (second, second))
+            active[index] = (min(first, second), max(last, second))
+        updated = _value(rng, clock.moment(max(last_by_user.values())))
+        room_versions.append(room.record(updated, room.base_msgs + round(share * so_far)))
+    out.lines(SOURCE, "subscriptions", day, subscriptions)
+    out.records(SOURCE, "rooms", day, room_versions)
+
+
+def _room_messages(
+    rng: random.Random, clock: DayClock, world: World, room: Room, members: int, count: int
+) -> tuple[list[str], dict[int, float]]:
+    """One room's messages of the day (threads, system messages, edits), formatted
+    directly: the second-biggest kind. Returns the lines and each author's last second."""
+    authors = rng.choices(room.members[:members], cum_weights=room.cum[:members], k=count)
+    seconds = seconds_in_day(rng, clock.day, count)
+    ids = meteor_ids(rng, count)
+    at, draw = clock.at, rng.random
+    stamps = [
+        f'"{at(s)}"'
+        if draw() < PLAIN_DATES
+        else orjson.dumps(_mongo(rng, at(s), clock.ms(s))).decode()
+        for s in seconds
+    ]
+    extras = [""] * count
+    replies: dict[int, int] = {}  # thread root position -> replies
+    roots: list[int] = []
+    hidden = []
+    for i, r in enumerate([rng.random() for _ in range(count)]):
+        if r < 0.05 and count > 3:
+            replies[i] = 0
+            roots.append(i)
+        elif r < 0.17 and roots:
+            # A reply in one of the room's three latest threads.
+            root = roots[-1 - int(rng.random() * min(3, len(roots)))]
+            replies[root] += 1
+            extras[i] = f',"tmid":"{ids[root]}"'
+        elif r < 0.185 and room.t != "d":
+            extras[i] = f',"t":"{rng.choice(SYSTEM_TYPES)}"'
+        elif r < 0.205:
+            # An edit: the message carries editedAt, the old text stays as a hidden copy.
+            edited = min(seconds[i] + rng.uniform(5, 900), DAY_SECONDS - 1)
+            extras[i] = f',"editedAt":{_stamp(rng, clock, edited)}'
+            hidden.append((i, f',"_hidden":true,"parent":"{ids[i]}"'))
+        elif r < 0.208:
+            gone = min(seconds[i] + rng.uniform(5, 600), DAY_SECONDS - 1)
+            extras[i] = f',"_deletedAt":{_stamp(rng, clock, gone)}'
+    for i, n in replies.items():
+        extras[i] = f',"tcount":{n}' if n else ""
+    refs = [world.users[a].ref for a in authors]
+    rid = room.id
+    lines = [
+        f'{{"_id":"{ids[i]}","rid":"{rid}","ts":{stamps[i]},"u":{refs[i]}{extras[i]}}}'
+        for i in range(count)
+    ]
+    copies = meteor_ids(rng, len(hidden))
+    lines += [
+        _message(copy, rid, stamps[i], refs[i], extra)
+        for copy, (i, extra) in zip(copies, hidden, strict=True)
+    ]
+    # Seconds are sorted: the last entry per author is the author's last message.
+    return lines, dict(zip(authors, seconds, strict=True))
+
+
+def _livechat(
+    out: Output,
+    world: World,
+    day: date,
+    rng: random.Random,
+    clock: DayClock,
+    active: dict[int, tuple[float, float]],
+) -> None:
+    """Livechat conversations: a visitor and an agent, opened and closed the same day."""
+    agents = [u for u in world.users[: world.existing(-1)] if "livechat-agent" in u.roles]
+    agents = agents or [world.users[1]]
+    count = max(1, min(400, round(world.scale.rocketchat_messages / 4000 * rhythm(day))))
+    rooms, messages, subscriptions = [], [], []
+    for start in seconds_in_day(rng, day, count):
+        room_id, visitor_id = meteor_ids(rng, 2)
+        agent = rng.choice(agents)
+        name = f"guest-{rng.randrange(1, 100_000)}"
+        visitor = orjson.dumps({"_id": visitor_id, "username": name}).decode()
+        n = rng.randrange(4, 17)
+        times = sorted(min(start + rng.uniform(0, 1800), DAY_SECONDS - 2) for _ in range(n))
+        for i, second in enumerate(times):
+            ref = visitor if i % 2 == 0 else agent.ref
+            messages.append(
+                _message(meteor_ids(rng, 1)[0], room_id, _stamp(rng, clock, second), ref)
+            )
+        closed = min(times[-1] + rng.uniform(60, 600), DAY_SECONDS - 1)
+        room = {
+            "_id": room_id,
+            "t": "l",
+            "fname": name,
+            "v": {"_id": visitor_id, "username": name, "token": f"{rng.getrandbits(64):016x}"},
+            "servedBy": {"_id": agent.id, "username": agent.username},
+            "createdAt": clock.at(start),
+            "_updatedAt": clock.at(start),
+            "msgs": 0,
+            "open": True,
+        }
+        rooms.append(room)
+        rooms.append(
+            room
+            | {
+                "_updatedAt": clock.at(closed),
+                "msgs": n,
+                "open": False,
+                "closedAt": clock.at(closed),
+            }
+        )
+        stamp = _stamp(rng, clock, closed)
+        subscriptions.append(
+            f'{{"_id":"{meteor_ids(rng, 1)[0]}","rid":"{room_id}","u":{agent.ref},"t":"l",'
+            f'"ls":{stamp},"_updatedAt":{stamp},"open":false}}'
+        )
+        first, last = active.get(agent.index, (start, closed))
+        active[agent.index] = (min(first, start), max(last, closed))
+    out.records(SOURCE, "rooms", day, rooms)
+    out.lines(SOURCE, "messages", day, messages)
+    out.lines(SOURCE, "subscriptions", day, subscriptions)
+
+
+def _statuses(
+    out: Output,
+    world: World,
+    day: date,
+    rng: random.Random,
+    clock: DayClock,
+    active: dict[int, tuple[float, float]],
+) -> None:
+    """Each active user's day as new versions: online at login, away or busy for a while,
+    offline at the end."""
+    records = []
+    for index in sorted(active):
+        user = world.users[index]
+        if user.type != "user":
+            continue  # bots and apps stay online
+        first, last = active[index]
+        login = max(first - rng.uniform(60, 1800), 0.0)
+        last_login = _value(rng, clock.moment(login))
+        records.append(user.record(last_login, "online", last_login))
+        if last - first > 3600 and rng.random() < 0.45:
+            status = "busy" if rng.random() < 0.25 else "away"
+            records.append(
+                user.record(_value(rng, clock.moment(rng.uniform(first, last))), status, last_login)
+            )
+        if rng.random() < 0.6:
+            gone = min(last + rng.uniform(300, 3600), DAY_SECONDS - 1)
+            records.append(user.record(_value(rng, clock.moment(gone)), "offline", last_login))
+    out.records(SOURCE, "users", day, records)
+
+
+def _instance(out: Output, world: World, day: date, off: int, rng: random.Random) -> None:
+    """The daily statistics record of the server (the same uniqueId every day)."""
+    version, migration = world.release(off)
+    restarted = max([u for u in world.upgrades if u <= off], default=-30)
+    at = day_start(day) + timedelta(hours=2, minutes=15, seconds=rng.uniform(0, 90))
+    uptime = (at - (day_start(world.first) + timedelta(days=restarted, hours=2))).total_seconds()
+    cpus = min(32, 2 + world.scale.rocketchat_users // 5000 * 2)
+    total = 8 * 2**30 * max(1, cpus // 2)
+    busy = 0.05 + 0.4 * rhythm(day)
+    ticks = int(uptime * 100)
+    record = {
+        "uniqueId": world.unique_id,
+        "installedAt": ts(world.installed),
+        "version": version,
+        "createdAt": _value(rng, at),
+        "os": {
+            "type": "Linux",
+            "platform": "linux",
+            "arch": "x64",
+            "release": "6.1.0-25-amd64",
+            "uptime": round(uptime + 86400 * 3, 2),
+            "loadavg": [round(busy * cpus * rng.uniform(0.6, 1.2), 2) for _ in range(3)],
+            "totalmem": total,
+            "freemem": int(total * rng.uniform(0.2, 0.6)),
+            "cpus": [
+                {
+                    "model": "Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz",
+                    "speed": 2000,
+                    "times": {
+                        "user": int(ticks * 0.22),
+                        "nice": 0,
+                        "sys": int(ticks * 0.06),
+                        "idle": int(ticks * 0.71),
+                        "irq": 0,
+                    },
+                }
+                for _ in range(cpus)
+            ],
+        },
+        "process": {"nodeVersion": "v14.21.3", "pid": 1000 + restarted % 97, "uptime": uptime},
+        "deploy": {"method": "docker", "platform": "selfinstall"},
+        "migration": {"_id": "control", "version": migration, "locked": False},
+        "instanceCount": 1 + world.scale.rocketchat_users // 40_000,
+    }
+    if restarted >= 0:
+        upgraded = ts(day_start(world.first) + timedelta(days=restarted, hours=2))
+        record["migration"] |= {"lockedAt": upgraded, "buildAt": upgraded}
+    out.record(SOURCE, "instances", day, record)

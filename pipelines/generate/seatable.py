@@ -1,101 +1,243 @@
-"""SeaTable: user activity, script runs (some failing, some group-owned), users and orgs."""
+"""SeaTable: users active per day, script runs (ids increasing over the days, some failing,
+some owned by groups), users and teams (orgs) as snapshots."""
 
 from __future__ import annotations
 
+import hashlib
+import random
+from bisect import bisect_left
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from itertools import accumulate
+from math import log
 
 from pipelines.generate.common import (
+    DayClock,
     Output,
     Scale,
-    activity_level,
+    activity_weight,
+    arrivals,
+    chance,
     day_start,
+    person,
+    rhythm,
     rng_for,
+    seconds_in_day,
     ts,
-    weights,
-    work_moment,
 )
 
 SOURCE = "seatable"
+TEAMS = ("Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark", "Wayne", "Tyrell", "Soylent")
+SCRIPTS = (
+    "sync_contacts.py", "monthly_report.py", "send_reminders.js", "import_orders.py",
+    "cleanup_rows.py", "update_stock.js", "notify_slack.py", "archive_done.py",
+)  # fmt: skip
+FIRST_RUN_ID = 50_000  # runs before the first day
+GROUPS = 12  # groups owning bases ("<n>@seafile_group")
 
 
-@dataclass
+@dataclass(frozen=True)
+class Org:
+    org_id: int
+    name: str
+    offset: int | None
+    created: datetime
+    renamed: int | None  # day of a rename
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    nickname: str | None
+    org_id: int | None  # -1: no team; None: the export leaves it out
+    offset: int | None
+    created: datetime
+    weight: float
+    renamed: int | None  # day of a nickname change
+
+    def record(self, updated: datetime, nickname: str | None = None) -> dict:
+        record: dict = {"username": self.username}
+        if nickname or self.nickname:
+            record["nickname"] = nickname or self.nickname
+        if self.org_id is not None:
+            record["org_id"] = self.org_id
+        record["updated_at"] = ts(updated)
+        return record
+
+
 class World:
-    users: list[dict]
-    orgs: list[dict]
-    weights: list[float]
+    def __init__(self, seed: int, scale: Scale, first: date, days: int):
+        self.seed = seed
+        self.scale = scale
+        self.first = first
+        rng = rng_for(seed, SOURCE, "orgs")
+        self.orgs = []
+        for n, offset in enumerate(arrivals(scale.seatable_orgs, scale.growth, days)):
+            name = f"{TEAMS[n % len(TEAMS)]} {'Team' if n < len(TEAMS) else n}"
+            created = _moment(rng, first, offset, 200)
+            renamed = (offset or 0) + rng.randrange(1, 60) if rng.random() < 0.2 else None
+            self.orgs.append(Org(n + 1, name, offset, created, renamed))
+        rng = rng_for(seed, SOURCE, "users")
+        self.users = []
+        for index, offset in enumerate(arrivals(scale.seatable_users, scale.growth, days)):
+            first_name, last_name, _ = person(rng, index)
+            orgs = [
+                o.org_id
+                for o in self.orgs
+                if o.offset is None or (offset is not None and o.offset <= offset)
+            ]
+            org_id = -1 if rng.random() < 0.4 else rng.choice(orgs)
+            self.users.append(
+                User(
+                    f"{rng.getrandbits(128):032x}@auth.local",
+                    f"{first_name} {last_name}" if rng.random() < 0.85 else None,
+                    None if rng.random() < 0.1 else org_id,
+                    offset,
+                    _moment(rng, first, offset, 400),
+                    activity_weight(rng),
+                    (offset or 0) + rng.randrange(1, 90) if rng.random() < 0.15 else None,
+                )
+            )
+        self.user_offsets = [-1 if u.offset is None else u.offset for u in self.users]
+        self.cum = list(accumulate(u.weight for u in self.users))
+        self._runs: list[int] = []
+
+    def existing(self, off: int) -> int:
+        """How many users exist on day `off` (users arrive in index order)."""
+        return bisect_left(self.user_offsets, off + 1)
+
+    def runs(self, off: int) -> int:
+        """Script runs on day `off`: a fixed function of the day, so ids can run on."""
+        day = self.first + timedelta(days=off)
+        jitter = 0.85 + 0.3 * chance(self.seed, SOURCE, "runs", off)
+        return round(self.scale.script_runs * (0.3 + 0.7 * rhythm(day)) * jitter)
+
+    def first_run_id(self, off: int) -> int:
+        while len(self._runs) <= off:
+            self._runs.append(self.runs(len(self._runs)))
+        return FIRST_RUN_ID + sum(self._runs[:off])
+
+    def base(self, owner: str, n: int) -> str:
+        """The uuid of an owner's n-th base (dtable)."""
+        return hashlib.blake2b(f"{self.seed}-{owner}-{n}".encode(), digest_size=16).hexdigest()
 
 
-def build_world(seed: int, scale: Scale, first_day: date) -> World:
-    rng = rng_for(seed, SOURCE, "world")
-    created = ts(day_start(first_day) - timedelta(days=90))
-    orgs = [
-        {"org_id": n, "org_name": f"Team {name}", "updated_at": created}
-        for n, name in enumerate(["Alpha", "Beta", "Gamma"], start=1)
-    ]
-    users = []
-    for i in range(scale.seatable_users):
-        user = {
-            "username": f"{i:06x}@auth.local",
-            "org_id": rng.choice([-1, 1, 2, 3]),
-            "updated_at": created,
-        }
-        if i % 4:
-            user["nickname"] = f"Person {i}"
-        users.append(user)
-    return World(users, orgs, weights(rng, len(users)))
+def _moment(rng: random.Random, first: date, offset: int | None, before: float) -> datetime:
+    if offset is None:
+        return day_start(first) - timedelta(days=rng.uniform(1, before))
+    return day_start(first) + timedelta(days=offset, hours=rng.uniform(8, 17))
 
 
-def write_snapshots(out: Output, world: World, day: date, seed: int) -> None:
-    for org in world.orgs:
-        out.add(SOURCE, "orgs", day, org)
-    for user in world.users:
-        out.add(SOURCE, "users", day, user)
+def build_world(seed: int, scale: Scale, first: date, days: int) -> World:
+    return World(seed, scale, first, days)
 
 
-def write_day(out: Output, world: World, day: date, seed: int, scale: Scale) -> None:
-    rng = rng_for(seed, SOURCE, day)
-    level = activity_level(day)
-    for user, weight in zip(world.users, world.weights, strict=True):
-        if rng.random() > min(1.0, 0.5 * level * (0.5 + weight)):
-            continue
-        for _ in range(1 + rng.randrange(3)):
-            record = {"username": user["username"], "timestamp": ts(work_moment(rng, day))}
-            if user["org_id"] != -1 or rng.random() < 0.5:
-                record["org_id"] = user["org_id"]
-            out.add(SOURCE, "user_activity", day, record)
-    first_id = day.toordinal() * 1_000_000
-    for n in range(int(scale.script_runs_per_day * (0.3 + 0.7 * level))):
-        user = rng.choices(world.users, world.weights)[0]
-        group_owned = rng.random() < 0.1
-        started = work_moment(rng, day)
-        seconds = round(min(rng.lognormvariate(0.5, 1.2), 600), 3)
-        run = {
-            "id": first_id + n,
-            "dtable_uuid": f"{rng.getrandbits(128):032x}",
-            "owner": f"{rng.randrange(1, 9)}@seafile_group" if group_owned else user["username"],
-            "org_id": user["org_id"],
-            "script_name": rng.choice(["sync.py", "report.js", "cleanup.py", "notify.py"]),
-            "started_at": ts(started),
-            "finished_at": ts(started + timedelta(seconds=seconds)),
-            "success": rng.random() > 0.08,
-            "return_code": 0,
-        }
-        if rng.random() < 0.9:
-            run["spend_time"] = seconds
-        if not run["success"]:
-            run["return_code"] = 1
-        out.add(SOURCE, "script_runs", day, run)
-    if day.day == 10:
-        # A nickname changes: a new version of the user.
-        user = world.users[1]
-        out.add(
+def write_day(out: Output, world: World, day: date) -> None:
+    off = (day - world.first).days
+    rng = rng_for(world.seed, SOURCE, day)
+    clock = DayClock(day)
+    if off == 0:
+        old_orgs = [o for o in world.orgs if o.offset is None]
+        out.records(
             SOURCE,
-            "users",
+            "orgs",
             day,
-            {
-                **user,
-                "nickname": "Renamed Person",
-                "updated_at": ts(day_start(day) + timedelta(hours=8)),
-            },
+            [
+                {"org_id": o.org_id, "org_name": o.name, "updated_at": ts(o.created)}
+                for o in old_orgs
+            ],
         )
+        out.records(
+            SOURCE, "users", day, [u.record(u.created) for u in world.users if u.offset is None]
+        )
+    _changes(out, world, day, off, rng)
+    _user_activity(out, world, day, off, rng, clock)
+    _script_runs(out, world, day, off, rng, clock)
+
+
+def _changes(out: Output, world: World, day: date, off: int, rng: random.Random) -> None:
+    """Teams and users created or renamed on the day."""
+    orgs = []
+    for org in world.orgs:
+        if org.offset == off:
+            orgs.append({"org_id": org.org_id, "org_name": org.name, "updated_at": ts(org.created)})
+        if org.renamed == off:
+            moment = day_start(day) + timedelta(hours=rng.uniform(8, 18))
+            orgs.append(
+                {"org_id": org.org_id, "org_name": f"{org.name} GmbH", "updated_at": ts(moment)}
+            )
+    out.records(SOURCE, "orgs", day, orgs)
+    users = []
+    for user in world.users:
+        if user.offset == off:
+            users.append(user.record(user.created))
+        if user.renamed == off:
+            moment = day_start(day) + timedelta(hours=rng.uniform(8, 18))
+            users.append(user.record(moment, f"{user.nickname or 'User'} (away)"))
+    out.records(SOURCE, "users", day, users)
+
+
+def _user_activity(
+    out: Output, world: World, day: date, off: int, rng: random.Random, clock: DayClock
+) -> None:
+    """Users active on the day: mostly one record each; some users several (the key,
+    username and day, makes them one)."""
+    level = rhythm(day)
+    rows = []
+    # Users count from the day after they are created (their first day is partial).
+    for user in world.users[: world.existing(off - 1)]:
+        if rng.random() >= min(0.9, 0.08 + 0.2 * user.weight) * level:
+            continue
+        times = seconds_in_day(rng, day, 1 if rng.random() < 0.8 else rng.randrange(2, 4))
+        for second in times:
+            row: dict = {"username": user.username, "timestamp": clock.at(second)}
+            if user.org_id is not None and (user.org_id != -1 or rng.random() < 0.5):
+                row["org_id"] = user.org_id
+            rows.append(row)
+    out.records(SOURCE, "user_activity", day, rows)
+
+
+def _script_runs(
+    out: Output, world: World, day: date, off: int, rng: random.Random, clock: DayClock
+) -> None:
+    """Script runs: scheduled ones on the hour, manual ones in working hours; mostly
+    short, a long tail of slow ones; some fail."""
+    users = world.users[: world.existing(off - 1)]
+    cum = world.cum[: len(users)]
+    count = world.runs(off)
+    first_id = world.first_run_id(off)
+    orgs = [o.org_id for o in world.orgs if o.offset is None or o.offset <= off]
+    manual = seconds_in_day(rng, day, count)
+    rows = []
+    for n in range(count):
+        if rng.random() < 0.15:
+            group = rng.randrange(1, GROUPS + 1)
+            owner, org_id = f"{group}@seafile_group", rng.choice([-1, -1, *orgs])
+        else:
+            user = users[bisect_left(cum, rng.random() * cum[-1])]
+            owner, org_id = user.username, user.org_id if user.org_id is not None else -1
+        base = world.base(owner, min(int(rng.expovariate(1.0)), 3))
+        script = SCRIPTS[(int(base[:4], 16) + rng.randrange(2)) % len(SCRIPTS)]  # two per base
+        if rng.random() < 0.35:
+            started = rng.randrange(24) * 3600 + rng.uniform(0, 5)  # scheduled, on the hour
+        else:
+            started = manual[n]
+        seconds = min(max(rng.lognormvariate(log(2.5), 1.3), 0.05), 1800.0)
+        success = rng.random() < 0.92
+        row: dict = {
+            "dtable_uuid": base,
+            "owner": owner,
+            "org_id": org_id,
+            "script_name": script,
+            "started_at": clock.at(started),
+            "finished_at": clock.at(started + seconds + rng.uniform(0, 0.3)),
+            "success": success,
+        }
+        if rng.random() < 0.97:
+            row["return_code"] = 0 if success else rng.choice((1, 1, 2, 137, -1))
+        if rng.random() < 0.93:
+            row["spend_time"] = round(seconds, 3)
+        rows.append(row)
+    # Ids in finishing order, as the runs table fills up.
+    rows.sort(key=lambda r: r["finished_at"])
+    out.records(SOURCE, "script_runs", day, [{"id": first_id + n} | r for n, r in enumerate(rows)])
