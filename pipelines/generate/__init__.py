@@ -61,7 +61,7 @@ def _write_source(
     """One source's days, in order; returns the files written and records per kind."""
     module = import_module(f"pipelines.generate.{source}")
     output = Output(out, gzip)
-    world = module.build_world(seed, sizes, first, days)
+    world = module.World(seed, sizes, first, days)
     for n in range(days):
         module.write_day(output, world, first + timedelta(days=n))
         output.close_day()

@@ -25,6 +25,7 @@ from pipelines.generate.common import (
     Output,
     Scale,
     activity_weight,
+    arrival_moment,
     arrivals,
     chance,
     day_start,
@@ -353,10 +354,7 @@ class World:
         users = []
         for index, offset in enumerate(arrivals(self.scale.coder_users, self.scale.growth, days)):
             first_name, last_name, handle = person(rng, index)
-            if offset is None:
-                created = day_start(self.first) - timedelta(days=rng.uniform(20, 380))
-            else:
-                created = day_start(self.first) + timedelta(days=offset, hours=rng.uniform(8, 15))
+            created = arrival_moment(rng, self.first, offset, 380)
             status = rng.choices(("active", "dormant", "suspended"), (90, 8, 2))[0]
             roles = ["owner"] if index == 0 else (["template-admin"] if index % 17 == 1 else [])
             change = (offset or 0) + rng.randrange(1, 60) if rng.random() < 0.3 else None
@@ -390,15 +388,11 @@ class World:
                 offset, created = user.offset, user.created + timedelta(minutes=rng.uniform(3, 40))
                 if n and rng.random() < 0.4:  # a later workspace of an existing user
                     offset = (user.offset or 0) + rng.randrange(1, 45)
-                    created = day_start(self.first) + timedelta(
-                        days=offset, hours=rng.uniform(8, 17)
-                    )
+                    created = arrival_moment(rng, self.first, offset, 0)
                 deleted_offset = deleted = None
                 if rng.random() < 0.08:
                     deleted_offset = (offset or 0) + rng.randrange(3, 60)
-                    deleted = day_start(self.first) + timedelta(
-                        days=deleted_offset, hours=rng.uniform(8, 18)
-                    )
+                    deleted = arrival_moment(rng, self.first, deleted_offset, 0)
                 values = {
                     name: rng.choice(PARAMETERS[name].choices()).format(user=user.username)
                     for name in (*template.parameters, LATER_PARAMETER)
@@ -513,10 +507,6 @@ def _session(
     user = ws.owner if rng.random() < 0.97 else world.colleague(rng)
     requests = int((end - start) / rng.uniform(2, 20)) + 1
     return AppSession(id_, new_uuid(rng), user.id, method, target, start, end, requests)
-
-
-def build_world(seed: int, scale: Scale, first: date, days: int) -> World:
-    return World(seed, scale, first, days)
 
 
 # ------------------------------------------------------------------------- one day
@@ -717,7 +707,7 @@ def _activity(
         if not (stretches or came_in or ws.deleted_offset == off):
             continue
         number = world.builds_before(ws, off)
-        part = ws.index % world.scale.parts if world.scale.parts > 1 else None
+        part = world.scale.part(ws.index)
         lines: list[str] = []
 
         if came_in is not None:

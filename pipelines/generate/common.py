@@ -13,7 +13,7 @@ import base64
 import gzip as gzip_module
 import hashlib
 import random
-from bisect import bisect
+from bisect import bisect, bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -45,6 +45,10 @@ class Scale:
     openl2m_switches: int
     openl2m_log: int
     growth: float  # population growth per week, as a share of the starting population
+
+    def part(self, index: int) -> int | None:
+        """The file of a big kind an entity's lines go to (None: one file a day)."""
+        return index % self.parts if self.parts > 1 else None
 
 
 SCALES = {
@@ -132,6 +136,42 @@ def arrivals(initial: int, growth: float, days: int) -> list[int | None]:
         offsets.append(offset)
         n += 1
     return offsets
+
+
+def existing(offsets: list[int | None], off: int) -> int:
+    """How many entities exist on day `off`: `arrivals` lists them in arrival order."""
+    return bisect_left(offsets, off + 1, key=lambda o: -1 if o is None else o)
+
+
+def arrival_moment(rng: random.Random, first: date, offset: int | None, oldest: float) -> datetime:
+    """When an entity appeared: in working hours of its arrival day, or (the starting
+    population) up to `oldest` days before the first day."""
+    if offset is None:
+        return day_start(first) - timedelta(days=rng.uniform(1, oldest))
+    return day_start(first) + timedelta(days=offset, hours=rng.uniform(8, 17))
+
+
+class DailyIds:
+    """Integer ids that run on without gaps over days generated apart: a day's count is
+    a function of the day alone (its rhythm and a fixed jitter)."""
+
+    def __init__(self, seed: int, name: str, first: date, weekday: int, quiet: float, start: int):
+        self.seed = seed
+        self.name = name
+        self.first = first
+        self.weekday = weekday  # records on a mid-week day
+        self.quiet = quiet  # the share of a weekday's records a weekend keeps at least
+        self.start = start  # the first id of the first day
+        self._counts: list[int] = []
+
+    def count(self, off: int) -> int:
+        level = self.quiet + (1 - self.quiet) * rhythm(self.first + timedelta(days=off))
+        return round(self.weekday * level * (0.85 + 0.3 * chance(self.seed, self.name, off)))
+
+    def first_id(self, off: int) -> int:
+        while len(self._counts) < off:
+            self._counts.append(self.count(len(self._counts)))
+        return self.start + sum(self._counts[:off])
 
 
 def activity_weight(rng: random.Random) -> float:

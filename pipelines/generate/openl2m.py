@@ -12,14 +12,14 @@ from itertools import accumulate
 
 from pipelines.generate.common import (
     DAY_SECONDS,
+    DailyIds,
     DayClock,
     Output,
     Scale,
     activity_weight,
     arrivals,
-    chance,
     day_start,
-    rhythm,
+    existing,
     rng_for,
     seconds_in_day,
     ts,
@@ -63,9 +63,7 @@ class World:
         self.scale = scale
         self.first = first
         rng = rng_for(seed, SOURCE, "inventory")
-        self.user_offsets = [
-            -1 if o is None else o for o in arrivals(scale.openl2m_users, scale.growth, days)
-        ]
+        self.user_offsets = arrivals(scale.openl2m_users, scale.growth, days)
         self.cum = list(accumulate(activity_weight(rng) for _ in self.user_offsets))
         self.addresses = [
             f"10.{rng.randrange(1, 40)}.{rng.randrange(256)}.{rng.randrange(2, 254)}"
@@ -77,25 +75,8 @@ class World:
             for n in range(scale.openl2m_switches)
         ]
         self.groups = groups
-        self._counts: list[int] = []
-
-    def existing(self, off: int) -> int:
-        return bisect_left(self.user_offsets, off + 1)
-
-    def count(self, off: int) -> int:
-        """Log records on day `off`: a fixed function of the day, so ids can run on."""
-        day = self.first + timedelta(days=off)
-        jitter = 0.85 + 0.3 * chance(self.seed, SOURCE, "log", off)
-        return round(self.scale.openl2m_log * (0.1 + 0.9 * rhythm(day)) * jitter)
-
-    def first_id(self, off: int) -> int:
-        while len(self._counts) <= off:
-            self._counts.append(self.count(len(self._counts)))
-        return FIRST_LOG_ID + sum(self._counts[:off])
-
-
-def build_world(seed: int, scale: Scale, first: date, days: int) -> World:
-    return World(seed, scale, first, days)
+        # Background jobs log at night and at weekends too: 10% of a weekday at least.
+        self.log = DailyIds(seed, "openl2m-log", first, scale.openl2m_log, 0.1, FIRST_LOG_ID)
 
 
 def write_day(out: Output, world: World, day: date) -> None:
@@ -104,7 +85,7 @@ def write_day(out: Output, world: World, day: date) -> None:
     clock = DayClock(day)
     # Running totals through the end of the day (about the log's share of changes and
     # commands), a function of the day alone so they only grow.
-    logged = world.first_id(off + 1) - FIRST_LOG_ID
+    logged = world.log.first_id(off + 1) - FIRST_LOG_ID
     at = ts(day_start(day) + timedelta(hours=23, minutes=59, seconds=rng.uniform(0, 59)))
     out.records(
         SOURCE,
@@ -139,9 +120,9 @@ def write_day(out: Output, world: World, day: date) -> None:
 def _log(world: World, day: date, off: int, rng: random.Random, clock: DayClock) -> list[dict]:
     """The day's log: work sessions (login, steps on a few switches, logout) and REST API
     logins, ids in time order."""
-    users = world.existing(off - 1)  # new users work from the day after they are added
+    users = existing(world.user_offsets, off - 1)  # new users work from the day after
     cum = world.cum[:users]
-    count = world.count(off)
+    count = world.log.count(off)
     rows: list[dict] = []
     while len(rows) < count:
         user = bisect_left(cum, rng.random() * cum[-1])
@@ -202,7 +183,7 @@ def _log(world: World, day: date, off: int, rng: random.Random, clock: DayClock)
                 )
             )
     rows = sorted(rows[:count], key=lambda r: r["timestamp"])
-    first_id = world.first_id(off)
+    first_id = world.log.first_id(off)
     return [{"id": first_id + n} | row for n, row in enumerate(rows)]
 
 

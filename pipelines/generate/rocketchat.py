@@ -23,9 +23,11 @@ from pipelines.generate.common import (
     Output,
     Scale,
     activity_weight,
+    arrival_moment,
     arrivals,
     day_start,
     epoch_ms,
+    existing,
     meteor_ids,
     person,
     pick,
@@ -131,7 +133,7 @@ class World:
         self.first = first
         self.rooms = self._catalogue()
         self.users = self._users(days)
-        self.user_offsets = [-1 if u.offset is None else u.offset for u in self.users]
+        self.user_offsets = [u.offset for u in self.users]
         self.installed = day_start(first) - timedelta(days=700)
         rng = rng_for(seed, SOURCE, "server")
         self.unique_id = meteor_ids(rng, 1)[0]
@@ -155,7 +157,7 @@ class World:
                     if n < initial
                     else int((n - initial + 1) * 7 / (initial * self.scale.growth))
                 )
-                created = self._moment(rng, offset, 60, 600)
+                created = arrival_moment(rng, self.first, offset, 600)
                 t = "p" if kind == "discussion" and rng.random() < 0.5 else kind[0]
                 name = CHANNEL_NAMES[n] if kind == "c" and n < len(CHANNEL_NAMES) else f"{kind}-{n}"
                 room = Room(
@@ -178,18 +180,10 @@ class World:
                 # Discussions are short-lived; now and then a channel or group goes too.
                 if rng.random() < (0.6 if kind == "discussion" else 0.05 if n else 0.0):
                     room.deleted_offset = (offset or 0) + rng.randrange(1, 15)
-                    room.deleted = self._moment(rng, room.deleted_offset, 0, 0)
+                    room.deleted = arrival_moment(rng, self.first, room.deleted_offset, 1)
                 rooms.append(room)
         rooms[0].weight = 30.0  # general: everyone, busiest
         return rooms
-
-    def _moment(
-        self, rng: random.Random, offset: int | None, before_min: float, before_max: float
-    ) -> datetime:
-        """A working-hours moment on day `offset`, or some days before the first day."""
-        if offset is None:
-            return day_start(self.first) - timedelta(days=rng.uniform(before_min, before_max))
-        return day_start(self.first) + timedelta(days=offset, hours=rng.uniform(8, 17))
 
     def _users(self, days: int) -> list[User]:
         rng = rng_for(self.seed, SOURCE, "users")
@@ -227,7 +221,7 @@ class World:
                 active,
                 roles,
                 offset,
-                self._moment(rng, offset, 10, 680),
+                arrival_moment(rng, self.first, offset, 680),
                 weight,
                 rng.choice(LANGUAGES),
                 remote,
@@ -284,15 +278,10 @@ class World:
         return room.index
 
     def existing(self, off: int) -> int:
-        """How many users exist on day `off` (users arrive in index order)."""
-        return bisect_left(self.user_offsets, off + 1)
+        return existing(self.user_offsets, off)
 
     def release(self, off: int) -> tuple[str, int]:
         return RELEASES[sum(off >= u for u in self.upgrades)]
-
-
-def build_world(seed: int, scale: Scale, first: date, days: int) -> World:
-    return World(seed, scale, first, days)
 
 
 PLAIN_DATES = 0.92  # share of timestamps mongoexport writes as plain strings
@@ -350,10 +339,6 @@ def write_day(out: Output, world: World, day: date) -> None:
     _livechat(out, world, day, rng, clock, active)
     _statuses(out, world, day, rng, clock, active)
     _instance(out, world, day, off, rng)
-
-
-def _part(world: World, room: Room) -> int | None:
-    return room.index % world.scale.parts if world.scale.parts > 1 else None
 
 
 def _initial_export(out: Output, world: World, day: date) -> None:
@@ -442,7 +427,7 @@ def _arrivals(
                     user.ref,
                     f',"t":"{kind}"',
                 )
-                out.lines(SOURCE, "messages", day, [line], _part(world, room))
+                out.lines(SOURCE, "messages", day, [line], world.scale.part(room.index))
     for room in world.rooms:
         if room.t != "d" and room.offset == off:
             second = (room.created - midnight).total_seconds()
@@ -468,7 +453,7 @@ def _arrivals(
                     author.ref,
                     ',"t":"discussion-created"',
                 )
-                out.lines(SOURCE, "messages", day, [line], _part(world, parent))
+                out.lines(SOURCE, "messages", day, [line], world.scale.part(parent.index))
         if room.deleted_offset == off and room.deleted is not None:
             gone = _value(rng, room.deleted)
             out.record(SOURCE, "rooms", day, room.record(gone, room.base_msgs, deleted=gone))
@@ -499,7 +484,7 @@ def _messages(
         if not count or not k or not room.cum[k - 1]:
             continue
         lines, last_by_user = _room_messages(rng, clock, world, room, k, count)
-        out.lines(SOURCE, "messages", day, lines, _part(world, room))
+        out.lines(SOURCE, "messages", day, lines, world.scale.part(room.index))
         # Readers: some members open the room after messages arrive.
         for index in rng.choices(room.members[:k], k=min(k, 1 + count // 4)):
             last_by_user.setdefault(

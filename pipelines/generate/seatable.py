@@ -12,13 +12,15 @@ from itertools import accumulate
 from math import log
 
 from pipelines.generate.common import (
+    DailyIds,
     DayClock,
     Output,
     Scale,
     activity_weight,
+    arrival_moment,
     arrivals,
-    chance,
     day_start,
+    existing,
     person,
     rhythm,
     rng_for,
@@ -74,7 +76,7 @@ class World:
         self.orgs = []
         for n, offset in enumerate(arrivals(scale.seatable_orgs, scale.growth, days)):
             name = f"{TEAMS[n % len(TEAMS)]} {'Team' if n < len(TEAMS) else n}"
-            created = _moment(rng, first, offset, 200)
+            created = arrival_moment(rng, first, offset, 200)
             renamed = (offset or 0) + rng.randrange(1, 60) if rng.random() < 0.2 else None
             self.orgs.append(Org(n + 1, name, offset, created, renamed))
         rng = rng_for(seed, SOURCE, "users")
@@ -93,43 +95,19 @@ class World:
                     f"{first_name} {last_name}" if rng.random() < 0.85 else None,
                     None if rng.random() < 0.1 else org_id,
                     offset,
-                    _moment(rng, first, offset, 400),
+                    arrival_moment(rng, first, offset, 400),
                     activity_weight(rng),
                     (offset or 0) + rng.randrange(1, 90) if rng.random() < 0.15 else None,
                 )
             )
-        self.user_offsets = [-1 if u.offset is None else u.offset for u in self.users]
+        self.user_offsets = [u.offset for u in self.users]
         self.cum = list(accumulate(u.weight for u in self.users))
-        self._runs: list[int] = []
-
-    def existing(self, off: int) -> int:
-        """How many users exist on day `off` (users arrive in index order)."""
-        return bisect_left(self.user_offsets, off + 1)
-
-    def runs(self, off: int) -> int:
-        """Script runs on day `off`: a fixed function of the day, so ids can run on."""
-        day = self.first + timedelta(days=off)
-        jitter = 0.85 + 0.3 * chance(self.seed, SOURCE, "runs", off)
-        return round(self.scale.script_runs * (0.3 + 0.7 * rhythm(day)) * jitter)
-
-    def first_run_id(self, off: int) -> int:
-        while len(self._runs) <= off:
-            self._runs.append(self.runs(len(self._runs)))
-        return FIRST_RUN_ID + sum(self._runs[:off])
+        # Automations keep running at weekends: they keep 30% of a weekday's runs.
+        self.runs = DailyIds(seed, "seatable-runs", first, scale.script_runs, 0.3, FIRST_RUN_ID)
 
     def base(self, owner: str, n: int) -> str:
         """The uuid of an owner's n-th base (dtable)."""
         return hashlib.blake2b(f"{self.seed}-{owner}-{n}".encode(), digest_size=16).hexdigest()
-
-
-def _moment(rng: random.Random, first: date, offset: int | None, before: float) -> datetime:
-    if offset is None:
-        return day_start(first) - timedelta(days=rng.uniform(1, before))
-    return day_start(first) + timedelta(days=offset, hours=rng.uniform(8, 17))
-
-
-def build_world(seed: int, scale: Scale, first: date, days: int) -> World:
-    return World(seed, scale, first, days)
 
 
 def write_day(out: Output, world: World, day: date) -> None:
@@ -185,7 +163,7 @@ def _user_activity(
     level = rhythm(day)
     rows = []
     # Users count from the day after they are created (their first day is partial).
-    for user in world.users[: world.existing(off - 1)]:
+    for user in world.users[: existing(world.user_offsets, off - 1)]:
         if rng.random() >= min(0.9, 0.08 + 0.2 * user.weight) * level:
             continue
         times = seconds_in_day(rng, day, 1 if rng.random() < 0.8 else rng.randrange(2, 4))
@@ -202,10 +180,10 @@ def _script_runs(
 ) -> None:
     """Script runs: scheduled ones on the hour, manual ones in working hours; mostly
     short, a long tail of slow ones; some fail."""
-    users = world.users[: world.existing(off - 1)]
+    users = world.users[: existing(world.user_offsets, off - 1)]
     cum = world.cum[: len(users)]
-    count = world.runs(off)
-    first_id = world.first_run_id(off)
+    count = world.runs.count(off)
+    first_id = world.runs.first_id(off)
     orgs = [o.org_id for o in world.orgs if o.offset is None or o.offset <= off]
     manual = seconds_in_day(rng, day, count)
     rows = []
