@@ -28,7 +28,7 @@ from pipelines.generate.common import (
 SOURCE = "openl2m"
 VIEW, CHANGE, WARNING, ERROR, COMMAND, LOGIN_OUT = range(6)
 LOGIN, LOGOUT, LOGOUT_INACTIVE, LOGIN_FAILED, LOGIN_REST_API = 90, 91, 92, 93, 95
-# (type, action, description) of what a work session does, with weights: views most.
+# What a work session does: (type, action, description, weight); views most.
 STEPS = (
     (VIEW, 1, "Viewing switch", 40),
     (VIEW, 0, "Viewing switch groups", 12),
@@ -60,7 +60,6 @@ class Switch:
 class World:
     def __init__(self, seed: int, scale: Scale, first: date, days: int):
         self.seed = seed
-        self.scale = scale
         self.first = first
         rng = rng_for(seed, SOURCE, "inventory")
         self.user_offsets = arrivals(scale.openl2m_users, scale.growth, days)
@@ -74,7 +73,7 @@ class World:
             Switch(100 + n, 1 + min(int(rng.expovariate(3 / groups)), groups - 1))
             for n in range(scale.openl2m_switches)
         ]
-        self.groups = groups
+        self.groups = len({s.group for s in self.switches})  # groups holding a switch
         # Background jobs log at night and at weekends too: 10% of a weekday at least.
         self.log = DailyIds(seed, "openl2m-log", first, scale.openl2m_log, 0.1, FIRST_LOG_ID)
 

@@ -70,7 +70,6 @@ class User:
 class World:
     def __init__(self, seed: int, scale: Scale, first: date, days: int):
         self.seed = seed
-        self.scale = scale
         self.first = first
         rng = rng_for(seed, SOURCE, "orgs")
         self.orgs = []
