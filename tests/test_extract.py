@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from pipelines import records, storage
+from pipelines.extract import files
 from pipelines.extract.ingest import ingest
 from tests.conftest import write_raw
 
@@ -161,6 +162,27 @@ def test_not_utf8_rejects_from_the_break(tmp_path):
     wh, result = run(tmp_path)
     assert (result.lines_read, result.accepted, result.rejected) == (3, 1, 2)
     assert [line for (line,) in table(wh, "select line from rejects order by line")] == [2, 3]
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_lines_straddling_blocks_are_read_whole_and_numbered(tmp_path, monkeypatch, compressed):
+    # Tiny blocks: most lines cross a block boundary; the last line has no line break.
+    monkeypatch.setattr(files, "BLOCK_BYTES", 7)
+    monkeypatch.setattr(files, "READ_BYTES", 5)
+    texts = [f'{{"n": {i}, "pad": "{"x" * (i % 9)}"}}' for i in range(40)]
+    body = ("\n".join(texts[:30]) + "\n\xff\n" + "\n".join(texts[30:])).encode("latin-1")
+    path = tmp_path / ("f.ndjson.gz" if compressed else "f.ndjson")
+    path.write_bytes(gzip.compress(body, mtime=0) if compressed else body)
+    rows = [r for batch in files.read_batches(path) for r in batch.to_pylist()]
+    assert [r["_line"] for r in rows] == list(range(1, 42))
+    assert [r["raw"].rstrip("\n") for r in rows[:30]] == texts[:30]
+    assert all(r["broken"] is None for r in rows[:30])
+    offset = len("\n".join(texts[:30])) + 1
+    assert rows[30]["broken"] == (
+        f"not UTF-8 (invalid start byte at byte {offset}); rest of file rejected"
+    )
+    assert {r["broken"] for r in rows[30:]} == {rows[30]["broken"]}
+    assert rows[-1]["raw"] == texts[-1]
 
 
 def test_duplicates_latest_copy_wins_across_files_and_runs(tmp_path):

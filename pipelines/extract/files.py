@@ -13,7 +13,6 @@ import pyarrow.compute as pc
 from pipelines import records
 
 SUFFIXES = (".ndjson", ".jsonl", ".json")
-CHUNK_LINES = 200_000
 
 
 @dataclass(frozen=True)
@@ -69,32 +68,51 @@ def fingerprint(path: Path) -> str:
     return f"crc32:{crc:08x}:{path.stat().st_size}"
 
 
-def _read_bytes(path: Path) -> tuple[bytes, str | None]:
-    """The file's bytes, decompressed as far as they go, and why reading stopped early."""
-    if not path.name.endswith(".gz"):
-        return path.read_bytes(), None
-    decompressor = zlib.decompressobj(wbits=31)
-    out: list[bytes] = []
-    data = path.read_bytes()
-    try:
-        while data:
-            out.append(decompressor.decompress(data))
-            data = decompressor.unused_data
-            if data:  # concatenated gzip members
-                decompressor = zlib.decompressobj(wbits=31)
-        out.append(decompressor.flush())
-        if not decompressor.eof:
-            return b"".join(out), "truncated gzip: the file ends before the end of the stream"
-    except zlib.error as exc:
-        return b"".join(out), f"corrupt gzip: {exc}"
-    return b"".join(out), None
+# Text per batch: large enough for DuckDB to scan in parallel, small enough that a
+# multi-gigabyte file never sits in memory whole.
+BLOCK_BYTES = 64 << 20
+READ_BYTES = 4 << 20
+
+
+def _byte_blocks(path: Path) -> Iterator[tuple[bytes, str | None]]:
+    """The file's bytes, decompressed as far as they go, in blocks; the last block says
+    why reading stopped early (None when the file ended normally)."""
+    with open(path, "rb") as handle:
+        if not path.name.endswith(".gz"):
+            for block in iter(lambda: handle.read(BLOCK_BYTES), b""):
+                yield block, None
+            return
+        decompressor = zlib.decompressobj(wbits=31)
+        pending: list[bytes] = []
+        size = 0
+        try:
+            for data in iter(lambda: handle.read(READ_BYTES), b""):
+                while data:
+                    out = decompressor.decompress(data)
+                    pending.append(out)
+                    size += len(out)
+                    data = decompressor.unused_data
+                    if data:  # concatenated gzip members
+                        decompressor = zlib.decompressobj(wbits=31)
+                if size >= BLOCK_BYTES:
+                    yield b"".join(pending), None
+                    pending, size = [], 0
+            pending.append(decompressor.flush())
+            stopped = (
+                None
+                if decompressor.eof
+                else "truncated gzip: the file ends before the end of the stream"
+            )
+        except zlib.error as exc:
+            stopped = f"corrupt gzip: {exc}"
+        yield b"".join(pending), stopped
 
 
 NEWLINE = pa.scalar(10, pa.uint8())
 
 
 def _split_lines(data: bytes) -> pa.LargeStringArray:
-    """Lines of UTF-8 bytes as an Arrow array, each keeping its newline: no copy, no
+    """Lines of UTF-8 bytes (each ending with its newline) as an Arrow array: no copy, no
     Python object per line (a newline is JSON whitespace, so parsing ignores it).
     Raises pa.ArrowInvalid when the bytes are not UTF-8."""
     buffer = pa.py_buffer(data)
@@ -110,56 +128,86 @@ def _split_lines(data: bytes) -> pa.LargeStringArray:
     return lines.cast(pa.large_string())
 
 
-def _batches(first_line: int, lines: pa.Array, broken: str | None) -> Iterator[pa.Table]:
-    """Numbered lines in batches; each batch in record batches DuckDB scans in parallel."""
-    for start in range(0, len(lines), CHUNK_LINES):
-        chunk = lines.slice(start, CHUNK_LINES)
-        first = first_line + start
-        table = pa.table(
-            {
-                "_line": pa.array(range(first, first + len(chunk)), pa.int64()),
-                "raw": chunk,
-                "broken": pa.array([broken] * len(chunk), pa.string())
-                if broken
-                else pa.nulls(len(chunk), pa.string()),
-            }
-        )
-        yield pa.Table.from_batches(table.to_batches(max_chunksize=16_384))
+def _batch(first_line: int, lines: pa.Array, broken: str | None) -> pa.Table:
+    """Numbered lines, in record batches DuckDB scans in parallel."""
+    table = pa.table(
+        {
+            "_line": pa.array(range(first_line, first_line + len(lines)), pa.int64()),
+            "raw": lines,
+            "broken": pa.array([broken] * len(lines), pa.string())
+            if broken
+            else pa.nulls(len(lines), pa.string()),
+        }
+    )
+    return pa.Table.from_batches(table.to_batches(max_chunksize=16_384))
+
+
+def _broken_lines(data: bytes) -> pa.Array:
+    texts = data.decode("utf-8", errors="replace").split("\n")
+    if texts[-1] == "":
+        texts.pop()
+    return pa.array(texts, pa.large_string())
+
+
+class _LineReader:
+    """Numbers lines across blocks and notices the first byte that is not UTF-8: that
+    line and every later one are rejected."""
+
+    def __init__(self) -> None:
+        self.number = 1  # of the next line
+        self.offset = 0  # bytes of the file already numbered
+        self.not_utf8: str | None = None
+
+    def lines(self, data: bytes) -> Iterator[pa.Table]:
+        good, rest = b"", data
+        if self.not_utf8 is None:
+            try:
+                good, rest = _split_lines(data), b""
+            except pa.ArrowInvalid:
+                try:
+                    data.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    bad = data.rfind(b"\n", 0, exc.start) + 1
+                    self.not_utf8 = (
+                        f"not UTF-8 ({exc.reason} at byte {self.offset + exc.start}); "
+                        "rest of file rejected"
+                    )
+                good, rest = _split_lines(data[:bad]), data[bad:]
+            yield from self._numbered(good, None)
+        if rest:
+            yield from self._numbered(_broken_lines(rest), self.not_utf8)
+        self.offset += len(data)
+
+    def broken(self, text: bytes, reason: str) -> Iterator[pa.Table]:
+        line = pa.array([text.decode("utf-8", errors="replace")], pa.large_string())
+        yield from self._numbered(line, reason)
+
+    def _numbered(self, lines, broken: str | None) -> Iterator[pa.Table]:
+        if len(lines):
+            yield _batch(self.number, lines, broken)
+            self.number += len(lines)
 
 
 def read_batches(path: Path) -> Iterator[pa.Table]:
-    """The file's lines as Arrow batches of (_line, raw, broken); blank lines are still in.
+    """The file's lines as Arrow tables of (_line, raw, broken), a block at a time; blank
+    lines are still in.
 
     `broken` names why a line is rejected before JSON parsing: the rest of a file that is
     not UTF-8 from that line on, or the partial last line of a truncated gzip.
     """
-    data, stopped = _read_bytes(path)
-    tail = b""
-    if stopped is not None:
+    reader = _LineReader()
+    carry = b""  # an unfinished line from the previous block
+    stopped = None
+    for block, why in _byte_blocks(path):
+        stopped = why  # only the last block can say why reading stopped
+        data = carry + block
         cut = data.rfind(b"\n") + 1
-        data, tail = data[:cut], data[cut:]
-    try:
-        good, rest = _split_lines(data), b""
-    except pa.ArrowInvalid:
-        # Rare: find the first bad byte; its line and everything after are rejected.
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            cut = data.rfind(b"\n", 0, exc.start) + 1
-            bad_reason = f"not UTF-8 ({exc.reason} at byte {exc.start}); rest of file rejected"
-        good, rest = _split_lines(data[:cut]), data[cut:]
-    yield from _batches(1, good, None)
-    number = len(good) + 1
-    if rest:
-        texts = rest.decode("utf-8", errors="replace").split("\n")
-        if texts[-1] == "":
-            texts.pop()
-        yield from _batches(number, pa.array(texts, pa.large_string()), bad_reason)
-        number += len(texts)
-    if stopped is not None:
-        yield from _batches(
-            number, pa.array([tail.decode("utf-8", errors="replace")], pa.large_string()), stopped
-        )
+        data, carry = data[:cut], data[cut:]
+        yield from reader.lines(data)
+    if carry and stopped:
+        yield from reader.broken(carry, stopped)
+    elif carry:  # a last line without a line break
+        yield from reader.lines(carry)
 
 
 def stray(raw_root: Path) -> list[str]:
