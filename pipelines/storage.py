@@ -130,6 +130,11 @@ def sql_literal(value: str | Path) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+def sql_list(paths: list[Path]) -> str:
+    """A SQL list of file names, for read_parquet."""
+    return "[" + ", ".join(sql_literal(p) for p in paths) + "]"
+
+
 def copy_to_parquet(
     con: duckdb.DuckDBPyConnection,
     query: str,
@@ -181,9 +186,8 @@ def quote_ident(name: str) -> str:
 
 
 def _files_view(files: list[Path], hive: bool) -> str:
-    listed = ", ".join(sql_literal(f) for f in files)
     return (
-        f"select * from read_parquet([{listed}], "
+        f"select * from read_parquet({sql_list(files)}, "
         f"hive_partitioning = {str(hive).lower()}, union_by_name = true)"
     )
 

@@ -9,9 +9,12 @@ lines read = accepted (new records) + rejected + duplicates.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 import pyarrow as pa
 
@@ -88,98 +91,136 @@ def _files_to_read(con, catalog: Catalog, files: list[RawFile]) -> tuple[list[Pe
     return todo, skipped
 
 
-def _stage_file(
-    con, wh: Warehouse, run_id: str, index: int, raw: RawFile, result: FileResult
-) -> None:
-    """Type one file's lines; accepted rows and rejects land as Parquet in the run's staging."""
-    kind = raw.kind
-    staging = wh.staging(run_id)
-    statement = validation_sql(kind, "batch")
-    for number, batch in enumerate(read_batches(raw.path)):
-        con.register("batch", batch)
-        con.execute(f"create or replace temp table typed as {statement}", {"file": raw.relative})
-        con.unregister("batch")
-        name = f"{index:06d}-{number:04d}.parquet"
-        columns = ", ".join(quote_ident(c) for c in [*kind.columns, *records.LINEAGE_COLUMNS])
-        storage.copy_to_parquet(
-            con,
-            f"select {columns} from typed where reason is null",
-            staging / kind.table / name,
-            compression="uncompressed",  # read once by the merge, then deleted
-        )
-        storage.copy_to_parquet(
-            con,
-            "select $source as source, $kind as kind, _file as file, _line as line, reason, raw, "
-            "$run_id as run_id from typed where reason is not null",
-            staging / "rejects" / name,
-            {"source": kind.source, "kind": kind.kind, "run_id": run_id},
-        )
-        read, rejected = con.execute(
-            "select count(*), count(*) filter (where reason is not null) from typed"
-        ).fetchall()[0]
-        result.lines_read += read
-        result.rejected += rejected
-    con.execute("drop table if exists typed")
+def _batches_ahead(todo: list[Pending]) -> Iterator[tuple[int, int, pa.Table]]:
+    """(file index, batch number, lines) for every file to read, read one batch ahead on a
+    thread: Python splits the next block while DuckDB types this one."""
+
+    def batches():
+        for index, pending in enumerate(todo):
+            for number, batch in enumerate(read_batches(pending.raw.path)):
+                yield index, number, batch
+
+    source = batches()
+    with ThreadPoolExecutor(1) as reader:
+        ahead = reader.submit(next, source, None)
+        while (item := ahead.result()) is not None:
+            ahead = reader.submit(next, source, None)
+            yield item
 
 
-def _merge_query(
-    kind: records.RecordKind, existing: str | None, staged: str, day_filter: str
-) -> str:
-    """Existing rows plus staged ones, one row per identity: the copy read last wins."""
-    identity = ", ".join(kind.identity) or "1"
-    winner = f"{kind.winner}, " if kind.winner else ""
-    columns = ", ".join(quote_ident(c) for c in [*kind.columns, *records.LINEAGE_COLUMNS])
-    old = (
-        f"select {columns}, 0 as _is_new from read_parquet({sql_literal(existing)}) union all "
-        if existing
-        else ""
+def _stage_batch(con, wh: Warehouse, run_id: str, raw: RawFile, name: str, lines: pa.Table):
+    """Type one batch of a file's lines; every line lands in the run's staging, accepted
+    (reason null) or rejected. Returns (lines, rejected)."""
+    target = wh.staging(run_id) / raw.kind.table / f"{name}.parquet"
+    con.register("batch", lines)
+    storage.copy_to_parquet(
+        con,
+        validation_sql(raw.kind, "batch"),
+        target,
+        {"file": raw.relative},
+        compression="lz4_raw",  # read once by the merge, then deleted
     )
+    con.unregister("batch")
+    return con.execute(
+        f"select count(*), count(reason) from read_parquet({sql_literal(target)})"
+    ).fetchall()[0]
+
+
+def _rows_sql(kind: records.RecordKind, existing: list[Path], staged: Path) -> str:
+    """Existing rows of the touched partitions plus the staged accepted ones, with the
+    identity as _k0, _k1, ... and, for partitioned kinds, the UTC `day`."""
+    columns = ", ".join(quote_ident(c) for c in [*kind.columns, *records.LINEAGE_COLUMNS])
+    keys = [f"{expr} as _k{i}" for i, expr in enumerate(kind.identity)]
+    if kind.partitioned:
+        keys.append(f"({kind.time_sql})::date as day")
+    derived = ", ".join([columns, *keys])
+    old = f"select {derived}, 0 as _is_new from read_parquet({storage.sql_list(existing)})"
+    new = f"select {derived}, 1 as _is_new from read_parquet({sql_literal(staged)}) "
+    return (
+        f"{old} union all {new} where reason is null" if existing else f"{new} where reason is null"
+    )
+
+
+def _same(columns: list[str]) -> str:
+    return " and ".join(f"r.{c} is not distinct from l.{c}" for c in columns)
+
+
+def _losers_sql(kind: records.RecordKind, rows: str) -> str:
+    """Every copy of a record that another copy beats: the one read last wins, unless the
+    kind names a winner (e.g. the latest end of a live session). A hash aggregate finds
+    the few contested identities; only those are ranked."""
+    per = [f"_k{i}" for i in range(len(kind.identity))] + (["day"] if kind.partitioned else [])
+    winner = f"{kind.winner}, " if kind.winner else ""
     return f"""
-select {columns} from (
-    {old}select {columns}, 1 as _is_new from read_parquet({sql_literal(staged)}) where {day_filter}
-)
+with rows as ({rows}),
+contested as (select {", ".join(per)} from rows group by all having count(*) > 1)
+select {", ".join(per)}, _is_new, _file, _line
+from rows r semi join contested l on {_same(per)}
 qualify row_number() over (
-    partition by {identity} order by {winner}_is_new desc, _file desc, _line desc
-) = 1
-order by {identity}, _file, _line
+    partition by {", ".join(per)} order by {winner}_is_new desc, _file desc, _line desc
+) > 1
 """
 
 
 def _merge_table(
     con, catalog: Catalog, run_id: str, kind: records.RecordKind
 ) -> tuple[int, int, set]:
-    """Merge staged rows into the table; returns (staged rows, net new rows, days rewritten)."""
+    """Merge staged rows into the table; returns (staged rows, net new rows, days rewritten).
+
+    One statement per table writes every touched day partition. Without contested copies
+    (the usual night) the rows stream through in the order they were read.
+    """
     wh = catalog.wh
     staged = wh.staging(run_id) / kind.table / "*.parquet"
+    where = "where reason is null"
     (staged_rows,) = con.execute(
-        f"select count(*) from read_parquet({sql_literal(staged)})"
+        f"select count(*) from read_parquet({sql_literal(staged)}) {where}"
     ).fetchall()[0]
     if staged_rows == 0:
         return 0, 0, set()
+    days = [""]
     if kind.partitioned:
-        day_expr = f"({kind.time_sql})::date"
-        days = [
+        days = sorted(
             str(d)
             for (d,) in con.execute(
-                f"select distinct {day_expr} from read_parquet({sql_literal(staged)}) order by 1"
+                f"select distinct ({kind.time_sql})::date "
+                f"from read_parquet({sql_literal(staged)}) {where}"
             ).fetchall()
-        ]
+        )
+    existing = catalog.files(kind.table, set(days))
+    rows = _rows_sql(kind, existing, staged)
+    con.execute(f"create or replace temp table losers as {_losers_sql(kind, rows)}")
+    columns = ", ".join(quote_ident(c) for c in [*kind.columns, *records.LINEAGE_COLUMNS])
+    query = f"with rows as ({rows}) select {columns}{', day' if len(days) > 1 else ''} from rows r"
+    if con.execute("select count(*) from losers").fetchall()[0][0]:
+        per = [f"_k{i}" for i in range(len(kind.identity))] + (["day"] if kind.partitioned else [])
+        query += f" anti join losers l on {_same([*per, '_is_new', '_file', '_line'])}"
+    written = {day: wh.new_file(kind.table, run_id, ("day", day) if day else None) for day in days}
+    if len(days) == 1:
+        storage.copy_to_parquet(con, query, written[days[0]])
     else:
-        day_expr, days = None, [""]
-    net_new = 0
-    for day in days:
-        existing = catalog.file(kind.table, day)
-        target = wh.new_file(kind.table, run_id, ("day", day) if day_expr else None)
-        where = f"{day_expr} = DATE '{day}'" if day_expr else "true"
-        query = _merge_query(kind, str(existing) if existing else None, str(staged), where)
-        storage.copy_to_parquet(con, query, target)
+        merged = wh.staging(run_id) / "merged" / kind.table
+        merged.parent.mkdir(parents=True, exist_ok=True)
+        con.execute(
+            f"copy ({query}) to {sql_literal(merged)} "
+            "(format parquet, compression zstd, partition_by (day))"
+        )
+        for day, target in written.items():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            (part,) = (merged / f"day={day}").glob("*.parquet")
+            os.replace(part, target)
+    for day, target in written.items():
         catalog.put(kind.table, day, target)
-        net_new += _count(con, target) - (_count(con, existing) if existing else 0)
+    net_new = _count(con, list(written.values())) - _count(con, existing)
     return staged_rows, net_new, set(days)
 
 
-def _count(con, path) -> int:
-    return con.execute(f"select count(*) from read_parquet({sql_literal(path)})").fetchall()[0][0]
+def _count(con, paths: list[Path]) -> int:
+    if not paths:
+        return 0
+    return con.execute(f"select count(*) from read_parquet({storage.sql_list(paths)})").fetchall()[
+        0
+    ][0]
 
 
 def ingest(
@@ -206,12 +247,14 @@ def ingest(
     try:
         todo, result.skipped = _files_to_read(con, catalog, found.files)
         storage.remove_tree(wh.staging(run_id))
-        for index, pending in enumerate(todo):
-            raw = pending.raw
-            say(f"reading {raw.relative} ({index + 1}/{len(todo)})")
-            file_result = FileResult(raw.relative, raw.kind.table, pending.status)
-            _stage_file(con, wh, run_id, index, raw, file_result)
-            result.files.append(file_result)
+        result.files = [FileResult(p.raw.relative, p.raw.kind.table, p.status) for p in todo]
+        for index, number, lines in _batches_ahead(todo):
+            raw, file_result = todo[index].raw, result.files[index]
+            if number == 0:
+                say(f"reading {raw.relative} ({index + 1}/{len(todo)})")
+            read, rejected = _stage_batch(con, wh, run_id, raw, f"{index:06d}-{number:04d}", lines)
+            file_result.lines_read += read
+            file_result.rejected += rejected
         for kind in records.KINDS:
             if not any(p.raw.kind is kind for p in todo):
                 continue
@@ -238,12 +281,19 @@ def _write_rejects_and_manifest(
 ) -> None:
     """This run's rejects (one file, by run day) and manifest entries join the catalog."""
     wh = catalog.wh
-    staged_rejects = wh.staging(run_id) / "rejects" / "*.parquet"
+    staged = " union all ".join(
+        f"select {sql_literal(kind.source)} as source, {sql_literal(kind.kind)} as kind, "
+        "_file as file, _line as line, reason, raw "
+        f"from read_parquet({sql_literal(wh.staging(run_id) / kind.table / '*.parquet')}) "
+        "where reason is not null"
+        for kind in {p.raw.kind.table: p.raw.kind for p in todo}.values()
+    )
     rejects = wh.new_file("rejects", run_id, ("day", run_day))
     storage.copy_to_parquet(
         con,
-        f"select * from read_parquet({sql_literal(staged_rejects)}) order by file, line",
+        f"select *, $run_id as run_id from ({staged}) order by file, line",
         rejects,
+        {"run_id": run_id},
     )
     catalog.put("rejects", f"{run_day}/{run_id}", rejects)
     manifest = pa.table(
