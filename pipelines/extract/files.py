@@ -55,17 +55,34 @@ def discover(raw_root: Path, source: str | None = None) -> Discovery:
     return Discovery(files, ignored)
 
 
-def fingerprint(path: Path) -> str:
-    """A content fingerprint that notices a changed file (CRC-32 of the bytes, with the size).
+class Fingerprint:
+    """CRC-32 of a file's bytes, with their count: it notices a changed file.
 
     CRC-32 rather than a cryptographic hash: it only has to tell an edit from no edit, and
-    it runs at memory speed on the nightly gigabytes.
+    it runs at memory speed on the nightly gigabytes. Reading a file computes it on the
+    way, so a new file is read once.
     """
-    crc = 0
+
+    def __init__(self) -> None:
+        self.crc = 0
+        self.size = 0
+
+    def update(self, data: bytes) -> bytes:
+        self.crc = zlib.crc32(data, self.crc)
+        self.size += len(data)
+        return data
+
+    @property
+    def text(self) -> str:
+        return f"crc32:{self.crc:08x}:{self.size}"
+
+
+def fingerprint(path: Path) -> str:
+    seen = Fingerprint()
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            crc = zlib.crc32(block, crc)
-    return f"crc32:{crc:08x}:{path.stat().st_size}"
+        for block in iter(lambda: handle.read(READ_BYTES), b""):
+            seen.update(block)
+    return seen.text
 
 
 # Text per batch: large enough for DuckDB to scan in parallel, small enough that a
@@ -74,19 +91,19 @@ BLOCK_BYTES = 64 << 20
 READ_BYTES = 4 << 20
 
 
-def _byte_blocks(path: Path) -> Iterator[tuple[bytes, str | None]]:
+def _byte_blocks(path: Path, seen: Fingerprint) -> Iterator[tuple[bytes, str | None]]:
     """The file's bytes, decompressed as far as they go, in blocks; the last block says
     why reading stopped early (None when the file ended normally)."""
     with open(path, "rb") as handle:
         if not path.name.endswith(".gz"):
-            for block in iter(lambda: handle.read(BLOCK_BYTES), b""):
+            for block in iter(lambda: seen.update(handle.read(BLOCK_BYTES)), b""):
                 yield block, None
             return
         decompressor = zlib.decompressobj(wbits=31)
         pending: list[bytes] = []
         size = 0
         try:
-            for data in iter(lambda: handle.read(READ_BYTES), b""):
+            for data in iter(lambda: seen.update(handle.read(READ_BYTES)), b""):
                 while data:
                     out = decompressor.decompress(data)
                     pending.append(out)
@@ -111,7 +128,7 @@ def _byte_blocks(path: Path) -> Iterator[tuple[bytes, str | None]]:
 NEWLINE = pa.scalar(10, pa.uint8())
 
 
-def _split_lines(data: bytes) -> pa.LargeStringArray:
+def _split_lines(data: bytes | memoryview) -> pa.LargeStringArray:
     """Lines of UTF-8 bytes (each ending with its newline) as an Arrow array: no copy, no
     Python object per line (a newline is JSON whitespace, so parsing ignores it).
     Raises pa.ArrowInvalid when the bytes are not UTF-8."""
@@ -119,7 +136,7 @@ def _split_lines(data: bytes) -> pa.LargeStringArray:
     as_bytes = pa.Array.from_buffers(pa.uint8(), len(data), [None, buffer])
     ends = pc.add(pc.indices_nonzero(pc.equal(as_bytes, NEWLINE)), 1).cast(pa.int64())
     bounds = [pa.array([0], pa.int64()), ends]
-    if data and not data.endswith(b"\n"):
+    if len(data) and data[-1] != 10:  # a last line without a line break
         bounds.append(pa.array([len(data)], pa.int64()))
     offsets = pa.concat_arrays(bounds)
     lines = pa.LargeBinaryArray.from_buffers(
@@ -132,7 +149,7 @@ def _batch(first_line: int, lines: pa.Array, broken: str | None) -> pa.Table:
     """Numbered lines, in record batches DuckDB scans in parallel."""
     table = pa.table(
         {
-            "_line": pa.array(range(first_line, first_line + len(lines)), pa.int64()),
+            "_line": pc.add(pc.indices_nonzero(pc.is_valid(lines)), first_line).cast(pa.int64()),
             "raw": lines,
             "broken": pa.array([broken] * len(lines), pa.string())
             if broken
@@ -158,12 +175,13 @@ class _LineReader:
         self.offset = 0  # bytes of the file already numbered
         self.not_utf8: str | None = None
 
-    def lines(self, data: bytes) -> Iterator[pa.Table]:
-        good, rest = b"", data
+    def lines(self, data: bytes | memoryview) -> Iterator[pa.Table]:
+        good, rest = b"", bytes(data) if self.not_utf8 else b""
         if self.not_utf8 is None:
             try:
-                good, rest = _split_lines(data), b""
+                good = _split_lines(data)
             except pa.ArrowInvalid:
+                data = bytes(data)
                 try:
                     data.decode("utf-8")
                 except UnicodeDecodeError as exc:
@@ -188,9 +206,9 @@ class _LineReader:
             self.number += len(lines)
 
 
-def read_batches(path: Path) -> Iterator[pa.Table]:
+def read_batches(path: Path, seen: Fingerprint | None = None) -> Iterator[pa.Table]:
     """The file's lines as Arrow tables of (_line, raw, broken), a block at a time; blank
-    lines are still in.
+    lines are still in. `seen` takes the fingerprint of the bytes read.
 
     `broken` names why a line is rejected before JSON parsing: the rest of a file that is
     not UTF-8 from that line on, or the partial last line of a truncated gzip.
@@ -198,12 +216,12 @@ def read_batches(path: Path) -> Iterator[pa.Table]:
     reader = _LineReader()
     carry = b""  # an unfinished line from the previous block
     stopped = None
-    for block, why in _byte_blocks(path):
+    for block, why in _byte_blocks(path, seen or Fingerprint()):
         stopped = why  # only the last block can say why reading stopped
-        data = carry + block
-        cut = data.rfind(b"\n") + 1
-        data, carry = data[:cut], data[cut:]
-        yield from reader.lines(data)
+        whole = carry + block if carry else block
+        cut = whole.rfind(b"\n") + 1
+        carry = whole[cut:]
+        yield from reader.lines(memoryview(whole)[:cut])  # a view: no copy of the block
     if carry and stopped:
         yield from reader.broken(carry, stopped)
     elif carry:  # a last line without a line break

@@ -19,7 +19,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from pipelines import records, storage
-from pipelines.extract.files import RawFile, discover, fingerprint, read_batches
+from pipelines.extract.files import Fingerprint, RawFile, discover, fingerprint, read_batches
 from pipelines.extract.validate import validation_sql
 from pipelines.storage import Catalog, Warehouse, quote_ident, sql_literal
 
@@ -55,13 +55,13 @@ Progress = Callable[[str], None]
 
 @dataclass(frozen=True)
 class Pending:
-    """A raw file to read this run, with the fingerprint the manifest will remember."""
+    """A raw file to read this run; reading it takes the fingerprint the manifest keeps."""
 
     raw: RawFile
     status: str
-    fingerprint: str
     size: int
     mtime_ns: int
+    fingerprint: Fingerprint = field(default_factory=Fingerprint)
 
 
 def _manifest(con, catalog: Catalog) -> dict[str, tuple[int, int, str]]:
@@ -81,13 +81,10 @@ def _files_to_read(con, catalog: Catalog, files: list[RawFile]) -> tuple[list[Pe
         if known and known[0] == stat.st_size and known[1] == stat.st_mtime_ns:
             skipped += 1
             continue
-        content = fingerprint(raw.path)
-        if known and known[2] == content:
+        if known and known[2] == fingerprint(raw.path):  # touched, not changed
             skipped += 1
             continue
-        todo.append(
-            Pending(raw, "changed" if known else "new", content, stat.st_size, stat.st_mtime_ns)
-        )
+        todo.append(Pending(raw, "changed" if known else "new", stat.st_size, stat.st_mtime_ns))
     return todo, skipped
 
 
@@ -97,7 +94,7 @@ def _batches_ahead(todo: list[Pending]) -> Iterator[tuple[int, int, pa.Table]]:
 
     def batches():
         for index, pending in enumerate(todo):
-            for number, batch in enumerate(read_batches(pending.raw.path)):
+            for number, batch in enumerate(read_batches(pending.raw.path, pending.fingerprint)):
                 yield index, number, batch
 
     source = batches()
@@ -301,7 +298,7 @@ def _write_rejects_and_manifest(
             "path": [p.raw.relative for p in todo],
             "size": pa.array([p.size for p in todo], pa.int64()),
             "mtime_ns": pa.array([p.mtime_ns for p in todo], pa.int64()),
-            "fingerprint": [p.fingerprint for p in todo],
+            "fingerprint": [p.fingerprint.text for p in todo],
             "status": [p.status for p in todo],
             "lines_read": pa.array([f.lines_read for f in result.files], pa.int64()),
             "run_id": [run_id] * len(todo),
