@@ -10,6 +10,7 @@ import pytest
 
 from pipelines import pipeline, storage
 from pipelines.config import ReportWindow, Settings
+from tests import coder_fixture as coder
 from tests.conftest import write_raw
 
 NOW = datetime(2024, 5, 10, 6, 0, tzinfo=UTC)
@@ -171,3 +172,63 @@ def test_only_changed_reports_are_republished(tmp_path):
     assert (first.reports_written, again.reports_written, again.reports_unchanged) == (1, 0, 1)
     write_raw(raw, "seatable_user_activity", DAY5, "more.ndjson")
     assert run(tmp_path / "wh", raw).reports_written == 1
+
+
+def workspace(ident: str, template: str, name: str, updated: str) -> dict:
+    owner = coder.U1
+    return {
+        "id": ident,
+        "owner_id": owner,
+        "organization_id": coder.ORG1,
+        "template_id": template,
+        "name": name,
+        "created_at": coder.CREATED,
+        "updated_at": updated,
+    }
+
+
+def app_minutes(root: Path) -> list[tuple]:
+    con = storage.open_warehouse(storage.Warehouse(root))
+    try:
+        return con.execute(
+            "select minute_at, template_id, app_key from fct_coder_activity_minutes "
+            "where app_key is not null order by all"
+        ).fetchall()
+    finally:
+        con.close()
+
+
+def test_a_new_workspace_template_rebuilds_only_the_days_of_its_app_sessions(tmp_path):
+    # W1's app session is on May 1, W2's on May 3. Later exports move W1 to template T2
+    # and rename W2 (same template): May 1 +- 1 day is rebuilt, May 3 is not, and the
+    # result equals a warehouse that had the last versions from the start.
+    first = [
+        workspace(coder.W1, coder.T1, "w1", "2024-04-30T00:00:00Z"),
+        workspace(coder.W2, coder.T1, "w2", "2024-04-30T00:00:00Z"),
+    ]
+    later = [
+        workspace(coder.W1, coder.T2, "w1", "2024-05-06T00:00:00Z"),
+        workspace(coder.W2, coder.T1, "renamed", "2024-05-06T00:00:00Z"),
+    ]
+    sessions = [
+        coder.app(coder.U1, coder.W1, coder.A1, "2024-05-01T10:00:00Z", "2024-05-01T10:02:00Z"),
+        coder.app(coder.U1, coder.W2, coder.A2, "2024-05-03T10:00:00Z", "2024-05-03T10:01:00Z"),
+    ]
+    raw = tmp_path / "raw"
+    write_raw(raw, "coder_workspaces", first, "a.ndjson")
+    write_raw(raw, "coder_workspace_app_stats", sessions, "a.ndjson")
+    run(tmp_path / "incremental", raw)
+    write_raw(raw, "coder_workspaces", later, "b.ndjson")
+    second = run(tmp_path / "incremental", raw)
+    run(tmp_path / "whole", raw)
+
+    got = app_minutes(tmp_path / "incremental")
+    assert got == app_minutes(tmp_path / "whole")
+    assert {(m.day, t) for m, t, _ in got} == {(1, coder.T2), (3, coder.T1)}
+    live = storage.Catalog.load(storage.Warehouse(tmp_path / "incremental"))
+    rebuilt = {
+        day
+        for day in live.partitions("fct_coder_activity_minutes")
+        if second.run_id in live.file("fct_coder_activity_minutes", day).name
+    }
+    assert rebuilt == {"2024-05-01"}

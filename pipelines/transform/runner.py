@@ -5,12 +5,17 @@ Each model is one select whose header declares its partition column and its wind
     -- partition: activity_date
     -- window: 1 day      partition P reads event days P-1..P+1 of its inputs
     -- window: week       partition P (a Monday) reads the days of that week
+    -- follows: S.key = E.column (a, b)   the model reads columns a, b of the latest
+                                         version of each snapshot S entity, for the rows
+                                         of event table E naming it
 
 A run rebuilds only what its new data can change: from the days each input table had
 rewritten (`dirty`), the window gives the partitions to rebuild, and the model runs over
-just the input days those partitions read (snapshot tables are always whole). A model
-is rebuilt whole when it is new, its SQL or the time zone changed, or a snapshot or
-flat table it reads changed. Every step is one SQL statement, so no Polars here.
+just the input days those partitions read (snapshot tables are always whole). New
+versions of a followed snapshot dirty the event days of the rows naming the entities
+whose latest version changed in those columns. A model is rebuilt whole when it is new, its SQL or the
+time zone changed, or another snapshot or flat table it reads changed. Every step is
+one SQL statement, so no Polars here.
 """
 
 from __future__ import annotations
@@ -31,12 +36,25 @@ Dirty = dict[str, set[str]] | None
 
 
 @dataclass(frozen=True)
+class Follows:
+    """`-- follows: S.key = E.column (a, b)`: which event rows read which columns of
+    snapshot S's entities."""
+
+    snapshot: str
+    key: str
+    events: str
+    column: str
+    reads: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Model:
     path: Path
     sql: str
     partition: str
     window_days: int | None  # None: weekly partitions
     inputs: tuple[str, ...]
+    follows: dict[str, Follows]  # by snapshot table
 
     @property
     def name(self) -> str:
@@ -55,7 +73,15 @@ class Model:
         body = storage.sql_body(sql)
         inputs = tuple(t for t in known if t != path.stem and re.search(rf"\b{t}\b", body))
         days = int(window.group(1)) if window.group(1) else None
-        return cls(path, sql, storage.fact_partition_column(sql), days, inputs)
+        follows = {
+            snapshot: Follows(snapshot, key, events, column, tuple(re.findall(r"\w+", reads)))
+            for snapshot, key, events, column, reads in re.findall(
+                r"^--\s*follows:\s*(\w+)\.(\w+)\s*=\s*(\w+)\.(\w+)\s*\(([\w\s,]+)\)",
+                sql,
+                re.MULTILINE,
+            )
+        }
+        return cls(path, sql, storage.fact_partition_column(sql), days, inputs, follows)
 
     def fingerprint(self, settings: Settings) -> str:
         return hashlib.sha256(f"{self.sql}\0{settings.timezone}".encode()).hexdigest()[:16]
@@ -98,6 +124,47 @@ def _spread(days: set[date], width: int) -> set[date]:
     return {d + timedelta(days=k) for d in days for k in range(-width, width + 1)}
 
 
+def followed_days(catalog: Catalog, rule: Follows, changed: set[str]) -> set[date]:
+    """The UTC days of the event rows naming an entity whose latest version changed in
+    the rewritten snapshot partitions `changed` (compared with the committed catalog)."""
+    kind, events = records.BY_TABLE[rule.snapshot], records.BY_TABLE[rule.events]
+    event_files = catalog.files(rule.events)
+    if not event_files:
+        return set()
+    key = quote_ident(rule.key)
+    version = f"hash({', '.join(quote_ident(c) for c in rule.reads)})"
+
+    def latest(files: list[Path]) -> str:
+        if not files:
+            return "select null as k, null as v where false"
+        return (
+            f"select {key} as k, arg_max({version}, {kind.time_sql}) as v "
+            f"from read_parquet({storage.sql_list(files)}) "
+            f"where {key} in (select k from touched) group by 1"
+        )
+
+    con = storage.connect()
+    try:
+        rows = con.execute(f"""
+with
+touched as (
+    select distinct {key} as k
+    from read_parquet({storage.sql_list(catalog.files(rule.snapshot, changed))})
+),
+now as ({latest(catalog.files(rule.snapshot))}),
+before as ({latest(Catalog.load(catalog.wh).files(rule.snapshot))}),
+changed as (
+    select now.k from now left join before on now.k = before.k
+    where before.v is distinct from now.v
+)
+select distinct ({events.time_sql})::date from read_parquet({storage.sql_list(event_files)})
+where {quote_ident(rule.column)} in (select k from changed)
+""").fetchall()
+    finally:
+        con.close()
+    return {day for (day,) in rows}
+
+
 def plan(model: Model, dirty: Dirty, catalog: Catalog, settings: Settings) -> set[str] | None:
     """The partitions to rebuild (None: all of them)."""
     if dirty is None or catalog.models.get(model.name) != model.fingerprint(settings):
@@ -106,9 +173,13 @@ def plan(model: Model, dirty: Dirty, catalog: Catalog, settings: Settings) -> se
     for table in model.inputs:
         kind = records.BY_TABLE.get(table)
         changed = dirty.get(table, set())
-        if changed and kind is not None and (kind.sort == "snapshot" or not kind.partitioned):
+        whole = kind is not None and (kind.sort == "snapshot" or not kind.partitioned)
+        if changed and whole and table in model.follows:
+            touched |= followed_days(catalog, model.follows[table], changed)
+        elif changed and whole:
             return None  # entity state may change any day after the new version
-        touched |= {date.fromisoformat(d) for d in changed}
+        else:
+            touched |= {date.fromisoformat(d) for d in changed}
     if model.window_days is None:
         return {str(_monday(d)) for d in touched}
     return {str(d) for d in _spread(touched, model.window_days)}

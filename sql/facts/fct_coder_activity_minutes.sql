@@ -7,6 +7,8 @@
 -- window: 1 day (app sessions may run past midnight)
 -- inputs: coder_workspace_agent_stats, coder_workspace_app_stats, coder_workspaces,
 --         coder_audit_logs
+-- follows: coder_workspaces.id = coder_workspace_app_stats.workspace_id (template_id)
+--   (a workspace's new template moves only its app minutes: those days are rebuilt)
 -- Rules (endpoints.md, as Coder's UpsertTemplateUsageStats): agent records with a session
 -- make their minute active, per type too; the agent minutes of a (half hour, template,
 -- user) without any record with a connection are dropped. App sessions cover every minute
