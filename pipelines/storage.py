@@ -24,7 +24,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -357,26 +357,35 @@ def fact_partition_column(model_sql: str) -> str:
     return match.group(1)
 
 
-def attach_views(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
-    """Create a view for every table: raw kinds, rejects, runs, files, staging and facts."""
+def attach_views(
+    con: duckdb.DuckDBPyConnection, catalog: Catalog, tables: Iterable[str] | None = None
+) -> None:
+    """Create a view for every table (or just the named ones: binding a view reads its
+    files' schemas, which grows with history): raw kinds, rejects, runs, checks, the file
+    manifest, staging models and facts."""
+    wanted = None if tables is None else set(tables)
+
+    def view(name: str, body: str) -> None:
+        if wanted is None or name in wanted:
+            con.execute(f"create or replace view {name} as {body}")
+
     for kind in records.KINDS:
-        con.execute(f"create or replace view {kind.table} as {record_view_sql(catalog, kind)}")
-    rejects = _table_view(catalog, "rejects", True, REJECTS_COLUMNS)
-    con.execute(f"create or replace view rejects as {rejects}")
-    con.execute(
-        f"create or replace view runs as {_table_view(catalog, 'runs', False, RUNS_COLUMNS)}"
-    )
-    checks = _table_view(catalog, "checks", False, CHECKS_COLUMNS)
-    con.execute(f"create or replace view checks as {checks}")
+        if wanted is None or kind.table in wanted:
+            view(kind.table, record_view_sql(catalog, kind))
+    view("rejects", _table_view(catalog, "rejects", True, REJECTS_COLUMNS))
+    view("runs", _table_view(catalog, "runs", False, RUNS_COLUMNS))
+    view("checks", _table_view(catalog, "checks", False, CHECKS_COLUMNS))
     manifest = _table_view(catalog, "ingested_files", False, MANIFEST_COLUMNS)
-    con.execute(
-        "create or replace view ingested_files as "
-        f"select * from ({manifest}) qualify row_number() over (partition by path order by run_id desc) = 1"
+    view(
+        "ingested_files",
+        f"select * from ({manifest}) "
+        "qualify row_number() over (partition by path order by run_id desc) = 1",
     )
     for model in sql_models("staging"):
-        con.execute(f"create or replace view {model.stem} as {model.read_text()}")
+        view(model.stem, model.read_text())
     for model in ordered_facts():
-        attach_fact_view(con, catalog, model)
+        if wanted is None or model.stem in wanted:
+            attach_fact_view(con, catalog, model)
 
 
 def attach_fact_view(
@@ -422,13 +431,16 @@ def ordered_facts() -> list[Path]:
     return ordered
 
 
-def open_warehouse(wh: Warehouse, catalog: Catalog | None = None) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB session with every warehouse view; never locks usage.duckdb.
+def open_warehouse(
+    wh: Warehouse, catalog: Catalog | None = None, tables: Iterable[str] | None = None
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB session with the warehouse views (all, or the named tables);
+    never locks usage.duckdb.
 
     Without a catalog it reads the committed state; a run passes its own, uncommitted one.
     """
     con = connect()
-    attach_views(con, catalog or Catalog.load(wh))
+    attach_views(con, catalog or Catalog.load(wh), tables)
     return con
 
 

@@ -65,7 +65,7 @@ class Pending:
 
 
 def _manifest(con, catalog: Catalog) -> dict[str, tuple[int, int, str]]:
-    storage.attach_views(con, catalog)
+    storage.attach_views(con, catalog, ["ingested_files"])
     rows = con.execute("select path, size, mtime_ns, fingerprint from ingested_files").fetchall()
     return {path: (size, mtime, print_) for path, size, mtime, print_ in rows}
 

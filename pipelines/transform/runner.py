@@ -214,13 +214,13 @@ def build_facts(
     result = TransformResult()
     paths = storage.ordered_facts()
     facts = [p.stem for p in paths]
-    for path in paths:
-        model = Model.parse(path, facts)
+    models = {p.stem: Model.parse(p, facts) for p in paths}
+    for model in models.values():
         targets = plan(model, dirty, catalog, settings)
         if targets is not None and not targets:
             continue
         say(f"building {model.name}" + ("" if targets is None else f" ({len(targets)} partitions)"))
-        built = _build(catalog, model, run_id, targets, settings)
+        built = _build(catalog, model, run_id, targets, settings, _reads(model, models))
         catalog.models[model.name] = model.fingerprint(settings)
         result.models.append(built)
         if dirty is not None:
@@ -235,12 +235,27 @@ def build_facts(
     return result
 
 
+def _reads(model: Model, models: dict[str, Model]) -> set[str]:
+    """The tables a model's session needs: its inputs and, as a fact without files is its
+    model over no rows, the inputs of the facts it reads."""
+    tables = set(model.inputs)
+    for table in model.inputs:
+        if table in models:
+            tables |= _reads(models[table], models)
+    return tables
+
+
 def _build(
-    catalog: Catalog, model: Model, run_id: str, targets: set[str] | None, settings: Settings
+    catalog: Catalog,
+    model: Model,
+    run_id: str,
+    targets: set[str] | None,
+    settings: Settings,
+    tables: set[str],
 ) -> ModelResult:
     """Run one model over its inputs (restricted when targets are given) and replace the
     target partitions: one new file per partition value; emptied partitions dropped."""
-    con = storage.open_warehouse(catalog.wh, catalog)
+    con = storage.open_warehouse(catalog.wh, catalog, tables)
     try:
         session_variables(con, settings)
         if targets is not None:

@@ -23,6 +23,8 @@ activity as (
     select * from fct_coder_activity_minutes
     where minute_at >= $start::timestamptz
       and minute_at < $end::timestamptz
+      -- the UTC day partitions of the range: only their files are read
+      and minute_date between $start::timestamptz::date and $end::timestamptz::date
       and ($org is null or user_id in (select user_id from members))
 ),
 

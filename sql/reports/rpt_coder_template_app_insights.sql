@@ -51,6 +51,7 @@ usage_with_apps as (
      and map_contains(usage.app_usage_mins, catalogue.slug)
     where usage.start_time >= $start::timestamptz
       and usage.end_time <= $end::timestamptz
+      and usage.bucket_date between $start::timestamptz::date and $end::timestamptz::date
       and (len($template_ids::varchar[]) = 0 or list_contains($template_ids::varchar[], usage.template_id))
 ),
 

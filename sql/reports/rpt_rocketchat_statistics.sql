@@ -41,7 +41,7 @@ messages_per_room as (
         count(*) filter (where t is null and not coalesce(_hidden, false) and "_deletedAt" is null),
         max(ts),
     from rocketchat_messages
-    where ts::date = $now::date and ts <= $now
+    where day = $now::date and ts <= $now  -- day: the UTC day partition of ts
     group by all
 ),
 
