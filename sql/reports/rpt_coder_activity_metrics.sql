@@ -47,18 +47,24 @@ counted_minutes as (
     select distinct minute_at, user_id from categorised where is_counted
 ),
 
+-- Each minute finds its interval with an as-of join (sorted merge), not a range join.
+per_user as (
+    select buckets.bucket_start, counted_minutes.user_id, count(*) as count_minutes,
+    from counted_minutes
+    asof join buckets on counted_minutes.minute_at >= buckets.bucket_start
+    where counted_minutes.minute_at < buckets.bucket_end
+    group by all
+),
+
 final as (
     select
         buckets.bucket_start,
         buckets.bucket_end,
-        counted_minutes.user_id,
-        count(counted_minutes.minute_at) as count_minutes,
+        per_user.user_id,
+        coalesce(per_user.count_minutes, 0) as count_minutes,
     from buckets
-    left join counted_minutes
-      on counted_minutes.minute_at >= buckets.bucket_start
-     and counted_minutes.minute_at < buckets.bucket_end
-    group by all
-    order by buckets.bucket_start, count_minutes desc, counted_minutes.user_id
+    left join per_user on per_user.bucket_start = buckets.bucket_start
+    order by buckets.bucket_start, count_minutes desc, per_user.user_id
 )
 
 select * from final

@@ -53,20 +53,26 @@ parameters as (
     group by name, type, coalesce(display_name, ''), coalesce(description, ''), coalesce(options::varchar, '[]')
 ),
 
+-- One row per (parameter group, build): a hash join to the build values, not a list scan.
+parameter_builds as (
+    select * exclude (build_ids), unnest(list_distinct(build_ids)) as build_id,
+    from parameters
+),
+
 final as (
     select
-        parameters.template_ids,
-        parameters.name,
-        parameters.type,
-        parameters.display_name,
-        parameters.description,
-        parameters.options,
+        parameter_builds.template_ids,
+        parameter_builds.name,
+        parameter_builds.type,
+        parameter_builds.display_name,
+        parameter_builds.description,
+        parameter_builds.options,
         values.value,
         count(values.value) as count,
-    from parameters
+    from parameter_builds
     join coder_workspace_build_parameters as values
-      on list_contains(parameters.build_ids, values.workspace_build_id)
-     and values.name = parameters.name
+      on values.workspace_build_id = parameter_builds.build_id
+     and values.name = parameter_builds.name
     group by all
     order by name, type, display_name, description, options, value
 )

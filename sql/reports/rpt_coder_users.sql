@@ -7,7 +7,7 @@ with
 users as (
     select * from coder_users
     where updated_at <= $now
-      and list_contains($user_ids::varchar[], id)
+      and id in (select unnest($user_ids::varchar[]))  -- a hash join: many ids are asked
     qualify row_number() over (partition by id order by updated_at desc) = 1
 ),
 
