@@ -42,17 +42,22 @@ def reports(root: Path) -> dict[str, bytes]:
     }
 
 
-def facts(root: Path) -> list[tuple]:
+def query(root: Path, sql: str) -> list[tuple]:
     con = storage.open_warehouse(storage.Warehouse(root))
     try:
-        return con.execute(
-            "select 'd', source, activity_date, user_id, count_events "
-            "from fct_active_users_daily union all "
-            "select 'w', source, week_start_date, user_id, count_active_days "
-            "from fct_active_users_weekly order by all"
-        ).fetchall()
+        return con.execute(sql).fetchall()
     finally:
         con.close()
+
+
+def facts(root: Path) -> list[tuple]:
+    return query(
+        root,
+        "select 'd', source, activity_date, user_id, count_events "
+        "from fct_active_users_daily union all "
+        "select 'w', source, week_start_date, user_id, count_active_days "
+        "from fct_active_users_weekly order by all",
+    )
 
 
 DAY1 = [activity("a", "2024-05-01T10:00:00Z"), activity("b", "2024-05-01T11:00:00Z")]
@@ -188,14 +193,11 @@ def workspace(ident: str, template: str, name: str, updated: str) -> dict:
 
 
 def app_minutes(root: Path) -> list[tuple]:
-    con = storage.open_warehouse(storage.Warehouse(root))
-    try:
-        return con.execute(
-            "select minute_at, template_id, app_key from fct_coder_activity_minutes "
-            "where app_key is not null order by all"
-        ).fetchall()
-    finally:
-        con.close()
+    return query(
+        root,
+        "select minute_at, template_id, app_key from fct_coder_activity_minutes "
+        "where app_key is not null order by all",
+    )
 
 
 def test_a_new_workspace_template_rebuilds_only_the_days_of_its_app_sessions(tmp_path):
