@@ -19,6 +19,7 @@ from pipelines.storage import Warehouse
 extract_task = task(
     pipeline.extract_source,
     name="extract-source",
+    task_run_name="extract-{source}",
     retries=2,
     retry_delay_seconds=2,
     cache_policy=NO_CACHE,
