@@ -125,24 +125,17 @@ def _byte_blocks(path: Path, seen: Fingerprint) -> Iterator[tuple[bytes, str | N
         yield b"".join(pending), stopped
 
 
-NEWLINE = pa.scalar(10, pa.uint8())
-
-
-def _split_lines(data: bytes | memoryview) -> pa.LargeStringArray:
-    """Lines of UTF-8 bytes (each ending with its newline) as an Arrow array: no copy, no
-    Python object per line (a newline is JSON whitespace, so parsing ignores it).
-    Raises pa.ArrowInvalid when the bytes are not UTF-8."""
-    buffer = pa.py_buffer(data)
-    as_bytes = pa.Array.from_buffers(pa.uint8(), len(data), [None, buffer])
-    ends = pc.add(pc.indices_nonzero(pc.equal(as_bytes, NEWLINE)), 1).cast(pa.int64())
-    bounds = [pa.array([0], pa.int64()), ends]
-    if len(data) and data[-1] != 10:  # a last line without a line break
-        bounds.append(pa.array([len(data)], pa.int64()))
-    offsets = pa.concat_arrays(bounds)
-    lines = pa.LargeBinaryArray.from_buffers(
-        pa.large_binary(), len(offsets) - 1, [None, offsets.buffers()[1], buffer]
-    )
-    return lines.cast(pa.large_string())
+def _split_lines(data: bytes | memoryview) -> pa.Array:
+    """Lines of UTF-8 bytes as an Arrow array, split by Arrow's kernel: no Python object
+    per line. Raises pa.ArrowInvalid when the bytes are not UTF-8."""
+    whole = pa.LargeBinaryArray.from_buffers(
+        pa.large_binary(),
+        1,
+        [None, pa.array([0, len(data)], pa.int64()).buffers()[1], pa.py_buffer(data)],
+    ).cast(pa.large_string())
+    lines = pc.split_pattern(whole, "\n").flatten()
+    # The text after the last line break is a line only when it is not empty.
+    return lines.slice(0, len(lines) - 1) if not len(data) or data[-1] == 10 else lines
 
 
 def _batch(first_line: int, lines: pa.Array, broken: str | None) -> pa.Table:

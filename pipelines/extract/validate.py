@@ -207,7 +207,7 @@ select
     reason,
     _file,
     _line,
-    -- Lines arrive with their line break; a rejected line keeps its text, without it.
+    -- A rejected line keeps its text, without the CR of a CRLF line break.
     case when reason is not null then rtrim(raw, chr(13) || chr(10)) end as raw,
     {", ".join(typed_cols)}
 from judged
