@@ -138,6 +138,11 @@ def _rows_sql(kind: records.RecordKind, existing: list[Path], staged: Path) -> s
     )
 
 
+def _per(kind: records.RecordKind) -> list[str]:
+    """The columns that make two rows copies of one record: identity (and day)."""
+    return [f"_k{i}" for i in range(len(kind.identity))] + (["day"] if kind.partitioned else [])
+
+
 def _same(columns: list[str]) -> str:
     return " and ".join(f"r.{c} is not distinct from l.{c}" for c in columns)
 
@@ -146,7 +151,7 @@ def _losers_sql(kind: records.RecordKind, rows: str) -> str:
     """Every copy of a record that another copy beats: the one read last wins, unless the
     kind names a winner (e.g. the latest end of a live session). A hash aggregate finds
     the few contested identities; only those are ranked."""
-    per = [f"_k{i}" for i in range(len(kind.identity))] + (["day"] if kind.partitioned else [])
+    per = _per(kind)
     winner = f"{kind.winner}, " if kind.winner else ""
     return f"""
 with rows as ({rows}),
@@ -190,8 +195,7 @@ def _merge_table(
     columns = ", ".join(quote_ident(c) for c in [*kind.columns, *records.LINEAGE_COLUMNS])
     query = f"with rows as ({rows}) select {columns}{', day' if len(days) > 1 else ''} from rows r"
     if con.execute("select count(*) from losers").fetchall()[0][0]:
-        per = [f"_k{i}" for i in range(len(kind.identity))] + (["day"] if kind.partitioned else [])
-        query += f" anti join losers l on {_same([*per, '_is_new', '_file', '_line'])}"
+        query += f" anti join losers l on {_same([*_per(kind), '_is_new', '_file', '_line'])}"
     written = {day: wh.new_file(kind.table, run_id, ("day", day) if day else None) for day in days}
     if len(days) == 1:
         storage.copy_to_parquet(con, query, written[days[0]])
@@ -204,8 +208,13 @@ def _merge_table(
         )
         for day, target in written.items():
             target.parent.mkdir(parents=True, exist_ok=True)
-            (part,) = (merged / f"day={day}").glob("*.parquet")
-            os.replace(part, target)
+            parts = sorted((merged / f"day={day}").glob("*.parquet"))
+            if len(parts) == 1:
+                os.replace(parts[0], target)
+            else:  # DuckDB may split a partition when it holds many files open
+                storage.copy_to_parquet(
+                    con, f"select * from read_parquet({storage.sql_list(parts)})", target
+                )
     for day, target in written.items():
         catalog.put(kind.table, day, target)
     net_new = _count(con, list(written.values())) - _count(con, existing)
