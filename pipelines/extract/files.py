@@ -142,6 +142,7 @@ def _batch(first_line: int, lines: pa.Array, broken: str | None) -> pa.Table:
     """Numbered lines, in record batches DuckDB scans in parallel."""
     table = pa.table(
         {
+            # first_line, first_line + 1, ...: an Arrow kernel, not a Python int per line
             "_line": pc.add(pc.indices_nonzero(pc.is_valid(lines)), first_line).cast(pa.int64()),
             "raw": lines,
             "broken": pa.array([broken] * len(lines), pa.string())
@@ -169,25 +170,30 @@ class _LineReader:
         self.not_utf8: str | None = None
 
     def lines(self, data: bytes | memoryview) -> Iterator[pa.Table]:
-        good, rest = b"", bytes(data) if self.not_utf8 else b""
-        if self.not_utf8 is None:
+        """Whole lines (the block's bytes up to its last line break)."""
+        if self.not_utf8 is not None:
+            yield from self._numbered(_broken_lines(bytes(data)), self.not_utf8)
+        else:
             try:
-                good = _split_lines(data)
+                good, rest = _split_lines(data), b""
             except pa.ArrowInvalid:
-                data = bytes(data)
-                try:
-                    data.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    bad = data.rfind(b"\n", 0, exc.start) + 1
-                    self.not_utf8 = (
-                        f"not UTF-8 ({exc.reason} at byte {self.offset + exc.start}); "
-                        "rest of file rejected"
-                    )
-                good, rest = _split_lines(data[:bad]), data[bad:]
+                good, rest = self._split_at_bad_byte(bytes(data))
             yield from self._numbered(good, None)
-        if rest:
-            yield from self._numbered(_broken_lines(rest), self.not_utf8)
+            if rest:
+                yield from self._numbered(_broken_lines(rest), self.not_utf8)
         self.offset += len(data)
+
+    def _split_at_bad_byte(self, data: bytes) -> tuple[pa.Array, bytes]:
+        """The lines before the first byte that is not UTF-8, and the bytes from its line on."""
+        try:
+            data.decode("utf-8")
+            raise AssertionError("Arrow refused bytes that Python decodes")
+        except UnicodeDecodeError as exc:
+            bad = data.rfind(b"\n", 0, exc.start) + 1
+            self.not_utf8 = (
+                f"not UTF-8 ({exc.reason} at byte {self.offset + exc.start}); rest of file rejected"
+            )
+        return _split_lines(data[:bad]), data[bad:]
 
     def broken(self, text: bytes, reason: str) -> Iterator[pa.Table]:
         line = pa.array([text.decode("utf-8", errors="replace")], pa.large_string())

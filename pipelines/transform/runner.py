@@ -13,9 +13,9 @@ A run rebuilds only what its new data can change: from the days each input table
 rewritten (`dirty`), the window gives the partitions to rebuild, and the model runs over
 just the input days those partitions read (snapshot tables are always whole). New
 versions of a followed snapshot dirty the event days of the rows naming the entities
-whose latest version changed in those columns. A model is rebuilt whole when it is new, its SQL or the
-time zone changed, or another snapshot or flat table it reads changed. Every step is
-one SQL statement, so no Polars here.
+whose latest version changed in those columns. A model is rebuilt whole when it is new,
+its SQL or the time zone changed, or another snapshot or flat table it reads changed.
+Every step is one SQL statement, so no Polars here.
 """
 
 from __future__ import annotations
