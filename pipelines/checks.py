@@ -15,7 +15,7 @@ import polars as pl
 
 from pipelines import records
 from pipelines.config import Checks
-from pipelines.storage import SQL_DIR
+from pipelines.storage import sql_model
 
 
 @dataclass(frozen=True)
@@ -116,10 +116,10 @@ def run_checks(
     fct_active_users_daily this run rebuilt.
     """
     params = {"run_id": run_id, "max_reject_rate": limits.max_reject_rate}
-    found = _rows(con, (SQL_DIR / "checks" / "chk_reject_rate.sql").read_text(), params)
+    found = _rows(con, sql_model("checks", "chk_reject_rate").read_text(), params)
     found += future_timestamps(con, touched, now, limits)
     found += day_volume(con, touched, limits)
     if rebuilt_days:
-        nested = (SQL_DIR / "checks" / "chk_active_users_nested.sql").read_text()
+        nested = sql_model("checks", "chk_active_users_nested").read_text()
         found += _rows(con, nested, {"days": sorted(rebuilt_days)})
     return found

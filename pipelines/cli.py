@@ -111,7 +111,7 @@ def _print_summary(summary: dict, wh: storage.Warehouse) -> None:
     table.add_row("warehouse", str(wh.root))
     table.add_row("duckdb", str(wh.duckdb_file))
     table.add_row("reports", str(wh.reports))
-    table.add_row("manifest", str(wh.reports / "manifest.json"))
+    table.add_row("manifest", str(storage.reports_manifest(wh.reports)))
     Console().print(table)
     for w in summary["warnings"]:
         err.print(f"[yellow]warning {w['check_name']}:[/] {w['subject']}: {w['detail']}")

@@ -106,5 +106,5 @@ def publish(
         "timezone": settings.timezone,
         "reports": manifest_entries,
     }
-    storage.write_bytes_atomic(folder / "manifest.json", dumps(manifest))
+    storage.write_bytes_atomic(storage.reports_manifest(folder), dumps(manifest))
     return result

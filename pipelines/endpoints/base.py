@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from pipelines.config import Settings
-from pipelines.storage import SQL_DIR
+from pipelines.storage import sql_model
 
 # (HTTP status, JSON body); the body's key order is the product's.
 Response = tuple[int, dict]
@@ -50,7 +50,7 @@ class Query:
 @cache
 def report_sql(name: str) -> str:
     """The text of sql/reports/<name>.sql."""
-    return (SQL_DIR / "reports" / f"{name}.sql").read_text()
+    return sql_model("reports", name).read_text()
 
 
 def rows(ctx: Context, name: str, params: dict | None = None) -> list[dict]:

@@ -108,7 +108,7 @@ def _batches_ahead(todo: list[Pending]) -> Iterator[tuple[int, int, pa.Table]]:
 def _stage_batch(con, wh: Warehouse, run_id: str, raw: RawFile, name: str, lines: pa.Table):
     """Type one batch of a file's lines; every line lands in the run's staging, accepted
     (reason null) or rejected. Returns (lines, rejected)."""
-    target = wh.staging(run_id) / raw.kind.table / f"{name}.parquet"
+    target = wh.staged(run_id, raw.kind.table, name)
     con.register("batch", lines)
     storage.copy_to_parquet(
         con,
@@ -173,7 +173,7 @@ def _merge_table(
     (the usual night) the rows stream through in the order they were read.
     """
     wh = catalog.wh
-    staged = wh.staging(run_id) / kind.table / "*.parquet"
+    staged = wh.staged(run_id, kind.table)
     where = "where reason is null"
     (staged_rows,) = con.execute(
         f"select count(*) from read_parquet({sql_literal(staged)}) {where}"
@@ -200,7 +200,7 @@ def _merge_table(
     if len(days) == 1:
         storage.copy_to_parquet(con, query, written[days[0]])
     else:
-        merged = wh.staging(run_id) / "merged" / kind.table
+        merged = wh.merged(run_id, kind.table)
         merged.parent.mkdir(parents=True, exist_ok=True)
         con.execute(
             f"copy ({query}) to {sql_literal(merged)} "
@@ -208,7 +208,7 @@ def _merge_table(
         )
         for day, target in written.items():
             target.parent.mkdir(parents=True, exist_ok=True)
-            parts = sorted((merged / f"day={day}").glob("*.parquet"))
+            parts = storage.partition_files(merged, "day", day)
             if len(parts) == 1:
                 os.replace(parts[0], target)
             else:  # DuckDB may split a partition when it holds many files open
@@ -290,7 +290,7 @@ def _write_rejects_and_manifest(
     staged = " union all ".join(
         f"select {sql_literal(kind.source)} as source, {sql_literal(kind.kind)} as kind, "
         "_file as file, _line as line, reason, raw "
-        f"from read_parquet({sql_literal(wh.staging(run_id) / kind.table / '*.parquet')}) "
+        f"from read_parquet({sql_literal(wh.staged(run_id, kind.table))}) "
         "where reason is not null"
         for kind in {p.raw.kind.table: p.raw.kind for p in todo}.values()
     )

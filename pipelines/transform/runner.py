@@ -263,7 +263,7 @@ def _build(
             for table in model.inputs:
                 kind = records.BY_TABLE.get(table)
                 if kind is None:
-                    fact = storage.SQL_DIR / "facts" / f"{table}.sql"
+                    fact = storage.sql_model("facts", table)
                     storage.attach_fact_view(con, catalog, fact, needed)
                 elif kind.partitioned and kind.sort == "event":
                     view = storage.record_view_sql(catalog, kind, needed)
