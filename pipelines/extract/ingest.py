@@ -1,9 +1,9 @@
 """Raw files -> validated records + rejects -> day-partitioned Parquet.
 
 One run: find files the manifest has not seen (or that changed), type every line with
-the kind's validation statement, stage accepted rows and rejects per file chunk, then
-merge the staged rows into each touched day partition (dedupe, latest copy wins) and
-replace that partition's file atomically. Counts reconcile:
+the kind's validation statement and stage every line (accepted or rejected) per block,
+then merge each table's staged rows into all its touched day partitions in one statement
+(dedupe, latest copy wins); the new files go live with the run's catalog. Counts reconcile:
 lines read = accepted (new records) + rejected + duplicates.
 """
 
@@ -123,19 +123,26 @@ def _stage_batch(con, wh: Warehouse, run_id: str, raw: RawFile, name: str, lines
     ).fetchall()[0]
 
 
+def _columns(kind: records.RecordKind) -> str:
+    """A table's stored columns: the kind's fields and the lineage."""
+    return ", ".join(quote_ident(c) for c in [*kind.columns, *records.LINEAGE_COLUMNS])
+
+
 def _rows_sql(kind: records.RecordKind, existing: list[Path], staged: Path) -> str:
     """Existing rows of the touched partitions plus the staged accepted ones, with the
     identity as _k0, _k1, ... and, for partitioned kinds, the UTC `day`."""
-    columns = ", ".join(quote_ident(c) for c in [*kind.columns, *records.LINEAGE_COLUMNS])
     keys = [f"{expr} as _k{i}" for i, expr in enumerate(kind.identity)]
     if kind.partitioned:
         keys.append(f"({kind.time_sql})::date as day")
-    derived = ", ".join([columns, *keys])
-    old = f"select {derived}, 0 as _is_new from read_parquet({storage.sql_list(existing)})"
-    new = f"select {derived}, 1 as _is_new from read_parquet({sql_literal(staged)}) "
-    return (
-        f"{old} union all {new} where reason is null" if existing else f"{new} where reason is null"
+    derived = ", ".join([_columns(kind), *keys])
+    new = (
+        f"select {derived}, 1 as _is_new from read_parquet({sql_literal(staged)}) "
+        "where reason is null"
     )
+    if not existing:
+        return new
+    old = f"select {derived}, 0 as _is_new from read_parquet({storage.sql_list(existing)})"
+    return f"{old} union all {new}"
 
 
 def _per(kind: records.RecordKind) -> list[str]:
@@ -174,26 +181,21 @@ def _merge_table(
     """
     wh = catalog.wh
     staged = wh.staged(run_id, kind.table)
-    where = "where reason is null"
-    (staged_rows,) = con.execute(
-        f"select count(*) from read_parquet({sql_literal(staged)}) {where}"
-    ).fetchall()[0]
-    if staged_rows == 0:
+    # Accepted rows per day partition ("" for a flat table), in one pass over the staging.
+    day = f"({kind.time_sql})::date::varchar" if kind.partitioned else "''"
+    per_day = con.execute(
+        f"select {day}, count(*) from read_parquet({sql_literal(staged)}) "
+        "where reason is null group by 1 order by 1"
+    ).fetchall()
+    if not per_day:
         return 0, 0, set()
-    days = [""]
-    if kind.partitioned:
-        days = sorted(
-            str(d)
-            for (d,) in con.execute(
-                f"select distinct ({kind.time_sql})::date "
-                f"from read_parquet({sql_literal(staged)}) {where}"
-            ).fetchall()
-        )
+    staged_rows = sum(n for _, n in per_day)
+    days = [d for d, _ in per_day]
     existing = catalog.files(kind.table, set(days))
     rows = _rows_sql(kind, existing, staged)
     con.execute(f"create or replace temp table losers as {_losers_sql(kind, rows)}")
-    columns = ", ".join(quote_ident(c) for c in [*kind.columns, *records.LINEAGE_COLUMNS])
-    query = f"with rows as ({rows}) select {columns}{', day' if len(days) > 1 else ''} from rows r"
+    day_column = ", day" if len(days) > 1 else ""  # PARTITION_BY splits on it
+    query = f"with rows as ({rows}) select {_columns(kind)}{day_column} from rows r"
     if con.execute("select count(*) from losers").fetchall()[0][0]:
         query += f" anti join losers l on {_same([*_per(kind), '_is_new', '_file', '_line'])}"
     written = {day: wh.new_file(kind.table, run_id, ("day", day) if day else None) for day in days}
@@ -224,9 +226,10 @@ def _merge_table(
 def _count(con, paths: list[Path]) -> int:
     if not paths:
         return 0
-    return con.execute(f"select count(*) from read_parquet({storage.sql_list(paths)})").fetchall()[
-        0
-    ][0]
+    (count,) = con.execute(
+        f"select count(*) from read_parquet({storage.sql_list(paths)})"
+    ).fetchone()
+    return count
 
 
 def ingest(
