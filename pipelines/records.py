@@ -14,9 +14,20 @@ from typing import Literal
 #   ts: RFC 3339 string with offset (Rocket.Chat also {"$date": ...});
 #   int_or_str: JSON integer or string, kept as text; str_list: array of strings;
 #   json: any JSON value, kept verbatim as JSON text (passed through to reports);
+#   int_map: a JSON object of integers (Coder's app_usage_mins: app key -> minutes);
 #   user_ref: {"_id": str, "username": str?} (Rocket.Chat's embedded user).
 FieldType = Literal[
-    "uuid", "str", "int", "float", "bool", "ts", "int_or_str", "str_list", "json", "user_ref"
+    "uuid",
+    "str",
+    "int",
+    "float",
+    "bool",
+    "ts",
+    "int_or_str",
+    "str_list",
+    "json",
+    "int_map",
+    "user_ref",
 ]
 
 DUCKDB_TYPES: dict[str, str] = {
@@ -29,6 +40,7 @@ DUCKDB_TYPES: dict[str, str] = {
     "int_or_str": "VARCHAR",
     "str_list": "VARCHAR[]",
     "json": "JSON",
+    "int_map": "MAP(VARCHAR, BIGINT)",
     "user_ref": "STRUCT(_id VARCHAR, username VARCHAR)",
 }
 
@@ -170,7 +182,8 @@ KINDS: tuple[RecordKind, ...] = (
         "snapshot",
         ("id",),
         "created_at",
-        (_f("id", "uuid"), _f("template_id", "uuid"), _o("name", "str"), _f("created_at", "ts")),
+        # template_id is null for a version uploaded before its template exists.
+        (_f("id", "uuid"), _o("template_id", "uuid"), _o("name", "str"), _f("created_at", "ts")),
     ),
     RecordKind(
         "coder",
@@ -307,6 +320,28 @@ KINDS: tuple[RecordKind, ...] = (
             _f("action", "str"),
             _o("resource_type", "str"),
             _o("status_code", "int"),
+        ),
+    ),
+    RecordKind(
+        # Coder's own 30-minute rollup, kept after Coder purges the raw agent stats.
+        "coder",
+        "template_usage_stats",
+        "event",
+        ("start_time", "template_id", "user_id"),
+        "start_time",
+        (
+            _f("start_time", "ts"),
+            _f("end_time", "ts"),
+            _f("template_id", "uuid"),
+            _f("user_id", "uuid"),
+            _o("median_latency_ms", "float"),
+            _f("usage_mins", "int"),
+            _f("ssh_mins", "int"),
+            _f("sftp_mins", "int"),
+            _f("reconnecting_pty_mins", "int"),
+            _f("vscode_mins", "int"),
+            _f("jetbrains_mins", "int"),
+            _o("app_usage_mins", "int_map"),
         ),
     ),
     # ----------------------------------------------------------- rocketchat

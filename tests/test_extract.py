@@ -24,6 +24,7 @@ SAMPLE = {
     "int_or_str": 11,
     "str_list": ["a", "b"],
     "json": {"nested": [1, 2]},
+    "int_map": {"code-server": 3, "[terminal]": 1},
     "user_ref": {"_id": "u1", "username": "ann"},
 }
 WRONG = {
@@ -36,6 +37,7 @@ WRONG = {
     "int_or_str": 1.5,
     "str_list": [1],
     "json": None,  # any value is a JSON value; see required check instead
+    "int_map": {"code-server": 1.5},
     "user_ref": {"username": "no id"},
 }
 

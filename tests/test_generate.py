@@ -61,8 +61,15 @@ def test_adding_days_changes_no_earlier_day(tmp_path):
     assert len(long) > len(short)
 
 
+# Coder's own rollup is not generated: the generated tree holds the raw stats of every day,
+# which the rollup only summarises (tests/coder_pg.py builds it in PostgreSQL instead).
+NOT_GENERATED = {"coder_template_usage_stats"}
+
+
 def test_every_kind_has_lines_in_its_day_folders(week):
     for kind in records.KINDS:
+        if kind.table in NOT_GENERATED:
+            continue
         folder = week / kind.source / kind.kind
         files = sorted(folder.rglob("*.ndjson"))
         assert files, kind.table

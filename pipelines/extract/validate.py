@@ -29,6 +29,7 @@ EXPECTED = {
     "int_or_str": "an integer or a string",
     "str_list": "an array of strings",
     "json": "a JSON value",
+    "int_map": "an object of integers",
     "user_ref": 'an object with a string "_id"',
 }
 
@@ -43,6 +44,7 @@ ACCEPTED = {
     "int_or_str": ("BIGINT", "UBIGINT", "VARCHAR"),
     "str_list": ("ARRAY",),
     "json": None,  # anything
+    "int_map": ("OBJECT",),
     "user_ref": ("OBJECT",),
 }
 
@@ -57,6 +59,7 @@ EXTRACTED = {
     "int_or_str": "VARCHAR",
     "str_list": "VARCHAR[]",
     "json": "JSON",
+    "int_map": "MAP(VARCHAR, BIGINT)",
     "user_ref": {"_id": "VARCHAR", "username": "VARCHAR"},
 }
 
@@ -127,6 +130,16 @@ class _Plan:
                 return (
                     f"case when {ok} and list_bool_and(list_transform({elements}, "
                     f"lambda t: t = 'VARCHAR')) is not false then {extracted} end"
+                )
+            case "int_map":
+                values = (
+                    f"map_values(json_transform(json_extract(raw, {sql_literal(_path(f.name))}), "
+                    "'\"MAP(VARCHAR, JSON)\"'))"
+                )
+                return (
+                    f"case when {ok} and list_bool_and(list_transform({values}, "
+                    "lambda v: json_type(v) in ('BIGINT', 'UBIGINT'))) is not false "
+                    f"then {extracted} end"
                 )
             case "user_ref":
                 id_ok = f"{self._type_of(f.name, '_id')} = 'VARCHAR'"
