@@ -7,6 +7,7 @@ from records.py. Failures are warnings: they are reported, stored and never bloc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -106,20 +107,24 @@ def run_checks(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
     touched: dict[str, set[str]],
-    rebuilt_days: set[str],
+    rebuilt: Callable[[str], set[str]],
     now: datetime,
     limits: Checks,
 ) -> list[Warning]:
     """Every check for one run, over the run's (uncommitted) warehouse session.
 
-    touched: raw table -> UTC days this run rewrote; rebuilt_days: the days of
-    fct_active_users_daily this run rebuilt.
+    touched: raw table -> UTC days this run rewrote; rebuilt: fact model -> the partitions
+    this run rebuilt.
     """
     params = {"run_id": run_id, "max_reject_rate": limits.max_reject_rate}
     found = _rows(con, sql_model("checks", "chk_reject_rate").read_text(), params)
     found += future_timestamps(con, touched, now, limits)
     found += day_volume(con, touched, limits)
-    if rebuilt_days:
-        nested = sql_model("checks", "chk_active_users_nested").read_text()
-        found += _rows(con, nested, {"days": sorted(rebuilt_days)})
+    # Fact checks over the partitions this run rebuilt: check -> the fact it reads.
+    for check, fact in (
+        ("chk_active_users_nested", "fct_active_users_daily"),
+        ("chk_coder_rollup_agreement", "fct_coder_usage_30m"),
+    ):
+        if days := rebuilt(fact):
+            found += _rows(con, sql_model("checks", check).read_text(), {"days": sorted(days)})
     return found

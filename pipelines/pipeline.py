@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
 
-from pipelines import checks, records, storage
+from pipelines import checks, collect, records, storage
 from pipelines.config import Settings
 from pipelines.extract.files import stray
 from pipelines.extract.ingest import IngestResult, ingest
@@ -27,6 +28,7 @@ class RunSummary:
     started_at: datetime
     as_of: datetime
     status: str = "running"
+    collected: dict[str, int] = field(default_factory=dict)  # source -> rows landed
     files: int = 0
     skipped_files: int = 0
     ignored_files: list[str] = field(default_factory=list)
@@ -82,6 +84,21 @@ def raw_root(wh: Warehouse, settings: Settings, raw: Path | None) -> Path:
     return Path(raw) if raw else (settings.raw or wh.default_raw)
 
 
+def collect_source(
+    settings: Settings,
+    wh: Warehouse,
+    raw: Path,
+    summary: RunSummary,
+    source: str,
+    progress: Progress | None = None,
+) -> dict[str, int]:
+    """Land a configured source's new records from its database (under the run's lock)."""
+    dsn = settings.sources[source].dsn(f"sources.{source}")
+    return collect.collect(
+        source, dsn, wh, raw, summary.started_at, progress or (lambda _msg: None), nullcontext
+    )
+
+
 def extract_source(
     catalog: Catalog, raw: Path, summary: RunSummary, source: str, progress: Progress | None = None
 ) -> IngestResult:
@@ -114,7 +131,7 @@ def check(
             con,
             summary.run_id,
             summary.touched,
-            transformed.rebuilt("fct_active_users_daily"),
+            transformed.rebuilt,
             summary.as_of,
             settings.checks,
         )
@@ -202,6 +219,7 @@ def summary_dict(summary: RunSummary) -> dict:
 class Stages:
     """The callables run_nightly uses; flows.py passes Prefect task versions of these."""
 
+    collect: Callable[..., dict[str, int]] = collect_source
     extract: Callable[..., IngestResult] = extract_source
     transform: Callable[..., TransformResult] = transform
     check: Callable[..., list[checks.Warning]] = check
@@ -217,10 +235,13 @@ def run_nightly(
     progress: Progress | None = None,
     rebuild: tuple[date, date] | None = None,
 ) -> RunSummary:
-    """Extract every source, rebuild the facts, publish; record the run whatever happens.
+    """Collect the configured sources, extract every source, rebuild the facts, publish;
+    record the run whatever happens.
 
     `rebuild` (first, last) also rebuilds those days from the landed data.
     """
+    for source, configured in settings.sources.items():
+        configured.dsn(f"sources.{source}")  # an unset variable fails before any work
     summary = start_run(now)
     if rebuild:
         summary.rebuild(*rebuild)
@@ -229,6 +250,10 @@ def run_nightly(
         storage.clean_leftovers(wh)
         catalog = Catalog.load(wh)
         try:
+            with Stopwatch(summary, "collect"):
+                for source in settings.sources:
+                    landed = stages.collect(settings, wh, root, summary, source, progress)
+                    summary.collected[source] = sum(landed.values())
             with Stopwatch(summary, "extract"):
                 for source in records.SOURCES:
                     summary.add_ingest(stages.extract(catalog, root, summary, source, progress))

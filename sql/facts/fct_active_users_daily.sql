@@ -3,9 +3,10 @@
 -- key: source, activity_date, user_id
 -- partition: activity_date
 -- window: 1 day (a UTC day spans two local days)
--- inputs: coder_workspace_agent_stats, coder_workspace_app_stats, rocketchat_messages,
---         seatable_user_activity, openl2m_log
--- Active means: Coder, an agent report with a session open or an app session;
+-- inputs: coder_workspace_agent_stats, coder_workspace_app_stats, fct_coder_usage_30m,
+--         rocketchat_messages, seatable_user_activity, openl2m_log
+-- Active means: Coder, an agent report with a session open or an app session (on UTC days
+-- without raw stats, a row of Coder's own rollup, by the local day its half hour starts);
 -- Rocket.Chat, a user message sent; SeaTable, a user_activity record; OpenL2M, any log
 -- record carrying a user.
 with
@@ -32,6 +33,17 @@ coder_apps as (
         user_id,
         count(*) as count_events,
     from coder_workspace_app_stats
+    group by all
+),
+
+coder_rollup as (
+    select
+        'coder' as source,
+        timezone(getvariable('timezone'), start_time)::date as activity_date,
+        user_id,
+        count(*) as count_events,
+    from fct_coder_usage_30m
+    where is_from_rollup
     group by all
 ),
 
@@ -70,6 +82,7 @@ openl2m as (
 unioned as (
     select * from coder_agent
     union all select * from coder_apps
+    union all select * from coder_rollup
     union all select * from rocketchat
     union all select * from seatable
     union all select * from openl2m

@@ -4,7 +4,12 @@
 -- key: start_time, template_id, user_id
 -- partition: bucket_date
 -- window: 1 day (app sessions may run past midnight)
--- inputs: fct_coder_activity_minutes (the minute rules live there), coder_workspace_agent_stats
+-- inputs: fct_coder_activity_minutes (the minute rules live there), coder_workspace_agent_stats,
+--         fct_coder_raw_stats_daily, coder_template_usage_stats
+-- A UTC day for which raw agent or app stats are landed (fct_coder_raw_stats_daily) is
+-- computed here from them; any other day takes Coder's own rollup rows
+-- (template_usage_stats), which outlive the raw agent stats Coder purges after about a day
+-- (is_from_rollup marks those rows).
 with
 
 activity as (
@@ -17,6 +22,14 @@ activity as (
 
 agent_stats as (
     select * from coder_workspace_agent_stats
+),
+
+raw_days as (
+    select stats_date as day from fct_coder_raw_stats_daily
+),
+
+coder_rollup as (
+    select * from coder_template_usage_stats
 ),
 
 used_minutes as (
@@ -86,7 +99,7 @@ latencies as (
     group by all
 ),
 
-final as (
+computed as (
     select
         usage.start_time,
         usage.start_time + interval 30 minute as end_time,
@@ -100,11 +113,39 @@ final as (
         coalesce(per_type.jetbrains_mins, 0) as jetbrains_mins,
         coalesce(apps.app_usage_mins, map([]::varchar[], []::bigint[])) as app_usage_mins,
         latencies.median_latency_ms,
+        false as is_from_rollup,
         usage.start_time::date as bucket_date,
     from usage
     left join per_type using (start_time, template_id, user_id)
     left join apps using (start_time, template_id, user_id)
     left join latencies using (start_time, template_id, user_id)
+    semi join raw_days on raw_days.day = usage.start_time::date
+),
+
+rollup_only as (
+    select
+        start_time,
+        end_time,
+        template_id,
+        user_id,
+        usage_mins,
+        ssh_mins,
+        sftp_mins,
+        reconnecting_pty_mins,
+        vscode_mins,
+        jetbrains_mins,
+        coalesce(app_usage_mins, map([]::varchar[], []::bigint[])) as app_usage_mins,
+        median_latency_ms::float as median_latency_ms,
+        true as is_from_rollup,
+        start_time::date as bucket_date,
+    from coder_rollup
+    anti join raw_days on raw_days.day = coder_rollup.start_time::date
+),
+
+final as (
+    select * from computed
+    union all
+    select * from rollup_only
 )
 
 select * from final
