@@ -15,7 +15,8 @@ from pipelines import storage
 from pipelines.config import ConfigError, Settings, load_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
-err = Console(stderr=True)
+# Messages are one line each, however narrow the terminal (or 80 columns when piped).
+err = Console(stderr=True, soft_wrap=True)
 
 WarehouseOpt = Annotated[
     Path | None,
@@ -91,6 +92,11 @@ def generate(
 def _print_summary(summary: dict, wh: storage.Warehouse) -> None:
     table = Table(title=f"run {summary['run_id']} ({summary['status']})", show_header=False)
     table.add_row("as of", summary["as_of"])
+    if summary["collected"]:
+        table.add_row(
+            "collected",
+            ", ".join(f"{source} {rows:,} rows" for source, rows in summary["collected"].items()),
+        )
     table.add_row(
         "files",
         f"{summary['files']} read, {summary['skipped_files']} already ingested, "
@@ -180,6 +186,59 @@ def run(
         err.print(f"[red]run failed:[/] {type(exc).__name__}: {exc}")
         raise typer.Exit(1) from None
     _print_summary(summary, wh)
+
+
+@app.command("collect")
+def collect_command(
+    source: Annotated[str, typer.Argument(help="The product: coder.")],
+    dsn: Annotated[
+        str | None,
+        typer.Option(
+            help="Database URL (default: the variable flows.yaml sources.<source>.dsn_env names)."
+        ),
+    ] = None,
+    raw: Annotated[
+        Path | None, typer.Option(help="Raw log tree (default: flows.yaml / <warehouse>/raw).")
+    ] = None,
+    warehouse: WarehouseOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Land the product's new records from its own database as raw files (read-only)."""
+    from pipelines import collect
+
+    settings = _settings(config)
+    wh = _warehouse(settings, warehouse)
+    if source not in collect.SOURCES:
+        err.print(
+            f"[red]error:[/] collect {source!r}: not a source with a database collector "
+            f"(one of: {', '.join(collect.SOURCES)})"
+        )
+        raise typer.Exit(2)
+    if dsn is None:
+        configured = settings.sources.get(source)
+        if configured is None:
+            err.print(
+                f"[red]error:[/] collect {source}: give --dsn, or name the variable holding "
+                f"the URL in flows.yaml (sources.{source}.dsn_env)"
+            )
+            raise typer.Exit(2)
+        try:
+            dsn = configured.dsn(f"sources.{source}")
+        except ConfigError as exc:
+            err.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(2) from None
+    root = raw or settings.raw or wh.default_raw
+    try:
+        landed = collect.collect(
+            source, dsn, wh, root, datetime.now(UTC), lambda msg: err.print(msg), wh.lock
+        )
+    except (collect.CollectError, storage.WarehouseBusy) as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from None
+    table = Table(title=f"collect {source} -> {root}", show_header=False)
+    for kind, rows in landed.items():
+        table.add_row(kind, f"{rows:,} rows")
+    Console().print(table)
 
 
 @app.command()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 DEFAULT_CONFIG = Path("flows.yaml")
 
@@ -52,6 +55,38 @@ class Checks(BaseModel):
     volume_ratio: float = Field(5.0, gt=1)  # a day vs the median of its weekday before
 
 
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class Source(BaseModel):
+    """A product database the nightly run collects from (`usage-warehouse collect`).
+
+    The connection URL holds a password, so flows.yaml only names the environment
+    variable that holds it.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    dsn_env: str = Field(validation_alias=AliasChoices("dsn_env", "dsn"))
+
+    @field_validator("dsn_env")
+    @classmethod
+    def _env_name(cls, value: str) -> str:
+        if not ENV_NAME.fullmatch(value):
+            raise ValueError(
+                f"{value!r} is not an environment variable name: name the variable that "
+                "holds the connection URL, never the URL itself"
+            )
+        return value
+
+    def dsn(self, key: str) -> str:
+        """The connection URL from the environment; a ConfigError names the key."""
+        value = os.environ.get(self.dsn_env, "")
+        if not value:
+            raise ConfigError(f"{key}.dsn_env: environment variable {self.dsn_env} is not set")
+        return value
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -62,6 +97,7 @@ class Settings(BaseModel):
     deployments: list[Deployment] = Field(default_factory=list)
     reports: list[ReportWindow] = Field(default_factory=list)
     checks: Checks = Field(default_factory=Checks)
+    sources: dict[Literal["coder"], Source] = Field(default_factory=dict)
 
     @field_validator("timezone")
     @classmethod

@@ -15,7 +15,17 @@ from pipelines import pipeline
 from pipelines.config import Settings, load_settings
 from pipelines.storage import Warehouse
 
-# Inputs are warehouse handles, not values worth caching; I/O stages retry.
+# Inputs are warehouse handles, not values worth caching; I/O stages retry. A collect's
+# connection URL is read from the environment inside the task, never passed as a parameter
+# (Prefect would keep it).
+collect_task = task(
+    pipeline.collect_source,
+    name="collect-source",
+    task_run_name="collect-{source}",
+    retries=2,
+    retry_delay_seconds=10,
+    cache_policy=NO_CACHE,
+)
 extract_task = task(
     pipeline.extract_source,
     name="extract-source",
@@ -44,8 +54,8 @@ def nightly(
     start: str | None = None,
     end: str | None = None,
 ) -> dict:
-    """Ingest new raw files, rebuild the facts they touch (and the days start..end),
-    publish the configured reports."""
+    """Collect the configured sources, ingest new raw files, rebuild the facts they touch
+    (and the days start..end), publish the configured reports."""
     settings = load_settings(config)
     summary = pipeline.run_nightly(
         settings,
@@ -53,7 +63,11 @@ def nightly(
         raw=Path(raw) if raw else None,
         now=datetime.fromisoformat(now) if now else None,
         stages=pipeline.Stages(
-            extract=extract_task, transform=transform_task, check=check_task, publish=publish_task
+            collect=collect_task,
+            extract=extract_task,
+            transform=transform_task,
+            check=check_task,
+            publish=publish_task,
         ),
         rebuild=(date.fromisoformat(start), date.fromisoformat(end or start)) if start else None,
     )

@@ -3,6 +3,7 @@
 Layout under the warehouse root:
 
     raw/                                     default landing tree (raw-logs.md)
+    collect/<source>.json                    the collect watermarks of a source
     parquet/<table>/day=YYYY-MM-DD/<run>.parquet    records, one live file a UTC day
     parquet/<fact>/<date column>=.../<run>.parquet  facts, one live file a partition
     parquet/<table>/<run>.parquet            kinds without a time; runs; the file manifest
@@ -26,6 +27,7 @@ import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -92,6 +94,10 @@ class Warehouse:
     def catalog_dir(self) -> Path:
         return self.parquet / "_catalog"
 
+    def collect_state(self, source: str) -> Path:
+        """A source's collect watermarks (collect/<source>.json)."""
+        return self.root / "collect" / f"{source}.json"
+
     @contextmanager
     def lock(self) -> Iterator[None]:
         """Hold the warehouse's run lock; a second run refuses instead of corrupting."""
@@ -152,16 +158,28 @@ def copy_to_parquet(
 ) -> None:
     """Write one query's rows to dest atomically: a temporary file renamed into place."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    tmp = temporary(dest)
     con.execute(
         f"copy ({query}) to {sql_literal(tmp)} (format parquet, compression {compression})", params
     )
     os.replace(tmp, dest)
 
 
+def temporary(dest: Path) -> Path:
+    """Where a file is written before it is renamed to dest: a dot name beside it, which
+    no reader (nor the raw-file discovery) takes for a finished file."""
+    return dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+
+
+def remove_temporaries(folder: Path) -> None:
+    """Delete the temporary files a killed writer left anywhere under folder."""
+    for leftover in folder.rglob(".*.tmp"):
+        leftover.unlink(missing_ok=True)
+
+
 def write_bytes_atomic(dest: Path, data: bytes) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    tmp = temporary(dest)
     tmp.write_bytes(data)
     os.replace(tmp, dest)
 
@@ -500,6 +518,15 @@ def clean_leftovers(wh: Warehouse) -> None:
         for folder in wh.report_versions.iterdir():
             if folder.resolve() != live:
                 remove_tree(folder)
+
+
+def landing_file(raw: Path, source: str, kind: str, collected_at: datetime) -> Path:
+    """Where a collect lands one kind's new records:
+    <raw>/<source>/<kind>/YYYY/MM/DD/<kind>-<UTC instant>.ndjson.gz. The names sort in
+    collect order, so a later collect's copy of a record is read last and wins."""
+    stamp = collected_at.astimezone(UTC)
+    folder = raw / source / kind / f"{stamp:%Y/%m/%d}"
+    return folder / f"{kind}-{stamp:%Y%m%dT%H%M%S%fZ}.ndjson.gz"
 
 
 def report_file(endpoint: str, name: str) -> Path:

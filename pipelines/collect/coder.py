@@ -1,0 +1,123 @@
+"""`collect coder`: Coder's PostgreSQL -> NDJSON files of the raw kinds of records.py.
+
+One query a kind (sql/collect/coder/<kind>.sql), each naming its columns (no password
+hashes, tokens, Terraform state, readmes or audit diffs ever leave Coder), each returning
+(JSON line, watermark). A kind reads the rows whose watermark column is at or after its
+last watermark minus an overlap, so rows Coder commits a little late are not missed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import orjson
+import psycopg
+
+from pipelines import storage
+from pipelines.collect import postgres
+
+SOURCE = "coder"
+DATABASE = postgres  # how the database is read: pipelines/collect/postgres.py
+QUERIES = f"collect/{SOURCE}"  # sql/collect/coder/<kind>.sql
+
+# kind -> how far before its watermark a collect reads again. Coder writes agent and app
+# stats in batches a minute or so late; it rewrites the latest hour of its rollup in place.
+OVERLAP: dict[str, timedelta] = {
+    "users": timedelta(hours=1),
+    "organizations": timedelta(hours=1),
+    "organization_members": timedelta(hours=1),
+    "templates": timedelta(hours=1),
+    "template_versions": timedelta(hours=1),
+    "template_version_parameters": timedelta(hours=1),
+    "workspaces": timedelta(hours=1),
+    "workspace_builds": timedelta(hours=1),
+    "workspace_build_parameters": timedelta(hours=1),
+    "workspace_apps": timedelta(hours=1),
+    "workspace_agent_stats": timedelta(hours=1),
+    "workspace_app_stats": timedelta(hours=1),
+    "audit_logs": timedelta(hours=1),
+    "template_usage_stats": timedelta(hours=2),
+}
+
+# Every table a query reads (a missing one is reported before anything is read).
+TABLES = [
+    "users",
+    "organizations",
+    "organization_members",
+    "templates",
+    "template_versions",
+    "template_version_parameters",
+    "provisioner_jobs",
+    "workspaces",
+    "workspace_builds",
+    "workspace_build_parameters",
+    "workspace_apps",
+    "workspace_agents",
+    "workspace_resources",
+    "workspace_agent_stats",
+    "workspace_app_stats",
+    "audit_logs",
+    "template_usage_stats",
+]
+
+# Coder's app-name families (codersdk's registry): newer agents report a session count per
+# app name; the raw contract keeps Coder's four counts. Names of no family are not counted,
+# as in Coder's own usage reporting.
+APP_FAMILIES: dict[str, str] = {
+    **dict.fromkeys(
+        [
+            "vscode",
+            "vscode_insiders",
+            "vscode_web",
+            "code_server",
+            "cursor",
+            "windsurf",
+            "positron",
+            "vscodium",
+            "codium",
+            "antigravity",
+            "trae",
+            "kiro",
+            "devin",
+        ],
+        "vscode",
+    ),
+    "jetbrains": "jetbrains",
+    "zed": "ssh",  # Zed has no count of its own: Coder counts it as SSH
+    "ssh": "ssh",
+    "reconnecting_pty": "reconnecting_pty",
+}
+
+
+def _session_counts_shape(conn: psycopg.Connection) -> str:
+    """Which of sql/collect/coder/session_counts/*.sql fits this Coder's schema: the
+    workspace_agent_session_counts table, a session_counts JSON column, or four columns."""
+    table, column = conn.execute(
+        "select to_regclass('workspace_agent_session_counts') is not null, exists ("
+        "  select 1 from information_schema.columns"
+        "  where table_schema = current_schema() and table_name = 'workspace_agent_stats'"
+        "    and column_name = 'session_counts')"
+    ).fetchone()
+    return "table" if table else "jsonb" if column else "columns"
+
+
+def query(kind: str, shape: str) -> str:
+    sql = storage.sql_model(QUERIES, kind).read_text()
+    if kind == "workspace_agent_stats":
+        counts = storage.sql_model(f"{QUERIES}/session_counts", shape).read_text()
+        sql = f"with session_counts as (\n{counts}\n)\n{sql}"
+    return sql
+
+
+def plan(conn: psycopg.Connection, watermarks: dict[str, datetime]) -> list[postgres.Read]:
+    """The reads of one collect, for this Coder's schema and purge horizon."""
+    shape = _session_counts_shape(conn)
+    (horizon,) = conn.execute(
+        storage.sql_model(QUERIES, "horizon").read_text(),
+        {"watermark": watermarks.get("workspace_agent_stats")},
+    ).fetchone()
+    params = {"horizon": horizon, "families": orjson.dumps(APP_FAMILIES).decode()}
+    return [
+        postgres.Read(kind, query(kind, shape), overlap, params)
+        for kind, overlap in OVERLAP.items()
+    ]
