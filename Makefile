@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install lint test demo bench schedule clean
+.PHONY: install services lint test demo bench schedule clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -18,7 +18,11 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check pipelines tests bench
 	$(VENV)/bin/ruff format --check pipelines tests bench
 
-test: lint
+# The services the tests run for real (PostgreSQL), installed when missing.
+services:
+	./scripts/install-test-services
+
+test: services lint
 	$(VENV)/bin/pytest -n 2 --dist loadgroup -q
 
 demo: $(STAMP)

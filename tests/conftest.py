@@ -26,6 +26,25 @@ def write_raw(raw: Path, table: str, rows: list[dict | str], name: str = "part.n
     return path
 
 
+def reports(root: Path) -> dict[str, bytes]:
+    """The published report files of a warehouse (not the manifest), path -> bytes."""
+    folder = storage.Warehouse(root).reports
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*.json"))
+        if p.name != "manifest.json"
+    }
+
+
+def query(root: Path, sql: str) -> list[tuple]:
+    """Rows of one query over a warehouse's committed state."""
+    con = storage.open_warehouse(storage.Warehouse(root))
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
 class MiniWarehouse:
     """A warehouse in tmp_path: add records, build, ask endpoints."""
 
@@ -79,3 +98,11 @@ def prefect_env(tmp_path_factory) -> Iterator[dict[str, str]]:
         yield scheduling.server_env(home, port)
     finally:
         scheduling.stop_server(proc)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator:
+    """A real PostgreSQL server for the session (each xdist worker its own)."""
+    from tests import postgres as pg
+
+    yield from pg.server()

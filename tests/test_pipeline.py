@@ -11,7 +11,7 @@ import pytest
 from pipelines import pipeline, storage
 from pipelines.config import ReportWindow, Settings
 from tests import coder_fixture as coder
-from tests.conftest import write_raw
+from tests.conftest import query, reports, write_raw
 
 NOW = datetime(2024, 5, 10, 6, 0, tzinfo=UTC)
 WINDOW = ReportWindow(
@@ -31,23 +31,6 @@ def settings(**kw) -> Settings:
 
 def run(root: Path, raw: Path, **kw) -> pipeline.RunSummary:
     return pipeline.run_nightly(settings(), storage.Warehouse(root), raw, NOW, **kw)
-
-
-def reports(root: Path) -> dict[str, bytes]:
-    folder = storage.Warehouse(root).reports
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*.json"))
-        if p.name != "manifest.json"
-    }
-
-
-def query(root: Path, sql: str) -> list[tuple]:
-    con = storage.open_warehouse(storage.Warehouse(root))
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def facts(root: Path) -> list[tuple]:

@@ -1,0 +1,391 @@
+"""`collect coder` against a real PostgreSQL server holding Coder's tables: the reports of a
+collected deployment equal those of its raw files landed directly; history past Coder's
+purge; strings byte for byte; no secret ever in a raw file; crashes; errors."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import orjson
+import psycopg
+import pytest
+
+from pipelines import pipeline, records, storage
+from pipelines.config import Source, load_settings
+from pipelines.extract.files import discover
+from pipelines.extract.ingest import ingest
+from pipelines.generate import generate
+from tests import coder_pg
+from tests.conftest import query, reports
+
+ROOT = Path(__file__).resolve().parent.parent
+START, DAYS, SEED = date(2026, 3, 2), 4, 3
+NOW = datetime(2026, 3, 6, 6, 0, tzinfo=UTC)  # the morning after the last generated day
+INSIGHTS = "api/v2/insights/"
+
+
+def settings(**overrides):
+    return load_settings(ROOT / "flows.yaml").model_copy(update=overrides)
+
+
+def raw_lines(raw: Path) -> dict[str, list[dict]]:
+    """kind -> every record collected into raw/coder."""
+    lines: dict[str, list[dict]] = {}
+    for path in sorted((raw / "coder").rglob("*.ndjson.gz")):
+        kind = path.relative_to(raw / "coder").parts[0]
+        lines.setdefault(kind, []).extend(
+            orjson.loads(line) for line in gzip.decompress(path.read_bytes()).splitlines()
+        )
+    return lines
+
+
+# Events per table; not the builds numbered 0 the loader adds for the apps the generator
+# exports on its first day without a build (coder_pg.CoderDatabase._agent).
+EVENT_COUNTS = " union all ".join(
+    f"select '{k.table}', count(*) from {k.table}"
+    + (" where build_number > 0" if k.kind == "workspace_builds" else "")
+    for k in records.KINDS
+    if k.source == "coder" and k.sort == "event" and k.table != "coder_template_usage_stats"
+)
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory) -> dict:
+    """A generated Coder deployment, its raw files and the warehouse they make directly."""
+    root = tmp_path_factory.mktemp("deployment")
+    generate(root / "generated", DAYS, START, "small", SEED)
+    shutil.copytree(root / "generated" / "coder", root / "direct" / "coder")
+    wh = root / "direct-wh"
+    pipeline.run_nightly(settings(), storage.Warehouse(wh), root / "direct", NOW)
+    return {
+        "generated": root / "generated",
+        "wh": wh,
+        "reports": reports(wh),
+        "counts": sorted(query(wh, EVENT_COUNTS)),
+    }
+
+
+def coder_source(monkeypatch, dsn: str):
+    monkeypatch.setenv("TEST_CODER_DSN", dsn)
+    return {"coder": Source(dsn_env="TEST_CODER_DSN")}
+
+
+@pytest.mark.parametrize("shape", list(coder_pg.SHAPES))
+def test_nightly_collects_and_publishes_what_direct_landing_publishes(
+    tmp_path, postgres, deployment, monkeypatch, shape
+):
+    """Coder written day by day, a nightly run (collect + ingest + publish) each morning: the
+    last morning's reports equal those of the raw files landed directly, every event is
+    there once, and live app sessions that grew between collects are read again."""
+    db = coder_pg.CoderDatabase(postgres.create_database(f"coder_{shape}"), shape)
+    configured = settings(sources=coder_source(monkeypatch, db.dsn))
+    wh, raw = storage.Warehouse(tmp_path / "wh"), tmp_path / "raw"
+    duplicates = 0
+    for n in range(DAYS):
+        day = START + timedelta(days=n)
+        db.load(coder_pg.day_records(deployment["generated"], day))
+        morning = datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC)
+        summary = pipeline.run_nightly(configured, wh, raw, morning + timedelta(hours=6))
+        assert summary.status == "ok" and summary.collected["coder"] > 0
+        assert summary.rejected == 0 and summary.reconciles
+        duplicates += summary.duplicates
+    assert reports(tmp_path / "wh") == deployment["reports"]
+    assert sorted(query(tmp_path / "wh", EVENT_COUNTS)) == deployment["counts"]
+    assert duplicates > 0  # the overlaps read rows again; the ingest kept them once
+    # Exactly the documented fields, and none of the secrets the loader planted.
+    for kind, rows in raw_lines(raw).items():
+        fields = {f.name for f in records.BY_TABLE[f"coder_{kind}"].fields}
+        assert all(set(row) <= fields for row in rows), kind
+    for path in (raw / "coder").rglob("*.gz"):
+        text = gzip.decompress(path.read_bytes()).decode()
+        assert coder_pg.LEAK not in text and "203.0.113.7" not in text, path
+
+
+def test_live_sessions_grow_between_collects(tmp_path, postgres, deployment):
+    """The session still running at one collect (the latest end: Coder moves a live
+    session's end to now) is read again, with its later end, by the next; the warehouse
+    keeps the latest end, once."""
+    db = coder_pg.CoderDatabase(postgres.create_database("coder_grow"))
+    raw, wh = tmp_path / "raw", storage.Warehouse(tmp_path / "wh")
+    first_day = coder_pg.day_records(deployment["generated"], START)
+    db.load(first_day)
+    live = max(first_day["workspace_app_stats"], key=lambda s: s["session_ended_at"])
+    session, user, agent = live["session_id"], live["user_id"], live["agent_id"]
+    collect(db.dsn, wh, raw, datetime(2026, 3, 3, 1, tzinfo=UTC))
+    db.execute(
+        "update workspace_app_stats set session_ended_at = session_ended_at + interval '2 hours',"
+        " requests = requests + 5 where session_id = %(s)s",
+        {"s": session},
+    )
+    collect(db.dsn, wh, raw, datetime(2026, 3, 3, 2, tzinfo=UTC))
+    copies = [r for r in raw_lines(raw)["workspace_app_stats"] if r["session_id"] == session]
+    assert len(copies) == 2 and copies[1]["session_ended_at"] > copies[0]["session_ended_at"]
+    ingest(wh, raw, "r1", START)
+    ((ended, count),) = query(
+        wh.root,
+        f"select max(session_ended_at), count(*) from coder_workspace_app_stats "
+        f"where session_id = '{session}' and user_id = '{user}' and agent_id = '{agent}'",
+    )
+    assert count == 1 and ended == datetime.fromisoformat(copies[1]["session_ended_at"])
+
+
+def collect(dsn: str, wh: storage.Warehouse, raw: Path, at: datetime) -> dict[str, int]:
+    from pipelines import collect as collector
+
+    return collector.collect("coder", dsn, wh, raw, at, lambda _msg: None, wh.lock)
+
+
+def test_history_past_coders_purge_comes_from_its_rollup(
+    tmp_path, postgres, deployment, monkeypatch
+):
+    """Coder with its rollup and its agent stats purged to the last day: the first collect
+    lands raw stats from the horizon on, the rollup for the days before, and every Coder v2
+    insight equals the one computed from all the raw stats; the two rollups agree."""
+    db = coder_pg.CoderDatabase(postgres.create_database("coder_purged"))
+    for n in range(DAYS):
+        db.load(coder_pg.day_records(deployment["generated"], START + timedelta(days=n)))
+    db.rollup()
+    db.purge()
+    configured = settings(sources=coder_source(monkeypatch, db.dsn))
+    summary = pipeline.run_nightly(
+        configured, storage.Warehouse(tmp_path / "wh"), tmp_path / "raw", NOW
+    )
+    assert summary.status == "ok"
+    assert [w for w in summary.warnings if w.check_name == "coder_rollup_agreement"] == []
+    collected, direct = reports(tmp_path / "wh"), deployment["reports"]
+    insights = [name for name in direct if name.startswith(INSIGHTS)]
+    assert len(insights) == 7
+    assert {n: collected[n] for n in insights} == {n: direct[n] for n in insights}
+    # Raw agent stats from the horizon (the last day's midnight), the rollup before it.
+    assert query(tmp_path / "wh", "select distinct day from coder_workspace_agent_stats") == [
+        (date(2026, 3, 5),)
+    ]
+    assert query(
+        tmp_path / "wh",
+        "select bucket_date, bool_and(is_from_rollup) from fct_coder_usage_30m group by all "
+        "order by all",
+    ) == [
+        (date(2026, 3, 2), True),
+        (date(2026, 3, 3), True),
+        (date(2026, 3, 4), True),
+        (date(2026, 3, 5), False),
+    ]
+
+
+AWKWARD = 'a "quoted" \\back\\slash\\ line\nbreak\ttab, non-ASCII: Zoë Łódź 東京 🚀'
+
+
+def test_strings_round_trip_byte_for_byte(tmp_path, postgres):
+    db = coder_pg.CoderDatabase(postgres.create_database("coder_strings"))
+    user = "aaaaaaaa-0000-4000-8000-000000000001"
+    version = "bbbbbbbb-0000-4000-8000-000000000001"
+    db.load(
+        {
+            "users": [
+                {
+                    "id": user,
+                    "username": "zoe",
+                    "name": AWKWARD,
+                    "avatar_url": "https://a/" + AWKWARD,
+                    "created_at": "2026-03-01T10:00:00.123456Z",
+                    "updated_at": "2026-03-01T10:00:00.123456Z",
+                }
+            ],
+            "template_versions": [
+                {
+                    "id": version,
+                    "template_id": None,
+                    "name": "v1",
+                    "created_at": "2026-03-01T10:00:00Z",
+                }
+            ],
+            "template_version_parameters": [
+                {
+                    "template_version_id": version,
+                    "name": "region",
+                    "display_name": AWKWARD,
+                    "description": AWKWARD,
+                    "type": "string",
+                    "default_value": AWKWARD,
+                    "options": [{"name": AWKWARD, "description": "", "value": "x", "icon": ""}],
+                }
+            ],
+        }
+    )
+    raw, wh = tmp_path / "raw", storage.Warehouse(tmp_path / "wh")
+    collect(db.dsn, wh, raw, datetime(2026, 3, 2, tzinfo=UTC))
+    lines = raw_lines(raw)
+    assert lines["users"][0]["name"] == AWKWARD
+    assert lines["template_versions"][0]["template_id"] is None
+    assert lines["template_version_parameters"][0]["options"][0]["name"] == AWKWARD
+    result = ingest(wh, raw, "r1", START)
+    assert result.rejected == 0
+    assert query(wh.root, "select name, avatar_url, updated_at from coder_users") == [
+        (AWKWARD, "https://a/" + AWKWARD, datetime(2026, 3, 1, 10, 0, 0, 123456, tzinfo=UTC))
+    ]
+    assert query(
+        wh.root,
+        "select display_name, description, default_value from coder_template_version_parameters",
+    ) == [(AWKWARD, AWKWARD, AWKWARD)]
+    assert query(wh.root, "select template_id from coder_template_versions") == [(None,)]
+
+
+def cli(*args: str, env: dict | None = None, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        **kw,
+    )
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_sigkill_during_a_collect_lands_nothing_partial(tmp_path, postgres):
+    """Killed while writing: only a temporary dot file, which the ingest never reads; the
+    next collect removes it and lands everything."""
+    db = coder_pg.CoderDatabase(postgres.create_database("coder_kill"))
+    db.execute(
+        "insert into workspace_agent_stats (id, created_at, user_id, agent_id, workspace_id,"
+        " template_id, connection_count, session_count_ssh) select gen_random_uuid(),"
+        " timestamptz '2026-03-01' + n * interval '1 second', gen_random_uuid(),"
+        " gen_random_uuid(), gen_random_uuid(), gen_random_uuid(), 1, 1"
+        " from generate_series(1, 300000) as n"
+    )
+    raw, wh = tmp_path / "raw", tmp_path / "wh"
+    args = ["collect", "coder", "--dsn", db.dsn, "--raw", str(raw), "--warehouse", str(wh)]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipelines", *args], cwd=ROOT, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        writing = list(raw.rglob(".workspace_agent_stats-*.tmp"))
+        if writing and writing[0].stat().st_size > 100_000:
+            break
+        time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, "the collect ended before it could be killed"
+    assert list(raw.rglob(".*.tmp"))
+    assert discover(raw).files == []
+    assert not storage.Warehouse(wh).collect_state("coder").exists()
+    again = cli(*args)
+    assert again.returncode == 0, again.stderr
+    assert not list(raw.rglob(".*.tmp"))
+    assert len(raw_lines(raw)["workspace_agent_stats"]) == 300_000
+
+
+@pytest.mark.parametrize(
+    "problem",
+    ["wrong password", "refused connection", "missing table", "unset variable"],
+)
+def test_errors_are_one_line_and_leave_the_warehouse_as_it_was(tmp_path, postgres, problem):
+    db = coder_pg.CoderDatabase(postgres.create_database("coder_errors"))
+    wh, raw = tmp_path / "wh", tmp_path / "raw"
+    first = cli("collect", "coder", "--dsn", db.dsn, "--raw", str(raw), "--warehouse", str(wh))
+    assert first.returncode == 0, first.stderr
+    dsn = db.dsn
+    if problem == "wrong password":
+        dsn = postgres.dsn("coder_errors", password="wrong")
+    elif problem == "refused connection":
+        from pipelines.scheduling import free_port
+
+        dsn = f"postgresql://postgres:x@127.0.0.1:{free_port()}/coder"
+    elif problem == "missing table":
+        db.execute("drop table template_usage_stats")
+    config = tmp_path / "flows.yaml"
+    config.write_text("sources:\n  coder: {dsn_env: TEST_UNSET_DSN}\n")
+    before = tree(tmp_path)
+    if problem == "unset variable":
+        result = cli(
+            "collect", "coder", "--config", str(config), "--raw", str(raw), "--warehouse", str(wh)
+        )
+    else:
+        result = cli("collect", "coder", "--dsn", dsn, "--raw", str(raw), "--warehouse", str(wh))
+    assert result.returncode != 0
+    message = result.stderr.strip()
+    assert len(message.splitlines()) == 1, message
+    assert "coder" in message and "Traceback" not in message
+    expected = {
+        "wrong password": "password authentication failed",
+        "refused connection": "cannot connect",
+        "missing table": "template_usage_stats",
+        "unset variable": "TEST_UNSET_DSN",
+    }[problem]
+    assert expected in message
+    assert "x@" not in message  # never the password of the URL
+    assert tree(tmp_path) == before
+
+
+def grant_statements(shape: str) -> list[str]:
+    """The role and grants of docs/sources/coder.md: the first SQL block, and the line of
+    the second that fits this schema's session counts."""
+    text = (ROOT / "docs" / "sources" / "coder.md").read_text()
+    blocks = re.findall(r"```sql\n(.*?)```", text, re.DOTALL)
+    common = [s for s in blocks[0].split(";\n") if s.strip()]
+    fits = {"columns": "session_count_vscode", "jsonb": "(session_counts)", "table": "app_name"}
+    counts = [
+        line.rstrip(";")
+        for line in blocks[1].splitlines()
+        if line.startswith("grant") and fits[shape] in line
+    ]
+    return [*common, *counts]
+
+
+@pytest.mark.parametrize("shape", ["columns", "table"])
+def test_the_documented_role_can_collect_and_nothing_more(tmp_path, postgres, deployment, shape):
+    database = "coder" if shape == "columns" else "coder_table_role"
+    db = coder_pg.CoderDatabase(postgres.create_database(database), shape)
+    db.load(coder_pg.day_records(deployment["generated"], START))
+    statements = grant_statements(shape)
+    with psycopg.connect(db.dsn) as conn:
+        exists = conn.execute(
+            "select 1 from pg_roles where rolname = 'usage_warehouse_reader'"
+        ).fetchone()
+    for statement in statements[1:] if exists else statements:  # roles span databases
+        db.execute(statement.replace("database coder", f"database {database}"))
+    reader = postgres.dsn(database, user="usage_warehouse_reader", password="choose-a-password")
+    landed = collect(reader, storage.Warehouse(tmp_path / "wh"), tmp_path / "raw", NOW)
+    assert landed["workspace_agent_stats"] > 0 and landed["workspace_apps"] > 0
+    with psycopg.connect(reader) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute("select hashed_password from users")
+
+
+@pytest.mark.prefect
+@pytest.mark.xdist_group("prefect")
+def test_run_through_prefect_collects_first(tmp_path, postgres, deployment, prefect_env):
+    db = coder_pg.CoderDatabase(postgres.create_database("coder_prefect"))
+    db.load(coder_pg.day_records(deployment["generated"], START))
+    config = tmp_path / "flows.yaml"
+    config.write_text("warehouse: wh\nraw: raw\nsources:\n  coder: {dsn_env: TEST_CODER_DSN}\n")
+    result = cli(
+        "run",
+        "--config",
+        str(config),
+        "--now",
+        "2026-03-03T06:00:00Z",
+        env={**prefect_env, "TEST_CODER_DSN": db.dsn},
+    )
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"collected\s+│?\s*coder [\d,]+ rows", result.stdout), result.stdout
+    state = json.loads((tmp_path / "wh" / "collect" / "coder.json").read_text())
+    assert set(state["watermarks"]) >= {"users", "workspace_agent_stats"}
