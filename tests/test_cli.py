@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli import app
@@ -72,3 +73,27 @@ def test_run_refuses_bad_range(tmp_path):
         "run", "--start", "2024-01-05", "--end", "2024-01-01", "--warehouse", str(tmp_path)
     )
     assert result.exit_code == 2
+
+
+def test_sources_name_an_environment_variable_never_the_url(tmp_path, monkeypatch):
+    from pipelines.config import ConfigError, load_settings
+
+    config = tmp_path / "flows.yaml"
+    config.write_text("sources:\n  coder: {dsn: 'postgresql://reader:secret@db/coder'}\n")
+    result = invoke("collect", "coder", "--config", str(config))
+    assert result.exit_code == 1
+    assert "sources.coder.dsn" in result.stderr and "environment variable" in result.stderr
+    config.write_text("sources:\n  coder: {dsn: CODER_TEST_URL}\n")  # `dsn` names it too
+    configured = load_settings(config).sources["coder"]
+    monkeypatch.delenv("CODER_TEST_URL", raising=False)
+    with pytest.raises(ConfigError, match="sources.coder.dsn_env: environment variable"):
+        configured.dsn("sources.coder")
+    monkeypatch.setenv("CODER_TEST_URL", "postgresql://reader@db/coder")
+    assert configured.dsn("sources.coder") == "postgresql://reader@db/coder"
+
+
+def test_collect_knows_its_sources(tmp_path):
+    result = invoke("collect", "rocketchat", "--warehouse", str(tmp_path))
+    assert result.exit_code == 2 and "one of: coder" in result.stderr
+    result = invoke("collect", "coder", "--warehouse", str(tmp_path), "--config", "/nonexistent")
+    assert result.exit_code == 1 and "/nonexistent" in result.stderr

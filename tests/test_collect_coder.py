@@ -155,8 +155,20 @@ def test_history_past_coders_purge_comes_from_its_rollup(
     for n in range(DAYS):
         db.load(coder_pg.day_records(deployment["generated"], START + timedelta(days=n)))
     db.rollup()
-    db.purge()
     configured = settings(sources=coder_source(monkeypatch, db.dsn))
+    # Before the purge, every day has both: the two rollups agree on every settled half hour.
+    whole = pipeline.run_nightly(
+        configured, storage.Warehouse(tmp_path / "whole"), tmp_path / "whole-raw", NOW
+    )
+    assert whole.status == "ok"
+    assert [w for w in whole.warnings if w.check_name == "coder_rollup_agreement"] == []
+    assert query(
+        tmp_path / "whole",
+        "select count(distinct day) from coder_template_usage_stats "
+        "semi join fct_coder_raw_stats_daily on stats_date = day",
+    ) == [(DAYS,)]
+    assert reports(tmp_path / "whole") == deployment["reports"]
+    db.purge()
     summary = pipeline.run_nightly(
         configured, storage.Warehouse(tmp_path / "wh"), tmp_path / "raw", NOW
     )

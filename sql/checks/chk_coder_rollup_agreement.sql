@@ -31,7 +31,8 @@ theirs as (
     select
         * replace (
             median_latency_ms::float as median_latency_ms,
-            coalesce(app_usage_mins, map([]::varchar[], []::bigint[])) as app_usage_mins
+            -- keys in order, as ours (a MAP compares in key order)
+            map_from_entries(list_sort(map_entries(coalesce(app_usage_mins, map([]::varchar[], []::bigint[]))))) as app_usage_mins
         ),
     from coder_template_usage_stats
     where day in (select day from raw_days)

@@ -134,7 +134,8 @@ rollup_only as (
         reconnecting_pty_mins,
         vscode_mins,
         jetbrains_mins,
-        coalesce(app_usage_mins, map([]::varchar[], []::bigint[])) as app_usage_mins,
+        -- keys in order, as computed rows have them (a MAP compares in key order)
+        map_from_entries(list_sort(map_entries(coalesce(app_usage_mins, map([]::varchar[], []::bigint[]))))) as app_usage_mins,
         median_latency_ms::float as median_latency_ms,
         true as is_from_rollup,
         start_time::date as bucket_date,
