@@ -62,29 +62,37 @@ class Source(BaseModel):
     """A product database the nightly run collects from (`usage-warehouse collect`).
 
     The connection URL holds a password, so flows.yaml only names the environment
-    variable that holds it.
+    variable that holds it; a product with several databases names one per database
+    (`{database: VARIABLE}`).
     """
 
     model_config = ConfigDict(extra="forbid")
 
-    dsn_env: str = Field(validation_alias=AliasChoices("dsn_env", "dsn"))
+    dsn_env: str | dict[str, str] = Field(validation_alias=AliasChoices("dsn_env", "dsn"))
 
     @field_validator("dsn_env")
     @classmethod
-    def _env_name(cls, value: str) -> str:
-        if not ENV_NAME.fullmatch(value):
-            raise ValueError(
-                f"{value!r} is not an environment variable name: name the variable that "
-                "holds the connection URL, never the URL itself"
-            )
+    def _env_names(cls, value: str | dict[str, str]) -> str | dict[str, str]:
+        for name in [value] if isinstance(value, str) else value.values():
+            if not ENV_NAME.fullmatch(name):
+                raise ValueError(
+                    f"{name!r} is not an environment variable name: name the variable that "
+                    "holds the connection URL, never the URL itself"
+                )
         return value
 
-    def dsn(self, key: str) -> str:
-        """The connection URL from the environment; a ConfigError names the key."""
-        value = os.environ.get(self.dsn_env, "")
-        if not value:
-            raise ConfigError(f"{key}.dsn_env: environment variable {self.dsn_env} is not set")
-        return value
+    def dsn(self, key: str) -> str | dict[str, str]:
+        """The connection URL (or URLs) from the environment; a ConfigError names the key."""
+
+        def read(name: str) -> str:
+            value = os.environ.get(name, "")
+            if not value:
+                raise ConfigError(f"{key}.dsn_env: environment variable {name} is not set")
+            return value
+
+        if isinstance(self.dsn_env, str):
+            return read(self.dsn_env)
+        return {database: read(name) for database, name in self.dsn_env.items()}
 
 
 class Settings(BaseModel):
@@ -97,7 +105,7 @@ class Settings(BaseModel):
     deployments: list[Deployment] = Field(default_factory=list)
     reports: list[ReportWindow] = Field(default_factory=list)
     checks: Checks = Field(default_factory=Checks)
-    sources: dict[Literal["coder"], Source] = Field(default_factory=dict)
+    sources: dict[Literal["coder", "openl2m", "seatable"], Source] = Field(default_factory=dict)
 
     @field_validator("timezone")
     @classmethod

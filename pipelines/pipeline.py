@@ -94,8 +94,10 @@ def collect_source(
 ) -> dict[str, int]:
     """Land a configured source's new records from its database (under the run's lock)."""
     dsn = settings.sources[source].dsn(f"sources.{source}")
+    # Snapshots without a time of their own are stamped with the run's as-of instant, so a
+    # run with --now sees what it collected.
     return collect.collect(
-        source, dsn, wh, raw, summary.started_at, progress or (lambda _msg: None), nullcontext
+        source, dsn, wh, raw, summary.as_of, progress or (lambda _msg: None), nullcontext
     )
 
 

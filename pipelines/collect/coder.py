@@ -14,7 +14,7 @@ import orjson
 import psycopg
 
 from pipelines import storage
-from pipelines.collect import postgres
+from pipelines.collect import landing, postgres
 
 SOURCE = "coder"
 DATABASE = postgres  # how the database is read: pipelines/collect/postgres.py
@@ -109,7 +109,7 @@ def query(kind: str, shape: str) -> str:
     return sql
 
 
-def plan(conn: psycopg.Connection, watermarks: dict[str, datetime]) -> list[postgres.Read]:
+def plan(conn: psycopg.Connection, watermarks: dict[str, datetime]) -> list[landing.Read]:
     """The reads of one collect, for this Coder's schema and purge horizon."""
     shape = _session_counts_shape(conn)
     (horizon,) = conn.execute(
@@ -118,6 +118,5 @@ def plan(conn: psycopg.Connection, watermarks: dict[str, datetime]) -> list[post
     ).fetchone()
     params = {"horizon": horizon, "families": orjson.dumps(APP_FAMILIES).decode()}
     return [
-        postgres.Read(kind, query(kind, shape), overlap, params)
-        for kind, overlap in OVERLAP.items()
+        landing.Read(kind, query(kind, shape), overlap, params) for kind, overlap in OVERLAP.items()
     ]

@@ -1,5 +1,5 @@
-"""Landing a collect's records in the raw tree, and the watermarks that make the next
-collect read only what is new.
+"""Landing a collect's records in the raw tree, and the state (watermarks, digests) that
+makes the next collect land only what is new; shared by every product's collector.
 
 Every file is written under a temporary dot name (which ingest never reads) and renamed
 into place only when every kind of the collect is written; the watermarks are saved only
@@ -11,14 +11,42 @@ the ingest counts as duplicates).
 from __future__ import annotations
 
 import gzip
+import hashlib
 import os
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import orjson
 
 from pipelines import storage
+
+
+@dataclass(frozen=True)
+class Read:
+    """One kind's query in a collect.
+
+    Incremental (`overlap` set): rows of (JSON line, watermark) whose watermark is at or
+    after `since`, the kind's last watermark minus the overlap, so rows committed a little
+    late are read again (the ingest drops what it already has).
+    Whole (`overlap` None), for tables without a time column: every row each collect, as
+    (JSON line stamped with the collect instant, the row's content); landed only when the
+    content differs from the last landed, so an unchanged table adds no new version.
+    """
+
+    kind: str
+    sql: str
+    overlap: timedelta | None
+    params: dict = field(default_factory=dict)
+
+
+@dataclass
+class State:
+    """What a source's collects remember (collect/<source>.json)."""
+
+    watermarks: dict[str, datetime] = field(default_factory=dict)  # incremental kinds
+    digests: dict[str, str] = field(default_factory=dict)  # whole kinds: the content landed
 
 
 class Landing:
@@ -29,33 +57,42 @@ class Landing:
         self.pending: dict[Path, Path] = {}  # temporary -> final
         storage.remove_temporaries(raw / source)  # what a killed collect left
 
-    def write(
-        self, kind: str, rows: Iterable[tuple[str, datetime | None]]
-    ) -> tuple[int, datetime | None]:
-        """Write one kind's (JSON line, watermark) rows aside as gzipped NDJSON; returns how
-        many and the newest watermark. No file when there is no row."""
-        final = storage.landing_file(self.raw, self.source, kind, self.collected_at)
+    def write(self, read: Read, rows: Iterable[tuple[str, object]], state: State) -> int:
+        """Write one read's rows aside as gzipped NDJSON and advance its state (the newest
+        watermark, or the content digest); returns the rows to land. No file when none, nor
+        for a whole read whose content has not changed."""
+        final = storage.landing_file(self.raw, self.source, read.kind, self.collected_at)
         temporary = storage.temporary(final)
         final.parent.mkdir(parents=True, exist_ok=True)
-        count, newest = 0, None
+        count, newest, content = 0, None, hashlib.sha256()
         try:
             with open(temporary, "wb") as handle:
                 with gzip.GzipFile(fileobj=handle, mode="wb", mtime=0, compresslevel=6) as out:
-                    for line, watermark in rows:
+                    for line, mark in rows:
                         out.write(line.encode() + b"\n")
                         count += 1
-                        if watermark is not None and (newest is None or watermark > newest):
-                            newest = watermark
+                        if read.overlap is None:
+                            content.update(f"{mark}\n".encode())
+                        elif newest is None or mark > newest:
+                            newest = mark
                 handle.flush()
                 os.fsync(handle.fileno())
         except BaseException:
             temporary.unlink(missing_ok=True)
             raise
+        if read.overlap is None:
+            digest = content.hexdigest()
+            if state.digests.get(read.kind) == digest:
+                count = 0
+            state.digests[read.kind] = digest
+        elif newest is not None:
+            mark = state.watermarks.get(read.kind)
+            state.watermarks[read.kind] = max(newest, mark) if mark else newest
         if count:
             self.pending[temporary] = final
         else:
             temporary.unlink()
-        return count, newest
+        return count
 
     def land(self) -> list[Path]:
         """Rename every written file into place; returns them."""
@@ -71,23 +108,59 @@ class Landing:
         self.pending.clear()
 
 
-def load_watermarks(wh: storage.Warehouse, source: str) -> dict[str, datetime]:
-    """kind -> the latest watermark value collected so far (none before the first collect)."""
+def load_state(wh: storage.Warehouse, source: str) -> State:
+    """The source's collect state (empty before its first collect)."""
     path = wh.collect_state(source)
     if not path.exists():
-        return {}
-    state = orjson.loads(path.read_bytes())
-    return {kind: datetime.fromisoformat(mark) for kind, mark in state["watermarks"].items()}
+        return State()
+    body = orjson.loads(path.read_bytes())
+    return State(
+        {kind: datetime.fromisoformat(mark) for kind, mark in body["watermarks"].items()},
+        body.get("digests", {}),
+    )
 
 
-def save_watermarks(
-    wh: storage.Warehouse, source: str, watermarks: dict[str, datetime], collected_at: datetime
-) -> None:
+def save_state(wh: storage.Warehouse, source: str, state: State, collected_at: datetime) -> None:
     body = {
         "source": source,
         "collected_at": collected_at.isoformat(),
-        "watermarks": {kind: mark.isoformat() for kind, mark in sorted(watermarks.items())},
+        "watermarks": {kind: mark.isoformat() for kind, mark in sorted(state.watermarks.items())},
+        "digests": dict(sorted(state.digests.items())),
     }
     storage.write_bytes_atomic(
         wh.collect_state(source), orjson.dumps(body, option=orjson.OPT_INDENT_2)
     )
+
+
+EARLIEST = datetime.fromisoformat("0001-01-01T00:00:00+00:00")
+
+
+def land_reads(
+    source: str,
+    wh: storage.Warehouse,
+    raw: Path,
+    collected_at: datetime,
+    state: State,
+    reads: list[Read],
+    rows_of: Callable[[Read, datetime], Iterable[tuple[str, object]]],
+    say: Callable[[str], None],
+) -> dict[str, int]:
+    """Write every read's rows aside (rows_of(read, since) runs its query), land them all,
+    then save the state; returns kind -> rows landed. On any error nothing is landed."""
+    files = Landing(raw, source, collected_at)
+    counts: dict[str, int] = {}
+    try:
+        for read in reads:
+            mark = state.watermarks.get(read.kind)
+            since = max(mark - read.overlap, EARLIEST) if mark and read.overlap else EARLIEST
+            say(
+                f"collecting {source} {read.kind}"
+                + (f" since {since:%Y-%m-%d %H:%M}" if mark else "")
+            )
+            counts[read.kind] = files.write(read, rows_of(read, since), state)
+    except BaseException:
+        files.discard()
+        raise
+    files.land()
+    save_state(wh, source, state, collected_at)
+    return counts

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import psycopg
@@ -19,20 +18,6 @@ from psycopg.conninfo import conninfo_to_dict
 
 from pipelines import storage
 from pipelines.collect import CollectError, landing
-
-EARLIEST = datetime.fromisoformat("0001-01-01T00:00:00+00:00")
-
-
-@dataclass(frozen=True)
-class Read:
-    """One kind's query: rows of (JSON line, watermark) whose watermark is at or after
-    `since` (the kind's last watermark minus `overlap`, so rows committed a little late are
-    read again; the ingest drops what it already has)."""
-
-    kind: str
-    sql: str
-    overlap: timedelta
-    params: dict = field(default_factory=dict)
 
 
 def describe(dsn: str) -> str:
@@ -93,7 +78,7 @@ def collect(
     source: str,
     dsn: str,
     tables: list[str],
-    plan: Callable[[psycopg.Connection, dict[str, datetime]], list[Read]],
+    plan: Callable[[psycopg.Connection, dict[str, datetime]], list[landing.Read]],
     wh: storage.Warehouse,
     raw: Path,
     collected_at: datetime,
@@ -114,30 +99,27 @@ def collect(
                 f"is this {source}'s database? (docs/sources/{source}.md)"
             )
         with guard():
-            watermarks = landing.load_watermarks(wh, source)
-            files = landing.Landing(raw, source, collected_at)
-            counts: dict[str, int] = {}
+            state = landing.load_state(wh, source)
             try:
-                for read in plan(conn, watermarks):
-                    mark = watermarks.get(read.kind)
-                    since = max(mark - read.overlap, EARLIEST) if mark else EARLIEST
-                    say(f"collecting {source} {read.kind} since {since:%Y-%m-%d %H:%M}")
-                    rows = stream(conn, read.kind, read.sql, {**read.params, "since": since})
-                    counts[read.kind], newest = files.write(read.kind, rows)
-                    if newest is not None:
-                        watermarks[read.kind] = max(newest, mark) if mark else newest
+                return landing.land_reads(
+                    source,
+                    wh,
+                    raw,
+                    collected_at,
+                    state,
+                    plan(conn, state.watermarks),
+                    lambda read, since: stream(
+                        conn,
+                        read.kind,
+                        read.sql,
+                        {**read.params, "since": since, "collected_at": collected_at},
+                    ),
+                    say,
+                )
             except psycopg.errors.InsufficientPrivilege as exc:
-                files.discard()
                 raise CollectError(
                     f"collect {source}: {first_line(exc)}: grant the reading role what "
                     f"docs/sources/{source}.md lists"
                 ) from None
             except psycopg.Error as exc:
-                files.discard()
                 raise CollectError(f"collect {source}: {first_line(exc)}") from None
-            except BaseException:
-                files.discard()
-                raise
-            files.land()
-            landing.save_watermarks(wh, source, watermarks, collected_at)
-    return counts
