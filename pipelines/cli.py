@@ -72,6 +72,10 @@ def generate(
     scale: Annotated[str, typer.Option(help="small | medium | large")] = "small",
     seed: Annotated[int, typer.Option(help="Random seed; same seed, same files.")] = 1,
     gzip: Annotated[bool, typer.Option("--gzip", help="Write .ndjson.gz files.")] = False,
+    mongo_json: Annotated[
+        str,
+        typer.Option(help="Rocket.Chat's files as mongoexport writes them: relaxed | canonical."),
+    ] = "relaxed",
     warehouse: WarehouseOpt = None,
     config: ConfigOpt = None,
 ) -> None:
@@ -79,7 +83,7 @@ def generate(
     from pipelines.generate import generate as write_tree
 
     try:
-        summary = write_tree(out, days, _parse_day("--start", start), scale, seed, gzip)
+        summary = write_tree(out, days, _parse_day("--start", start), scale, seed, gzip, mongo_json)
     except ValueError as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from None

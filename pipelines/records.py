@@ -68,6 +68,11 @@ class RecordKind:
     fields: tuple[Field, ...]
     # Extra ordering that picks the surviving copy before "read last wins".
     winner: str | None = None
+    # Earlier names of the kind's landing folder, still read as this kind.
+    former_names: tuple[str, ...] = ()
+    # (field, reason): a line holding this field is a document of another collection,
+    # exported here by mistake; it is rejected with the reason (naming the right one).
+    misfit: tuple[str, str] | None = None
 
     @property
     def table(self) -> str:
@@ -418,8 +423,9 @@ KINDS: tuple[RecordKind, ...] = (
         ),
     ),
     RecordKind(
+        # The daily statistics document of the rocketchat_statistics collection.
         "rocketchat",
-        "instances",
+        "statistics",
         "snapshot",
         ("uniqueId",),
         "createdAt",
@@ -433,6 +439,13 @@ KINDS: tuple[RecordKind, ...] = (
             _f("deploy", "json"),
             _f("migration", "json"),
             _f("instanceCount", "int"),
+        ),
+        # Files landed under its first, wrong name (the instances collection) still count.
+        former_names=("instances",),
+        misfit=(
+            "extraInformation",
+            "a document of Rocket.Chat's instances collection, which holds no statistics: "
+            "export the rocketchat_statistics collection (docs/sources/rocketchat.md)",
         ),
     ),
     # -------------------------------------------------------------- seatable
@@ -531,10 +544,14 @@ KINDS: tuple[RecordKind, ...] = (
 SOURCES: tuple[str, ...] = ("coder", "rocketchat", "seatable", "openl2m")
 
 BY_TABLE: dict[str, RecordKind] = {k.table: k for k in KINDS}
+BY_FOLDER: dict[tuple[str, str], RecordKind] = {
+    (k.source, name): k for k in KINDS for name in (k.kind, *k.former_names)
+}
 
 
-def kind_for(source: str, kind: str) -> RecordKind | None:
-    return BY_TABLE.get(f"{source}_{kind}")
+def kind_for(source: str, folder: str) -> RecordKind | None:
+    """The kind whose files land in <raw>/<source>/<folder>/ (its name or a former one)."""
+    return BY_FOLDER.get((source, folder))
 
 
 # Lineage every landed record carries besides its source fields (traceable to file and line).

@@ -143,13 +143,23 @@ def test_live_sessions_grow_and_agents_report_every_30_seconds(week):
     assert all(len(set(t[-5:] for t in times)) == 1 for times in reports.values())  # same ms
 
 
-def test_rocketchat_writes_every_mongoexport_date_form(week):
+def test_rocketchat_writes_mongoexports_relaxed_form_by_default(week):
     stamps = [m["ts"] for m in lines(week, "rocketchat", "messages")]
-    assert any(isinstance(s, str) and s.endswith("Z") for s in stamps)
-    assert any(isinstance(s, dict) and isinstance(s["$date"], str) for s in stamps)
-    assert any(isinstance(s, dict) and "$numberLong" in s["$date"] for s in stamps)
-    instances = lines(week, "rocketchat", "instances")
-    assert len({i["uniqueId"] for i in instances}) == 1 and len(instances) == 7
+    assert all(isinstance(s["$date"], str) and s["$date"].endswith("Z") for s in stamps)
+    statistics = lines(week, "rocketchat", "statistics")
+    assert len({s["uniqueId"] for s in statistics}) == 1 and len(statistics) == 7
+    assert isinstance(statistics[0]["instanceCount"], int)
+
+
+def test_rocketchat_canonical_form_wraps_dates_and_numbers(tmp_path):
+    generate(tmp_path, 1, START, "small", 2, mongo_json="canonical")
+    message = next(m for m in lines(tmp_path, "rocketchat", "messages") if "tcount" in m)
+    assert set(message["ts"]["$date"]) == {"$numberLong"}
+    assert set(message["tcount"]) == {"$numberInt"}
+    (statistics,) = lines(tmp_path, "rocketchat", "statistics")
+    assert set(statistics["os"]["totalmem"]) == {"$numberLong"}
+    assert set(statistics["os"]["loadavg"][0]) == {"$numberDouble"}
+    assert isinstance(statistics["installedAt"], str)  # a string in Rocket.Chat too
 
 
 def test_weekends_are_quiet(week):

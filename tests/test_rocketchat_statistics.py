@@ -126,7 +126,7 @@ def chat(mini):
         ],
     )
     m.add(
-        "rocketchat_instances",
+        "rocketchat_statistics",
         [INSTANCE, {**INSTANCE, "createdAt": "2024-06-11T00:00:00Z", "version": "7.0.0"}],
     )
     m.build()

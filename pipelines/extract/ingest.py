@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from pipelines import records, storage
 from pipelines.extract.files import Fingerprint, RawFile, discover, fingerprint, read_batches
-from pipelines.extract.validate import validation_sql
+from pipelines.extract.validate import register_functions, validation_sql
 from pipelines.storage import Catalog, Warehouse, quote_ident, sql_literal
 
 
@@ -253,6 +253,7 @@ def ingest(
     found = discover(raw_root, source)
     result.ignored = found.ignored
     con = storage.connect()
+    register_functions(con)
     try:
         todo, result.skipped = _files_to_read(con, catalog, found.files)
         storage.remove_tree(wh.staging(run_id))

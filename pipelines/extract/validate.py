@@ -11,6 +11,10 @@ rejected lines only.
 
 from __future__ import annotations
 
+import math
+from datetime import UTC, datetime
+
+import duckdb
 import orjson
 
 from pipelines import records
@@ -92,11 +96,79 @@ def _mongo_ts(value: str) -> str:
     )
 
 
+def _mongo_number(value: str, type_: str) -> str:
+    """A number from a JSON value that mongoexport's canonical mode may wrap:
+    {"$numberInt": "5"}, {"$numberLong": "5"}, {"$numberDouble": "1.5"} (not for ints)."""
+    wrappers = ["$numberInt", "$numberLong"] + (["$numberDouble"] if type_ == "float" else [])
+    inner = ", ".join(f"json_extract_string({value}, '$.\"{w}\"')" for w in wrappers)
+    plain = "'BIGINT', 'UBIGINT'" if type_ == "int" else "'BIGINT', 'UBIGINT', 'DOUBLE'"
+    target = records.DUCKDB_TYPES[type_]
+    wrapped = f"coalesce({inner})"
+    if type_ == "int":  # "5.0" or "5e3" in a $numberLong is no integer
+        wrapped = f"case when regexp_full_match({wrapped}, '-?[0-9]+') then {wrapped} end"
+    return (
+        f"case json_type({value}) when 'OBJECT' then try_cast({wrapped} as {target}) "
+        f"else case when json_type({value}) in ({plain}) then {value}::{target} end end"
+    )
+
+
+def plain_extended_json(text: str) -> str:
+    """A JSON value as mongoexport writes it, in either mode, to the JSON Rocket.Chat's own
+    API answers with: dates as ISO 8601 UTC with milliseconds, numbers as JavaScript writes
+    them (a whole number without a fraction; NaN and infinities as null), ObjectIds as
+    their hex text. DuckDB calls it (mongo_plain_json) for Rocket.Chat's JSON fields."""
+
+    def number(value: float | int) -> float | int | None:
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                return None
+            return int(value) if value.is_integer() else value
+        return value
+
+    def date(value: object) -> str:
+        if isinstance(value, dict):
+            value = int(value["$numberLong"])
+        moment = (
+            datetime.fromtimestamp(value / 1000, UTC)
+            if isinstance(value, int)
+            else datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(UTC)
+        )
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+    def plain(value: object) -> object:
+        if isinstance(value, list):
+            return [plain(item) for item in value]
+        if isinstance(value, dict):
+            if len(value) == 1:
+                ((key, inner),) = value.items()
+                if key in ("$numberInt", "$numberLong"):
+                    return int(inner)
+                if key == "$numberDouble":
+                    return number(float(inner))
+                if key == "$date":
+                    return date(inner)
+                if key == "$oid":
+                    return inner
+            return {key: plain(inner) for key, inner in value.items()}
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return number(value)
+        return value
+
+    return orjson.dumps(plain(orjson.loads(text))).decode()
+
+
+def register_functions(con: duckdb.DuckDBPyConnection) -> None:
+    """The Python functions the validation statements call."""
+    con.create_function("mongo_plain_json", plain_extended_json, ["VARCHAR"], "VARCHAR")
+
+
 class _Plan:
     """The pieces of one kind's statement: paths to type, structure to extract, checks."""
 
     def __init__(self, kind: records.RecordKind):
         self.kind = kind
+        # mongoexport wraps dates (both modes) and numbers (canonical mode) in objects:
+        # those fields are extracted as JSON and unwrapped.
         self.mongo = kind.source == "rocketchat"
         self.paths: list[str] = []
         self.structure: dict[str, object] = {}
@@ -105,8 +177,8 @@ class _Plan:
             if f.type == "user_ref":
                 self._type_of(f.name, "_id")
                 self._type_of(f.name, "username")
-            ts_as_json = f.type == "ts" and self.mongo
-            self.structure[f.name] = "JSON" if ts_as_json else EXTRACTED[f.type]
+            wrapped = self.mongo and f.type in ("ts", "int", "float")
+            self.structure[f.name] = "JSON" if wrapped else EXTRACTED[f.type]
 
     def _type_of(self, *names: str) -> str:
         path = _path(*names)
@@ -123,6 +195,10 @@ class _Plan:
         match f.type:
             case "ts" if self.mongo:
                 return _mongo_ts(extracted)
+            case "int" | "float" if self.mongo:
+                return _mongo_number(extracted, f.type)
+            case "json" if self.mongo:
+                return f"mongo_plain_json({extracted}::varchar)::json"
             case "ts":
                 return f"case when {ok} then {_ts_from_string(extracted)} end"
             case "str_list":
@@ -176,6 +252,9 @@ def validation_sql(kind: records.RecordKind, lines_table: str) -> str:
         if f.default is not None:
             typed = f"coalesce({typed}, {f.default})"
         typed_cols.append(f"{typed}::{records.DUCKDB_TYPES[f.type]} as {quote_ident(f.name)}")
+    if kind.misfit:
+        field_name, reason = kind.misfit
+        checks.insert(0, (plan.present(field_name), reason))
     reasons = "\n".join(f"          when {cond} then {sql_literal(msg)}" for cond, msg in checks)
     paths = "[" + ", ".join(sql_literal(p) for p in plan.paths) + "]"
     structure = sql_literal(orjson.dumps(plan.structure).decode())

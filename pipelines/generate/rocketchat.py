@@ -3,8 +3,7 @@ change), rooms of every type (channels, private groups, discussions, direct mess
 livechat; some deleted), messages (system messages, threads, edits), subscriptions (a new
 version when a user reads a room) and the server's statistics record, once a day.
 
-Timestamps are mostly plain strings; some are {"$date": "..."} and some
-{"$date": {"$numberLong": "<epoch ms>"}}, as mongoexport writes them.
+Values are written as mongoexport writes them, in either of its modes (MongoExport).
 """
 
 from __future__ import annotations
@@ -66,7 +65,9 @@ class User:
     rooms: list[int] = field(default_factory=list)  # room indexes the user is a member of
     ref: str = ""  # the embedded {"_id", "username"} as JSON text
 
-    def record(self, updated: object, status: str, last_login: object | None) -> dict:
+    def record(
+        self, export: MongoExport, updated: datetime, status: str, last_login: datetime | None
+    ) -> dict:
         record = {
             "_id": self.id,
             "username": self.username,
@@ -74,12 +75,12 @@ class User:
             "active": self.active,
             "roles": self.roles,
             "status": status,
-            "createdAt": ts(self.created),
-            "_updatedAt": updated,
+            "createdAt": export.date(self.created),
+            "_updatedAt": export.date(updated),
             "language": self.language,
         }
         if last_login is not None:
-            record["lastLogin"] = last_login
+            record["lastLogin"] = export.date(last_login)
         if self.remote:
             record |= {"federated": True, "isRemote": True}
         return record
@@ -108,18 +109,20 @@ class Room:
             self.deleted_offset is None or off < self.deleted_offset
         )
 
-    def record(self, updated: object, msgs: int, deleted: object | None = None) -> dict:
+    def record(
+        self, export: MongoExport, updated: datetime, msgs: int, deleted: datetime | None = None
+    ) -> dict:
         record: dict = {"_id": self.id, "t": self.t}
         if self.name is not None:
             record["name"] = self.name
-        record["ts" if self.old_style else "createdAt"] = ts(self.created)
-        record |= {"_updatedAt": updated, "msgs": msgs}
+        record["ts" if self.old_style else "createdAt"] = export.date(self.created)
+        record |= {"_updatedAt": export.date(updated), "msgs": export.number(msgs)}
         if self.prid is not None:
             record["prid"] = self.prid
         if self.team_main:
             record["teamMain"] = True
         if deleted is not None:
-            record["_deletedAt"] = deleted
+            record["_deletedAt"] = export.date(deleted)
         return record
 
 
@@ -127,10 +130,13 @@ class World:
     """Users, rooms and memberships over the whole run. Rooms other than direct ones come
     from a catalogue of fixed size, so a longer run only appends users and their rooms."""
 
-    def __init__(self, seed: int, scale: Scale, first: date, days: int):
+    def __init__(
+        self, seed: int, scale: Scale, first: date, days: int, mongo_json: str = "relaxed"
+    ):
         self.seed = seed
         self.scale = scale
         self.first = first
+        self.export = MongoExport(mongo_json == "canonical")
         self.rooms = self._catalogue()
         self.users = self._users(days)
         self.user_offsets = [u.offset for u in self.users]
@@ -284,28 +290,44 @@ class World:
         return RELEASES[sum(off >= u for u in self.upgrades)]
 
 
-PLAIN_DATES = 0.92  # share of timestamps mongoexport writes as plain strings
+MONGO_JSON = ("relaxed", "canonical")  # mongoexport's two output modes
 
 
-def _mongo(rng: random.Random, text: str, millis: int) -> object:
-    """A timestamp in one of mongoexport's extended forms."""
-    if rng.random() < 0.5:
-        return {"$date": text}
-    return {"$date": {"$numberLong": str(millis)}}
+@dataclass(frozen=True)
+class MongoExport:
+    """How mongoexport writes values. Relaxed, its default: dates as {"$date": "<ISO>"},
+    numbers plain. Canonical (--jsonFormat=canonical): dates as
+    {"$date": {"$numberLong": "<epoch ms>"}}, every number wrapped by its BSON type."""
 
+    canonical: bool
 
-def _stamp(rng: random.Random, clock: DayClock, second: float) -> str:
-    """A moment of the day as JSON text, mostly a plain string (the hot path)."""
-    if rng.random() < PLAIN_DATES:
-        return f'"{clock.at(second)}"'
-    return orjson.dumps(_mongo(rng, clock.at(second), clock.ms(second))).decode()
+    def date(self, moment: datetime) -> dict:
+        if self.canonical:
+            return {"$date": {"$numberLong": str(epoch_ms(moment))}}
+        return {"$date": ts(moment)}
 
+    def stamp(self, clock: DayClock, second: float) -> str:
+        """A moment of the day as JSON text, for the lines formatted directly."""
+        if self.canonical:
+            return f'{{"$date":{{"$numberLong":"{clock.ms(second)}"}}}}'
+        return f'{{"$date":"{clock.at(second)}"}}'
 
-def _value(rng: random.Random, moment: datetime) -> object:
-    """Any moment as a JSON value, mostly a plain string."""
-    if rng.random() < PLAIN_DATES:
-        return ts(moment)
-    return _mongo(rng, ts(moment), epoch_ms(moment))
+    def number(self, value: int | float) -> object:
+        if not self.canonical:
+            return value
+        if isinstance(value, float):
+            return {"$numberDouble": repr(value)}
+        return {"$numberInt" if -(2**31) <= value < 2**31 else "$numberLong": str(value)}
+
+    def numbers(self, value: object) -> object:
+        """Every number inside a document, as this mode writes it."""
+        if isinstance(value, dict):
+            return {key: self.numbers(inner) for key, inner in value.items()}
+        if isinstance(value, list):
+            return [self.numbers(inner) for inner in value]
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return self.number(value)
+        return value
 
 
 def _message(mid: str, rid: str, stamp: str, ref: str, extra: str = "") -> str:
@@ -338,7 +360,7 @@ def write_day(out: Output, world: World, day: date) -> None:
     _messages(out, world, day, off, rng, clock, active)
     _livechat(out, world, day, rng, clock, active)
     _statuses(out, world, day, rng, clock, active)
-    _instance(out, world, day, off, rng)
+    _statistics(out, world, day, off, rng)
 
 
 def _initial_export(out: Output, world: World, day: date) -> None:
@@ -353,9 +375,7 @@ def _initial_export(out: Output, world: World, day: date) -> None:
             login = user.created + (midnight - user.created) * (1 - rng.random() ** 3)
         status = rng.choice(("online", "away", "busy")) if rng.random() < 0.3 else "offline"
         updated = login or user.created
-        records.append(
-            user.record(_value(rng, updated), status, None if login is None else _value(rng, login))
-        )
+        records.append(user.record(world.export, updated, status, login))
     out.records(SOURCE, "users", day, records)
     rooms = [r for r in world.rooms if r.offset is None and r.alive(0)]
     out.records(
@@ -363,7 +383,7 @@ def _initial_export(out: Output, world: World, day: date) -> None:
         "rooms",
         day,
         [
-            r.record(_value(rng, r.created + (midnight - r.created) * rng.random()), r.base_msgs)
+            r.record(world.export, r.created + (midnight - r.created) * rng.random(), r.base_msgs)
             for r in rooms
         ],
     )
@@ -373,7 +393,7 @@ def _initial_export(out: Output, world: World, day: date) -> None:
             user = users[index]
             joined = max(room.created, user.created)
             seen = joined + (midnight - joined) * (1 - rng.random() ** 4)
-            stamp = orjson.dumps(_value(rng, seen)).decode()
+            stamp = orjson.dumps(world.export.date(seen)).decode()
             sid = _subscription_id(world, room, index)
             lines.append(
                 _subscription(sid, room, user.ref, stamp if rng.random() < 0.85 else None, stamp)
@@ -393,7 +413,7 @@ def _arrivals(
             SOURCE,
             "users",
             day,
-            user.record(_value(rng, user.created), "online", _value(rng, user.created)),
+            user.record(world.export, user.created, "online", user.created),
         )
         for index in user.rooms:
             room = world.rooms[index]
@@ -402,20 +422,24 @@ def _arrivals(
             if room.t == "d" and room.offset == off:
                 if room.members[-1] != user.index:
                     continue  # the later user of the two opens it
-                out.record(SOURCE, "rooms", day, room.record(_value(rng, room.created), 0))
+                out.record(SOURCE, "rooms", day, room.record(world.export, room.created, 0))
                 second = (room.created - midnight).total_seconds()
                 for member in room.members:
                     sid = _subscription_id(world, room, member)
                     subscriptions.append(
                         _subscription(
-                            sid, room, world.users[member].ref, None, _stamp(rng, clock, second)
+                            sid,
+                            room,
+                            world.users[member].ref,
+                            None,
+                            world.export.stamp(clock, second),
                         )
                     )
                 continue
             joined = second + rng.uniform(30, 600)
             sid = _subscription_id(world, room, user.index)
             subscriptions.append(
-                _subscription(sid, room, user.ref, None, _stamp(rng, clock, joined))
+                _subscription(sid, room, user.ref, None, world.export.stamp(clock, joined))
             )
             if room.t != "d":
                 # Rocket.Chat announces a join ("uj") or an added member ("au") in the room.
@@ -423,7 +447,7 @@ def _arrivals(
                 line = _message(
                     meteor_ids(rng, 1)[0],
                     room.id,
-                    _stamp(rng, clock, joined),
+                    world.export.stamp(clock, joined),
                     user.ref,
                     f',"t":"{kind}"',
                 )
@@ -431,7 +455,7 @@ def _arrivals(
     for room in world.rooms:
         if room.t != "d" and room.offset == off:
             second = (room.created - midnight).total_seconds()
-            out.record(SOURCE, "rooms", day, room.record(_value(rng, room.created), 0))
+            out.record(SOURCE, "rooms", day, room.record(world.export, room.created, 0))
             for index in room.members[: bisect_left(room.members, world.existing(off - 1))]:
                 sid = _subscription_id(world, room, index)
                 subscriptions.append(
@@ -440,7 +464,7 @@ def _arrivals(
                         room,
                         world.users[index].ref,
                         None,
-                        _stamp(rng, clock, second + rng.uniform(1, 3600)),
+                        world.export.stamp(clock, second + rng.uniform(1, 3600)),
                     )
                 )
             if room.prid is not None:
@@ -449,14 +473,16 @@ def _arrivals(
                 line = _message(
                     meteor_ids(rng, 1)[0],
                     parent.id,
-                    _stamp(rng, clock, second),
+                    world.export.stamp(clock, second),
                     author.ref,
                     ',"t":"discussion-created"',
                 )
                 out.lines(SOURCE, "messages", day, [line], world.scale.part(parent.index))
         if room.deleted_offset == off and room.deleted is not None:
-            gone = _value(rng, room.deleted)
-            out.record(SOURCE, "rooms", day, room.record(gone, room.base_msgs, deleted=gone))
+            gone = room.deleted
+            out.record(
+                SOURCE, "rooms", day, room.record(world.export, gone, room.base_msgs, deleted=gone)
+            )
     out.lines(SOURCE, "subscriptions", day, subscriptions)
 
 
@@ -492,13 +518,14 @@ def _messages(
             )
         for index, second in sorted(last_by_user.items()):
             seen = min(second + rng.uniform(1, 900), DAY_SECONDS - 1)
-            stamp = _stamp(rng, clock, seen)
+            stamp = world.export.stamp(clock, seen)
             sid = _subscription_id(world, room, index)
             subscriptions.append(_subscription(sid, room, world.users[index].ref, stamp, stamp))
             first, last = active.get(index, (second, second))
             active[index] = (min(first, second), max(last, second))
-        updated = _value(rng, clock.moment(max(last_by_user.values())))
-        room_versions.append(room.record(updated, room.base_msgs + round(share * so_far)))
+        updated = clock.moment(max(last_by_user.values()))
+        msgs = room.base_msgs + round(share * so_far)
+        room_versions.append(room.record(world.export, updated, msgs))
     out.lines(SOURCE, "subscriptions", day, subscriptions)
     out.records(SOURCE, "rooms", day, room_versions)
 
@@ -511,13 +538,8 @@ def _room_messages(
     authors = rng.choices(room.members[:members], cum_weights=room.cum[:members], k=count)
     seconds = seconds_in_day(rng, clock.day, count)
     ids = meteor_ids(rng, count)
-    at, draw = clock.at, rng.random
-    stamps = [
-        f'"{at(s)}"'
-        if draw() < PLAIN_DATES
-        else orjson.dumps(_mongo(rng, at(s), clock.ms(s))).decode()
-        for s in seconds
-    ]
+    stamp = world.export.stamp
+    stamps = [stamp(clock, s) for s in seconds]
     extras = [""] * count
     replies: dict[int, int] = {}  # thread root position -> replies
     roots: list[int] = []
@@ -536,13 +558,13 @@ def _room_messages(
         elif r < 0.205:
             # An edit: the message carries editedAt, the old text stays as a hidden copy.
             edited = min(seconds[i] + rng.uniform(5, 900), DAY_SECONDS - 1)
-            extras[i] = f',"editedAt":{_stamp(rng, clock, edited)}'
+            extras[i] = f',"editedAt":{stamp(clock, edited)}'
             hidden.append((i, f',"_hidden":true,"parent":"{ids[i]}"'))
         elif r < 0.208:
             gone = min(seconds[i] + rng.uniform(5, 600), DAY_SECONDS - 1)
-            extras[i] = f',"_deletedAt":{_stamp(rng, clock, gone)}'
+            extras[i] = f',"_deletedAt":{stamp(clock, gone)}'
     for i, n in replies.items():
-        extras[i] = f',"tcount":{n}' if n else ""
+        extras[i] = f',"tcount":{orjson.dumps(world.export.number(n)).decode()}' if n else ""
     refs = [world.users[a].ref for a in authors]
     rid = room.id
     lines = [
@@ -581,31 +603,32 @@ def _livechat(
         for i, second in enumerate(times):
             ref = visitor if i % 2 == 0 else agent.ref
             messages.append(
-                _message(meteor_ids(rng, 1)[0], room_id, _stamp(rng, clock, second), ref)
+                _message(meteor_ids(rng, 1)[0], room_id, world.export.stamp(clock, second), ref)
             )
         closed = min(times[-1] + rng.uniform(60, 600), DAY_SECONDS - 1)
+        export = world.export
         room = {
             "_id": room_id,
             "t": "l",
             "fname": name,
             "v": {"_id": visitor_id, "username": name, "token": f"{rng.getrandbits(64):016x}"},
             "servedBy": {"_id": agent.id, "username": agent.username},
-            "createdAt": clock.at(start),
-            "_updatedAt": clock.at(start),
-            "msgs": 0,
+            "createdAt": export.date(clock.moment(start)),
+            "_updatedAt": export.date(clock.moment(start)),
+            "msgs": export.number(0),
             "open": True,
         }
         rooms.append(room)
         rooms.append(
             room
             | {
-                "_updatedAt": clock.at(closed),
-                "msgs": n,
+                "_updatedAt": export.date(clock.moment(closed)),
+                "msgs": export.number(n),
                 "open": False,
-                "closedAt": clock.at(closed),
+                "closedAt": export.date(clock.moment(closed)),
             }
         )
-        stamp = _stamp(rng, clock, closed)
+        stamp = world.export.stamp(clock, closed)
         subscriptions.append(
             f'{{"_id":"{meteor_ids(rng, 1)[0]}","rid":"{room_id}","u":{agent.ref},"t":"l",'
             f'"ls":{stamp},"_updatedAt":{stamp},"open":false}}'
@@ -634,20 +657,22 @@ def _statuses(
             continue  # bots and apps stay online
         first, last = active[index]
         login = max(first - rng.uniform(60, 1800), 0.0)
-        last_login = _value(rng, clock.moment(login))
-        records.append(user.record(last_login, "online", last_login))
+        last_login = clock.moment(login)
+        records.append(user.record(world.export, last_login, "online", last_login))
         if last - first > 3600 and rng.random() < 0.45:
             status = "busy" if rng.random() < 0.25 else "away"
             records.append(
-                user.record(_value(rng, clock.moment(rng.uniform(first, last))), status, last_login)
+                user.record(
+                    world.export, clock.moment(rng.uniform(first, last)), status, last_login
+                )
             )
         if rng.random() < 0.6:
             gone = min(last + rng.uniform(300, 3600), DAY_SECONDS - 1)
-            records.append(user.record(_value(rng, clock.moment(gone)), "offline", last_login))
+            records.append(user.record(world.export, clock.moment(gone), "offline", last_login))
     out.records(SOURCE, "users", day, records)
 
 
-def _instance(out: Output, world: World, day: date, off: int, rng: random.Random) -> None:
+def _statistics(out: Output, world: World, day: date, off: int, rng: random.Random) -> None:
     """The daily statistics record of the server (the same uniqueId every day)."""
     version, migration = world.release(off)
     restarted = max([u for u in world.upgrades if u <= off], default=-30)
@@ -661,7 +686,7 @@ def _instance(out: Output, world: World, day: date, off: int, rng: random.Random
         "uniqueId": world.unique_id,
         "installedAt": ts(world.installed),
         "version": version,
-        "createdAt": _value(rng, at),
+        "createdAt": world.export.date(at),
         "os": {
             "type": "Linux",
             "platform": "linux",
@@ -692,6 +717,7 @@ def _instance(out: Output, world: World, day: date, off: int, rng: random.Random
         "instanceCount": 1 + world.scale.rocketchat_users // 40_000,
     }
     if restarted >= 0:
-        upgraded = ts(day_start(world.first) + timedelta(days=restarted, hours=2))
-        record["migration"] |= {"lockedAt": upgraded, "buildAt": upgraded}
-    out.record(SOURCE, "instances", day, record)
+        upgraded = day_start(world.first) + timedelta(days=restarted, hours=2)
+        # Rocket.Chat keeps lockedAt as a date and buildAt (like installedAt) as a string.
+        record["migration"] |= {"lockedAt": world.export.date(upgraded), "buildAt": ts(upgraded)}
+    out.record(SOURCE, "statistics", day, world.export.numbers(record))

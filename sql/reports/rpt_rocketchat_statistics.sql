@@ -1,9 +1,9 @@
 -- rpt_rocketchat_statistics: one row with Rocket.Chat's statistics as of $now: users,
 -- rooms and subscriptions at their latest version, user messages by room type, the last
--- login / message / seen times, and the latest instance record.
+-- login / message / seen times, and the latest statistics record of the server.
 -- key: (one row)
 -- inputs: rocketchat_users, rocketchat_rooms, rocketchat_subscriptions,
---         fct_rocketchat_messages_daily, rocketchat_messages, rocketchat_instances
+--         fct_rocketchat_messages_daily, rocketchat_messages, rocketchat_statistics
 with
 
 users as (
@@ -55,8 +55,8 @@ messages_by_type as (
     join live_rooms as r on r."_id" = m.rid
 ),
 
-instance as (
-    select * from rocketchat_instances
+server as (
+    select * from rocketchat_statistics
     where "createdAt" <= $now
     order by "createdAt" desc
     limit 1
@@ -81,16 +81,16 @@ final as (
         (select max("lastLogin") from users) as last_login_at,
         (select max(last_message_at) from messages_per_room) as last_message_at,
         (select max(ls) from subscriptions) as last_seen_at,
-        instance."uniqueId" as unique_id,
-        instance."installedAt" as installed_at,
-        instance.version,
-        instance.os,
-        instance.process,
-        instance.deploy,
-        instance.migration,
-        instance."instanceCount" as instance_count,
+        server."uniqueId" as unique_id,
+        server."installedAt" as installed_at,
+        server.version,
+        server.os,
+        server.process,
+        server.deploy,
+        server.migration,
+        server."instanceCount" as instance_count,
     from messages_by_type
-    left join instance on true
+    left join server on true
 )
 
 select * from final
