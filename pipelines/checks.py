@@ -118,6 +118,8 @@ def run_checks(
     """
     params = {"run_id": run_id, "max_reject_rate": limits.max_reject_rate}
     found = _rows(con, sql_model("checks", "chk_reject_rate").read_text(), params)
+    silence = {"run_id": run_id, "now": now, "max_hours": limits.max_source_silence_hours}
+    found += _rows(con, sql_model("checks", "chk_source_silence").read_text(), silence)
     found += future_timestamps(con, touched, now, limits)
     found += day_volume(con, touched, limits)
     # Fact checks over the partitions this run rebuilt: check -> the fact it reads.

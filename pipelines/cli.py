@@ -1,18 +1,26 @@
-"""The `usage-warehouse` command: parsing and printing only."""
+# The `usage-warehouse` command: parsing and printing only; the work is in the modules it calls.
+"""Usage statistics of self-hosted Coder, Rocket.Chat, SeaTable and OpenL2M, from their
+activity data: collect from the products' databases, ingest raw exports, build daily
+facts, publish each product's own statistics answers as JSON files, serve them.
+
+Start with `usage-warehouse demo`; the README has the rest.
+"""
 
 from __future__ import annotations
 
+import ipaddress
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pipelines import storage
-from pipelines.config import ConfigError, Settings, load_settings
+from pipelines.config import DEFAULT_CONFIG, ConfigError, Settings, load_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 # Messages are one line each, however narrow the terminal (or 80 columns when piped).
@@ -22,22 +30,49 @@ WarehouseOpt = Annotated[
     Path | None,
     typer.Option("--warehouse", help="Warehouse folder (default: flows.yaml `warehouse`)."),
 ]
-ConfigOpt = Annotated[Path | None, typer.Option("--config", help="flows.yaml to use.")]
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", help="Configuration file (default: ./flows.yaml).")
+]
 NowOpt = Annotated[
     str | None, typer.Option("--now", help="As-of instant, RFC 3339 (default: current time).")
 ]
+RawOpt = Annotated[
+    Path | None, typer.Option(help="Raw log tree (default: flows.yaml `raw`, or <warehouse>/raw).")
+]
 
 
-def _settings(config: Path | None) -> Settings:
+def fail(message: str, code: int = 1) -> NoReturn:
+    """One line on stderr, then exit non-zero."""
+    err.print(f"[red]error:[/] {escape(message)}")
+    raise typer.Exit(code)
+
+
+def _settings(config: Path | None, publishing: bool = False) -> Settings:
+    """flows.yaml, checked whole; for a command that publishes, every report window is also
+    asked of an empty warehouse, so a bad parameter is found before any work."""
     try:
-        return load_settings(config)
+        settings = load_settings(config)
+        if publishing:
+            from pipelines.publish import check_windows
+
+            check_windows(settings, config or DEFAULT_CONFIG, datetime.now(UTC))
+        return settings
     except ConfigError as exc:
-        err.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(1) from None
+        fail(str(exc))
 
 
 def _warehouse(settings: Settings, warehouse: Path | None) -> storage.Warehouse:
     return storage.Warehouse(warehouse or settings.warehouse)
+
+
+def _existing_warehouse(settings: Settings, warehouse: Path | None) -> storage.Warehouse:
+    """A warehouse a run has committed in; anything else is an error naming the folder."""
+    wh = _warehouse(settings, warehouse)
+    if not wh.root.is_dir():
+        fail(f"warehouse {wh.root} does not exist (run `usage-warehouse run` first)")
+    if not storage.has_run(wh):
+        fail(f"warehouse {wh.root} holds no completed run (run `usage-warehouse run` first)")
+    return wh
 
 
 def parse_now(value: str | None) -> datetime:
@@ -49,8 +84,7 @@ def parse_now(value: str | None) -> datetime:
     except ValueError:
         parsed = None
     if parsed is None or parsed.tzinfo is None:
-        err.print(f"[red]error:[/] --now {value!r} is not an RFC 3339 timestamp with an offset")
-        raise typer.Exit(2)
+        fail(f"--now {value!r} is not an RFC 3339 timestamp with an offset", 2)
     return parsed
 
 
@@ -60,8 +94,7 @@ def _parse_day(option: str, value: str | None) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        err.print(f"[red]error:[/] {option} {value!r} is not a YYYY-MM-DD date")
-        raise typer.Exit(2) from None
+        fail(f"{option} {value!r} is not a YYYY-MM-DD date", 2)
 
 
 @app.command()
@@ -76,17 +109,14 @@ def generate(
         str,
         typer.Option(help="Rocket.Chat's files as mongoexport writes them: relaxed | canonical."),
     ] = "relaxed",
-    warehouse: WarehouseOpt = None,
-    config: ConfigOpt = None,
 ) -> None:
-    """Write a realistic raw log tree for all four sources."""
+    """Write a realistic raw log tree of sample data for all four products."""
     from pipelines.generate import generate as write_tree
 
     try:
         summary = write_tree(out, days, _parse_day("--start", start), scale, seed, gzip, mongo_json)
     except ValueError as exc:
-        err.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(2) from None
+        fail(str(exc), 2)
     err.print(
         f"wrote {summary.records:,} records in {summary.files:,} files under {out} "
         f"({summary.first_day} to {summary.last_day})"
@@ -124,11 +154,13 @@ def _print_summary(summary: dict, wh: storage.Warehouse) -> None:
     table.add_row("manifest", str(storage.reports_manifest(wh.reports)))
     Console().print(table)
     for w in summary["warnings"]:
-        err.print(f"[yellow]warning {w['check_name']}:[/] {w['subject']}: {w['detail']}")
+        err.print(
+            f"[yellow]warning {w['check_name']}:[/] {escape(w['subject'])}: {escape(w['detail'])}"
+        )
     for name in summary["changed_files"]:
-        err.print(f"[yellow]changed since last ingested, read again:[/] {name}")
+        err.print(f"[yellow]changed since last ingested, read again:[/] {escape(name)}")
     for name in summary["ignored_files"]:
-        err.print(f"[yellow]ignored (not a raw log file):[/] {name}")
+        err.print(f"[yellow]ignored (not a raw log file):[/] {escape(name)}")
 
 
 def _run(
@@ -139,26 +171,30 @@ def _run(
     now: datetime,
     rebuild: tuple[date, date] | None = None,
 ) -> dict:
+    """The nightly flow, in this process, on Prefect's temporary server."""
     from pipelines import prefect_setup
 
-    prefect_setup.configure()
+    prefect_setup.configure(wh)
     from pipelines.flows import nightly
 
-    return nightly(
-        warehouse=str(wh.root),
-        config=str(config) if config else None,
-        raw=str(raw) if raw else None,
-        now=now.isoformat(),
-        start=str(rebuild[0]) if rebuild else None,
-        end=str(rebuild[1]) if rebuild else None,
-    )
+    try:
+        return nightly(
+            warehouse=str(wh.root),
+            config=str(config) if config else None,
+            raw=str(raw) if raw else None,
+            now=now.isoformat(),
+            start=str(rebuild[0]) if rebuild else None,
+            end=str(rebuild[1]) if rebuild else None,
+        )
+    except storage.WarehouseBusy as exc:
+        fail(str(exc))
+    except Exception as exc:  # the run is recorded as failed; nothing half-published
+        fail(f"run failed: {type(exc).__name__}: {exc}")
 
 
 @app.command()
 def run(
-    raw: Annotated[
-        Path | None, typer.Option(help="Raw log tree (default: flows.yaml / <warehouse>/raw).")
-    ] = None,
+    raw: RawOpt = None,
     now: NowOpt = None,
     day: Annotated[
         str | None, typer.Option("--date", help="Rebuild this day (YYYY-MM-DD).")
@@ -168,28 +204,24 @@ def run(
     warehouse: WarehouseOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Ingest new raw files, rebuild the facts they touch, publish the configured reports."""
-    settings = _settings(config)
+    """Collect, ingest new raw files, rebuild the facts they touch, publish the reports."""
+    from pipelines.extract.files import missing_tree
+
+    settings = _settings(config, publishing=True)
     wh = _warehouse(settings, warehouse)
     as_of = parse_now(now)
     first, last = _parse_day("--start", start), _parse_day("--end", end)
     if day and (start or end):
-        err.print("[red]error:[/] give --date or --start/--end, not both")
-        raise typer.Exit(2)
+        fail("give --date or --start/--end, not both", 2)
     if (first is None) != (last is None) or (first and last and first > last):
-        err.print("[red]error:[/] --start and --end go together, with --start <= --end")
-        raise typer.Exit(2)
+        fail("--start and --end go together, with --start <= --end", 2)
     single = _parse_day("--date", day)
     rebuild = (single, single) if single else ((first, last) if first else None)
-    try:
-        summary = _run(settings, wh, config, raw, as_of, rebuild)
-    except storage.WarehouseBusy as exc:
-        err.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(1) from None
-    except Exception as exc:  # the run is recorded as failed; nothing half-published
-        err.print(f"[red]run failed:[/] {type(exc).__name__}: {exc}")
-        raise typer.Exit(1) from None
-    _print_summary(summary, wh)
+    root = raw or settings.raw or wh.default_raw
+    # A collector creates the tree; without one there must be something to run on.
+    if not settings.sources and (problem := missing_tree(root)):
+        fail(problem)
+    _print_summary(_run(settings, wh, config, raw, as_of, rebuild), wh)
 
 
 @app.command("collect")
@@ -201,9 +233,7 @@ def collect_command(
             help="Database URL (default: the variable flows.yaml sources.<source>.dsn_env names)."
         ),
     ] = None,
-    raw: Annotated[
-        Path | None, typer.Option(help="Raw log tree (default: flows.yaml / <warehouse>/raw).")
-    ] = None,
+    raw: RawOpt = None,
     warehouse: WarehouseOpt = None,
     config: ConfigOpt = None,
 ) -> None:
@@ -213,32 +243,30 @@ def collect_command(
     settings = _settings(config)
     wh = _warehouse(settings, warehouse)
     if source not in collect.SOURCES:
-        err.print(
-            f"[red]error:[/] collect {source!r}: not a source with a database collector "
-            f"(one of: {', '.join(collect.SOURCES)})"
+        fail(
+            f"collect {source!r}: not a source with a database collector "
+            f"(one of: {', '.join(collect.SOURCES)})",
+            2,
         )
-        raise typer.Exit(2)
     if dsn is None:
         configured = settings.sources.get(source)
         if configured is None:
-            err.print(
-                f"[red]error:[/] collect {source}: give --dsn, or name the variable holding "
-                f"the URL in flows.yaml (sources.{source}.dsn_env)"
+            fail(
+                f"collect {source}: give --dsn, or name the variable holding the URL in "
+                f"flows.yaml (sources.{source}.dsn_env)",
+                2,
             )
-            raise typer.Exit(2)
         try:
             dsn = configured.dsn(f"sources.{source}")
         except ConfigError as exc:
-            err.print(f"[red]error:[/] {exc}")
-            raise typer.Exit(2) from None
+            fail(str(exc), 2)
     root = raw or settings.raw or wh.default_raw
     try:
         landed = collect.collect(
             source, dsn, wh, root, datetime.now(UTC), lambda msg: err.print(msg), wh.lock
         )
     except (collect.CollectError, storage.WarehouseBusy) as exc:
-        err.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(1) from None
+        fail(str(exc))
     table = Table(title=f"collect {source} -> {root}", show_header=False)
     for kind, rows in landed.items():
         table.add_row(kind, f"{rows:,} rows")
@@ -247,7 +275,7 @@ def collect_command(
 
 @app.command()
 def report(
-    target: Annotated[str, typer.Argument(help="'PATH?QUERY' as in endpoints.md.")],
+    target: Annotated[str, typer.Argument(help="'PATH?QUERY' of a product's endpoint.")],
     now: NowOpt = None,
     warehouse: WarehouseOpt = None,
     config: ConfigOpt = None,
@@ -258,10 +286,11 @@ def report(
     from pipelines.publish import dumps
 
     settings = _settings(config)
-    wh = _warehouse(settings, warehouse)
+    wh = _existing_warehouse(settings, warehouse)
+    as_of = parse_now(now)
     con = storage.open_warehouse(wh)
     try:
-        status, body = endpoints.call(Context(con, parse_now(now), settings), target)
+        status, body = endpoints.call(Context(con, as_of, settings), target)
     finally:
         con.close()
     sys.stdout.buffer.write(dumps(body))
@@ -280,7 +309,7 @@ def demo(
     """Generate a sample data set into the warehouse's raw/ and run the pipeline over it."""
     from pipelines.generate import generate as write_tree
 
-    settings = _settings(config)
+    settings = _settings(config, publishing=True)
     wh = _warehouse(settings, warehouse)
     raw = settings.raw or wh.default_raw
     err.print(f"generating {days} days of sample logs into {raw} ...")
@@ -288,8 +317,7 @@ def demo(
     err.print(
         f"wrote {written.records:,} records in {written.files:,} files; running the pipeline ..."
     )
-    summary = _run(settings, wh, config, raw, datetime.now(UTC))
-    _print_summary(summary, wh)
+    _print_summary(_run(settings, wh, config, raw, datetime.now(UTC)), wh)
 
 
 @app.command()
@@ -301,44 +329,78 @@ def schedule(
     warehouse: WarehouseOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Serve flows.yaml's deployments on their cron schedules (Ctrl-C stops)."""
+    """Run flows.yaml's deployments on their cron schedules until stopped (Ctrl-C)."""
     import os
 
     from pipelines import prefect_setup, scheduling
 
-    settings = _settings(config)
+    settings = _settings(config, publishing=True)
+    wh = _warehouse(settings, warehouse)
+    prefect_setup.configure(wh)
     server = None
     if start_server:
-        home = Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect"))
-        err.print(f"starting a Prefect server on http://127.0.0.1:{port} ...")
+        home = Path(os.environ["PREFECT_HOME"])
+        err.print(f"starting a Prefect server (API http://127.0.0.1:{port}/api, no UI) ...")
         server = scheduling.start_server(home, port, home / "server.log")
         os.environ.update(scheduling.server_env(home, port))
-    prefect_setup.configure()
     from prefect import serve
 
     from pipelines.flows import deployments
 
     try:
-        serve(*deployments(settings, config or Path("flows.yaml"), warehouse))
+        serve(*deployments(settings, config or DEFAULT_CONFIG, warehouse))
     finally:
         if server is not None:
             scheduling.stop_server(server)
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    insecure_no_auth: Annotated[
+        bool,
+        typer.Option(
+            "--insecure-no-auth",
+            help="Answer products without a configured token on a non-loopback address.",
+        ),
+    ] = False,
     warehouse: WarehouseOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Answer every endpoint over HTTP from the warehouse, as of each request."""
+    """Answer every endpoint over HTTP, as of each request, behind each product's own auth."""
     import uvicorn
 
+    from pipelines import auth
     from pipelines.serve import make_app
 
     settings = _settings(config)
-    uvicorn.run(make_app(settings, _warehouse(settings, warehouse)), host=host, port=port)
+    wh = _existing_warehouse(settings, warehouse)
+    try:
+        credentials = auth.configured(settings)
+    except ConfigError as exc:
+        fail(str(exc))
+    open_products = auth.unauthenticated_products(credentials)
+    if open_products and not _loopback(host):
+        if not insecure_no_auth:
+            fail(
+                f"serve on {host}: {', '.join(open_products)} would answer anyone; configure "
+                "serve.auth tokens in flows.yaml (or pass --insecure-no-auth)"
+            )
+        err.print(
+            f"[yellow]warning:[/] serving {', '.join(open_products)} on {host} without "
+            "authentication: anyone who reaches the port reads user names and ids"
+        )
+    uvicorn.run(make_app(settings, wh, credentials), host=host, port=port)
 
 
 @app.command()
@@ -351,7 +413,7 @@ def status(
     from pipelines import monitoring
 
     settings = _settings(config)
-    wh = _warehouse(settings, warehouse)
+    wh = _existing_warehouse(settings, warehouse)
     con = storage.open_warehouse(wh)
     try:
         report = monitoring.status(con, limit)
@@ -359,9 +421,9 @@ def status(
         con.close()
     console = Console()
     for title, rows in report.items():
-        table = Table(title=title)
+        table = Table(title=title, title_justify="left", pad_edge=False)
         for column in rows[0] if rows else ["(none)"]:
-            table.add_column(str(column))
+            table.add_column(str(column), overflow="fold")
         for row in rows:
             table.add_row(*("" if v is None else str(v) for v in row.values()))
         console.print(table)

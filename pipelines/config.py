@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+from cronsim import CronSim, CronSimError
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 DEFAULT_CONFIG = Path("flows.yaml")
+
+# Date tokens in report parameter values, resolved against the run's `now` (publish.py):
+#   {date±N}      local date (flows.yaml timezone), YYYY-MM-DD
+#   {utc_date±N}  UTC date
+#   {week±N}      local Monday of now's ISO week, minus/plus N weeks
+#   {utc_week±N}  UTC Monday
+#   {month±N}     local month as YYYYMM
+DATE_TOKEN = re.compile(r"\{(date|utc_date|week|utc_week|month)([+-]\d+)?\}")
+ANY_TOKEN = re.compile(r"\{[^{}]*\}")
 
 
 class ConfigError(ValueError):
@@ -22,15 +33,24 @@ class Deployment(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str
-    flow: str = "nightly"
+    flow: Literal["nightly"] = "nightly"
     cron: str
     parameters: dict[str, object] = Field(default_factory=dict)
+
+    @field_validator("cron")
+    @classmethod
+    def _valid_cron(cls, value: str) -> str:
+        try:
+            CronSim(value, datetime(2000, 1, 1))
+        except CronSimError as exc:
+            raise ValueError(f"{value!r} is not a cron expression ({exc})") from None
+        return value
 
 
 class ReportWindow(BaseModel):
     """One published file: an endpoint, a stable name and its query parameters.
 
-    Parameter values may hold date tokens resolved at publish time (see publish.py).
+    Parameter values may hold date tokens, resolved at publish time (publish.py).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -44,6 +64,18 @@ class ReportWindow(BaseModel):
     def _strip_slash(cls, value: str) -> str:
         return value.lstrip("/")
 
+    @field_validator("params")
+    @classmethod
+    def _known_tokens(cls, params: dict[str, str]) -> dict[str, str]:
+        for name, value in params.items():
+            for token in ANY_TOKEN.findall(value):
+                if not DATE_TOKEN.fullmatch(token):
+                    raise ValueError(
+                        f"{name}: unknown date token {token} (known: {{date±N}}, {{utc_date±N}}, "
+                        "{week±N}, {utc_week±N}, {month±N})"
+                    )
+        return params
+
 
 class Checks(BaseModel):
     """Thresholds of the data-quality checks run after every run (warnings, not failures)."""
@@ -53,6 +85,8 @@ class Checks(BaseModel):
     max_reject_rate: float = Field(0.01, ge=0, le=1)  # share of a file's lines
     future_tolerance_minutes: int = Field(10, ge=0)  # event times ahead of `now`
     volume_ratio: float = Field(5.0, gt=1)  # a day vs the median of its weekday before
+    # a source that has landed files before but no new one for this long
+    max_source_silence_hours: int = Field(48, gt=0)
 
 
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -74,25 +108,67 @@ class Source(BaseModel):
     @classmethod
     def _env_names(cls, value: str | dict[str, str]) -> str | dict[str, str]:
         for name in [value] if isinstance(value, str) else value.values():
-            if not ENV_NAME.fullmatch(name):
-                raise ValueError(
-                    f"{name!r} is not an environment variable name: name the variable that "
-                    "holds the connection URL, never the URL itself"
-                )
+            _env_name(name)
         return value
 
     def dsn(self, key: str) -> str | dict[str, str]:
         """The connection URL (or URLs) from the environment; a ConfigError names the key."""
-
-        def read(name: str) -> str:
-            value = os.environ.get(name, "")
-            if not value:
-                raise ConfigError(f"{key}.dsn_env: environment variable {name} is not set")
-            return value
-
         if isinstance(self.dsn_env, str):
-            return read(self.dsn_env)
-        return {database: read(name) for database, name in self.dsn_env.items()}
+            return environment(self.dsn_env, f"{key}.dsn_env")
+        return {
+            database: environment(name, f"{key}.dsn_env.{database}")
+            for database, name in self.dsn_env.items()
+        }
+
+
+def environment(name: str, key: str) -> str:
+    """The value of an environment variable flows.yaml names; a ConfigError names the key."""
+    value = os.environ.get(name, "")
+    if not value:
+        raise ConfigError(f"{key}: environment variable {name} is not set")
+    return value
+
+
+def _env_name(value: str | None) -> str | None:
+    """A name of an environment variable; the value is not repeated (it may be a secret)."""
+    if value is not None and not ENV_NAME.fullmatch(value):
+        raise ValueError(
+            "not an environment variable name: name the variable that holds the secret, "
+            "never the secret itself"
+        )
+    return value
+
+
+PRODUCTS = ("coder", "rocketchat", "seatable", "openl2m")
+
+
+class ProductAuth(BaseModel):
+    """The token `serve` asks of a product's clients, as that product does (serve.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    token_env: str
+    user_id_env: str | None = None  # Rocket.Chat: the user the token belongs to (X-User-Id)
+
+    @field_validator("token_env", "user_id_env")
+    @classmethod
+    def _env_names(cls, value: str | None) -> str | None:
+        return _env_name(value)
+
+
+class Serve(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    auth: dict[Literal["coder", "rocketchat", "seatable", "openl2m"], ProductAuth] = Field(
+        default_factory=dict
+    )
+
+    @field_validator("auth")
+    @classmethod
+    def _rocketchat_user(cls, auth: dict[str, ProductAuth]) -> dict[str, ProductAuth]:
+        if "rocketchat" in auth and auth["rocketchat"].user_id_env is None:
+            raise ValueError("rocketchat: user_id_env is needed too (Rocket.Chat sends X-User-Id)")
+        return auth
 
 
 class Settings(BaseModel):
@@ -106,6 +182,7 @@ class Settings(BaseModel):
     reports: list[ReportWindow] = Field(default_factory=list)
     checks: Checks = Field(default_factory=Checks)
     sources: dict[Literal["coder", "openl2m", "seatable"], Source] = Field(default_factory=dict)
+    serve: Serve = Field(default_factory=Serve)
 
     @field_validator("timezone")
     @classmethod
@@ -121,22 +198,32 @@ class Settings(BaseModel):
         return ZoneInfo(self.timezone)
 
 
+def _key(location: tuple) -> str:
+    """A pydantic error location as a flows.yaml key: reports[3].params."""
+    key = ""
+    for part in location:
+        key += f"[{part}]" if isinstance(part, int) else f".{part}" if key else str(part)
+    return key
+
+
 def load_settings(path: Path | str | None = None) -> Settings:
-    """Read flows.yaml; a missing default file gives the defaults, a bad one a ConfigError."""
+    """Read flows.yaml (the given file, else ./flows.yaml); a missing or bad file is a
+    ConfigError naming the file and the key."""
     config = Path(path) if path is not None else DEFAULT_CONFIG
-    if not config.exists():
-        if path is not None:
-            raise ConfigError(f"{config}: no such config file")
-        return Settings()
+    if not config.is_file():
+        hint = "" if path is not None else " (run from the folder that holds it, or give --config)"
+        raise ConfigError(f"{config.absolute()}: no such config file{hint}")
     try:
         data = yaml.safe_load(config.read_text()) or {}
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{config}: not valid YAML: {exc}") from None
+        problem = " ".join(str(exc).split())
+        raise ConfigError(f"{config}: not valid YAML: {problem}") from None
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+            f"{_key(err['loc'])}: {err['msg'].removeprefix('Value error, ')}"
+            for err in exc.errors()
         )
         raise ConfigError(f"{config}: {problems}") from None
     # Relative locations in flows.yaml are relative to the file itself.

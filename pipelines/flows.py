@@ -13,6 +13,7 @@ from prefect.schedules import Cron
 
 from pipelines import pipeline
 from pipelines.config import Settings, load_settings
+from pipelines.progress import Progress
 from pipelines.storage import Warehouse
 
 # Inputs are warehouse handles, not values worth caching; I/O stages retry. A collect's
@@ -57,20 +58,27 @@ def nightly(
     """Collect the configured sources, ingest new raw files, rebuild the facts they touch
     (and the days start..end), publish the configured reports."""
     settings = load_settings(config)
-    summary = pipeline.run_nightly(
-        settings,
-        Warehouse(warehouse or settings.warehouse),
-        raw=Path(raw) if raw else None,
-        now=datetime.fromisoformat(now) if now else None,
-        stages=pipeline.Stages(
-            collect=collect_task,
-            extract=extract_task,
-            transform=transform_task,
-            check=check_task,
-            publish=publish_task,
-        ),
-        rebuild=(date.fromisoformat(start), date.fromisoformat(end or start)) if start else None,
-    )
+    progress = Progress()
+    try:
+        summary = pipeline.run_nightly(
+            settings,
+            Warehouse(warehouse or settings.warehouse),
+            raw=Path(raw) if raw else None,
+            now=datetime.fromisoformat(now) if now else None,
+            stages=pipeline.Stages(
+                collect=collect_task,
+                extract=extract_task,
+                transform=transform_task,
+                check=check_task,
+                publish=publish_task,
+            ),
+            progress=progress,
+            rebuild=(date.fromisoformat(start), date.fromisoformat(end or start))
+            if start
+            else None,
+        )
+    finally:
+        progress.close()
     create_table_artifact(
         key="nightly-checks",
         table=[asdict(w) for w in summary.warnings]

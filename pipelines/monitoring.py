@@ -21,7 +21,8 @@ def freshness_sql() -> str:
         if k.sort == "event"
     ]
     return (
-        "select source, max(latest_event_at) as latest_event_at, sum(count_records) as count_records "
+        "select source, strftime(max(latest_event_at), '%Y-%m-%d %H:%M UTC') as latest_event, "
+        "format('{:,}', sum(count_records)) as records "
         f"from ({' union all '.join(parts)}) group by all order by source"
     )
 
@@ -29,8 +30,10 @@ def freshness_sql() -> str:
 def status(con: duckdb.DuckDBPyConnection, limit: int) -> dict[str, list[dict]]:
     runs = _dicts(
         con.execute(
-            "select run_id, status, lines_read as read, accepted, rejected, "
-            "duplicates as dup, reports_written as reports, round(seconds, 1) as seconds "
+            # the start minute stands for the run id (which begins with it): 80 columns
+            "select strftime(started_at, '%Y-%m-%d %H:%M') as started, status, "
+            "format('{:,}', lines_read) as read, format('{:,}', accepted) as accepted, "
+            "rejected, duplicates as dup, round(seconds, 1) as seconds "
             "from runs order by run_id desc limit $limit",
             {"limit": limit},
         )

@@ -13,13 +13,17 @@ import pyarrow as pa
 
 from pipelines import checks, collect, records, storage
 from pipelines.config import Settings
-from pipelines.extract.files import stray
+from pipelines.extract.files import missing_tree, stray
 from pipelines.extract.ingest import IngestResult, ingest
 from pipelines.publish import PublishResult, publish
 from pipelines.storage import Catalog, Warehouse
 from pipelines.transform.runner import TransformResult, build_facts
 
 Progress = Callable[[str], None]
+
+
+class NoRawData(RuntimeError):
+    """The raw folder is missing or holds no source folder: nothing to run on."""
 
 
 @dataclass
@@ -244,6 +248,7 @@ def run_nightly(
     """
     for source, configured in settings.sources.items():
         configured.dsn(f"sources.{source}")  # an unset variable fails before any work
+    say = progress or (lambda _message: None)
     summary = start_run(now)
     if rebuild:
         summary.rebuild(*rebuild)
@@ -256,6 +261,8 @@ def run_nightly(
                 for source in settings.sources:
                     landed = stages.collect(settings, wh, root, summary, source, progress)
                     summary.collected[source] = sum(landed.values())
+            if problem := missing_tree(root):
+                raise NoRawData(problem)
             with Stopwatch(summary, "extract"):
                 for source in records.SOURCES:
                     summary.add_ingest(stages.extract(catalog, root, summary, source, progress))
@@ -264,8 +271,10 @@ def run_nightly(
                 transformed = stages.transform(catalog, settings, summary, progress)
                 summary.days_rebuilt = transformed.partitions_written
             with Stopwatch(summary, "checks"):
+                say("checking the data")
                 summary.warnings = stages.check(catalog, settings, summary, transformed)
             with Stopwatch(summary, "publish"):
+                say(f"publishing {len(settings.reports)} reports")
                 published = stages.publish(catalog, settings, summary)
                 summary.reports_written = len(published.changed)
                 summary.reports_unchanged = len(published.files) - len(published.changed)
@@ -273,6 +282,7 @@ def run_nightly(
             # Only the failed run's row is committed; the data stays as it was.
             finish(Catalog.load(wh), summary, "failed", f"{type(exc).__name__}: {exc}")
             raise
+        say("committing the run")
         finish(catalog, summary, "ok")
         storage.swap_reports(wh, published.folder)
         storage.rebuild_duckdb_file(wh)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from pipelines.storage import Warehouse
+
 DEFAULTS = {
     # A fresh PREFECT_HOME migrates its database for ~30 s, past Prefect's 20 s default.
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
@@ -13,6 +15,9 @@ DEFAULTS = {
 }
 
 
-def configure() -> None:
+def configure(wh: Warehouse) -> None:
+    """Prefect's state in the warehouse folder (nothing in the home folder), unless
+    PREFECT_HOME names another place."""
+    os.environ.setdefault("PREFECT_HOME", str(wh.prefect_home))
     for key, value in DEFAULTS.items():
         os.environ.setdefault(key, value)

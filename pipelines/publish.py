@@ -15,17 +15,9 @@ from urllib.parse import urlencode
 import orjson
 
 from pipelines import endpoints, storage
-from pipelines.config import Settings
+from pipelines.config import DATE_TOKEN, ConfigError, Settings
 from pipelines.endpoints.base import Context
 from pipelines.storage import Catalog
-
-# Date tokens in flows.yaml parameter values, resolved against the run's `now`:
-#   {date±N}      local date (flows.yaml timezone), YYYY-MM-DD
-#   {utc_date±N}  UTC date
-#   {week±N}      local Monday of now's ISO week, minus/plus N weeks
-#   {utc_week±N}  UTC Monday
-#   {month±N}     local month as YYYYMM
-TOKEN = re.compile(r"\{(date|utc_date|week|utc_week|month)([+-]\d+)?\}")
 
 
 class PublishError(RuntimeError):
@@ -45,7 +37,7 @@ def _shift_month(year: int, month: int, delta: int) -> str:
 
 
 def resolve_params(params: dict[str, str], now: datetime, settings: Settings) -> dict[str, str]:
-    """Replace date tokens in a window's parameter values."""
+    """Replace the date tokens (config.DATE_TOKEN) in a window's parameter values."""
     local = now.astimezone(settings.zone).date()
     utc = now.astimezone(UTC).date()
 
@@ -58,7 +50,26 @@ def resolve_params(params: dict[str, str], now: datetime, settings: Settings) ->
             return str(base - timedelta(days=base.weekday()) + timedelta(weeks=offset))
         return str(base + timedelta(days=offset))
 
-    return {key: TOKEN.sub(token, value) for key, value in params.items()}
+    return {key: DATE_TOKEN.sub(token, value) for key, value in params.items()}
+
+
+def check_windows(settings: Settings, config: Path, now: datetime) -> None:
+    """Ask every configured window of an empty warehouse: a parameter its endpoint refuses
+    is a ConfigError naming the file and the window, found before any work starts."""
+    empty = storage.Catalog.empty()
+    con = storage.open_warehouse(empty.wh, empty)
+    try:
+        ctx = Context(con, now, settings)
+        for index, window in enumerate(settings.reports):
+            params = resolve_params(window.params, now, settings)
+            status, body = endpoints.call(ctx, f"{window.endpoint}?{urlencode(params)}")
+            if status != 200:
+                raise ConfigError(
+                    f"{config}: reports[{index}] ({window.endpoint} {window.name!r}): "
+                    f"HTTP {status} {orjson.dumps(body).decode()}"
+                )
+    finally:
+        con.close()
 
 
 def dumps(body: dict) -> bytes:

@@ -21,8 +21,7 @@ def free_port() -> int:
 
 def server_env(home: Path, port: int) -> dict[str, str]:
     """Environment for the server and for every client talking to it."""
-    prefect_setup.configure()
-    env = dict(os.environ)
+    env = {**prefect_setup.DEFAULTS, **os.environ}
     env.update(
         PREFECT_HOME=str(home),
         PREFECT_API_URL=f"http://127.0.0.1:{port}/api",

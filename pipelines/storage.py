@@ -4,6 +4,7 @@ Layout under the warehouse root:
 
     raw/                                     default landing tree (raw-logs.md)
     collect/<source>.json                    the collect watermarks of a source
+    .prefect/                                Prefect's state (unless PREFECT_HOME is set)
     parquet/<table>/day=YYYY-MM-DD/<run>.parquet    records, one live file a UTC day
     parquet/<fact>/<date column>=.../<run>.parquet  facts, one live file a partition
     parquet/<table>/<run>.parquet            kinds without a time; runs; the file manifest
@@ -94,6 +95,11 @@ class Warehouse:
     def catalog_dir(self) -> Path:
         return self.parquet / "_catalog"
 
+    @property
+    def prefect_home(self) -> Path:
+        """Prefect's own state (its database, logs), unless PREFECT_HOME says otherwise."""
+        return self.root / ".prefect"
+
     def collect_state(self, source: str) -> Path:
         """A source's collect watermarks (collect/<source>.json)."""
         return self.root / "collect" / f"{source}.json"
@@ -122,6 +128,16 @@ class Warehouse:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def catalog_file(wh: Warehouse) -> Path:
+    """The committed catalog: a run is visible once it replaced this file."""
+    return wh.catalog_dir / "current.json"
+
+
+def has_run(wh: Warehouse) -> bool:
+    """Whether a run has committed in this warehouse."""
+    return catalog_file(wh).is_file()
+
+
 def connect(
     database: str | Path = ":memory:", read_only: bool = False
 ) -> duckdb.DuckDBPyConnection:
@@ -137,6 +153,13 @@ def connect(
         {"dir": str(Path(tempfile.gettempdir()) / "usage-warehouse-spill")},
     )
     return con
+
+
+def cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Another connection to con's database (its views), for one thread, in UTC too."""
+    cur = con.cursor()
+    cur.execute("set TimeZone = 'UTC'")
+    return cur
 
 
 def sql_literal(value: str | Path) -> str:
@@ -282,8 +305,10 @@ class Catalog:
         wh: Warehouse,
         tables: dict[str, dict[str, str]] | None = None,
         models: dict[str, str] | None = None,
+        run_id: str | None = None,
     ):
         self.wh = wh
+        self.run_id = run_id  # the run that committed this catalog
         # table -> partition key ("2024-05-01", a run id, or "" for a flat table) -> file
         # path relative to parquet/
         self.tables: dict[str, dict[str, str]] = tables or {}
@@ -291,12 +316,17 @@ class Catalog:
         self.models: dict[str, str] = models or {}
 
     @classmethod
+    def empty(cls) -> Catalog:
+        """A catalog of no files: every view typed and empty."""
+        return cls(Warehouse("."))
+
+    @classmethod
     def load(cls, wh: Warehouse) -> Catalog:
-        current = wh.catalog_dir / "current.json"
+        current = catalog_file(wh)
         if not current.exists():
             return cls(wh)
         body = orjson.loads(current.read_bytes())
-        return cls(wh, body["tables"], body.get("models", {}))
+        return cls(wh, body["tables"], body.get("models", {}), body.get("run_id"))
 
     def partitions(self, table: str) -> list[str]:
         return sorted(self.tables.get(table, {}))
@@ -326,17 +356,18 @@ class Catalog:
             option=orjson.OPT_SORT_KEYS,
         )
         write_bytes_atomic(self.wh.catalog_dir / f"{run_id}.json", body)
-        write_bytes_atomic(self.wh.catalog_dir / "current.json", body)
+        write_bytes_atomic(catalog_file(self.wh), body)
         self._collect_garbage(keep)
 
     def _collect_garbage(self, keep: int) -> None:
         """Keep the files of the last `keep` catalogs (open readers may still use them)."""
-        history = sorted(p for p in self.wh.catalog_dir.glob("*.json") if p.name != "current.json")
+        current = catalog_file(self.wh)
+        history = sorted(p for p in self.wh.catalog_dir.glob("*.json") if p != current)
         for old in history[:-keep]:
             old.unlink()
         live = {
             rel
-            for catalog in [*history[-keep:], self.wh.catalog_dir / "current.json"]
+            for catalog in [*history[-keep:], current]
             for table in orjson.loads(catalog.read_bytes())["tables"].values()
             for rel in table.values()
         }
@@ -527,6 +558,13 @@ def landing_file(raw: Path, source: str, kind: str, collected_at: datetime) -> P
     stamp = collected_at.astimezone(UTC)
     folder = raw / source / kind / f"{stamp:%Y/%m/%d}"
     return folder / f"{kind}-{stamp:%Y%m%dT%H%M%S%fZ}.ndjson.gz"
+
+
+def published_file(wh: Warehouse, relative: str) -> Path | None:
+    """A file of the live report set (reports/<relative>), never one outside it."""
+    folder = wh.reports.resolve()
+    path = (folder / relative).resolve()
+    return path if path.is_relative_to(folder) and path.is_file() else None
 
 
 def report_file(endpoint: str, name: str) -> Path:

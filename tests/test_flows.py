@@ -63,7 +63,12 @@ def test_cli_run_through_prefect_publishes_and_reruns_identically(tmp_path, pref
     )
     wh = tmp_path / "wh"
     args = ("run", "--raw", str(raw), "--warehouse", str(wh), "--now", "2024-05-02T06:00:00Z")
-    first = cli(prefect_env, *args)
+    # Nothing lands in the home folder: Prefect's state goes beside the warehouse.
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in prefect_env.items() if k != "PREFECT_HOME"} | {"HOME": str(home)}
+    first = cli(env, *args)
+    assert list(home.iterdir()) == []
     assert first.returncode == 0, first.stderr
     assert "3 read = 2 accepted + 1 rejected + 0 duplicate" in first.stdout
     manifest = json.loads((wh / "reports" / "manifest.json").read_text())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import orjson
@@ -135,7 +135,19 @@ def test_checks_flag_rejects_future_times_and_show_in_status(tmp_path):
         "future_timestamps",
     }
     seatable = next(r for r in report["data freshness"] if r["source"] == "seatable")
-    assert seatable["count_records"] == 2
+    assert seatable["records"] == "2"
+
+
+def test_a_source_that_lands_nothing_for_too_long_is_a_warning(tmp_path):
+    raw = tmp_path / "raw"
+    write_raw(raw, "seatable_user_activity", [activity("a", "2024-05-09T10:00:00Z")])
+    first = pipeline.run_nightly(settings(), storage.Warehouse(tmp_path / "wh"), raw, NOW)
+    assert not [w for w in first.warnings if w.check_name == "source_silence"]
+    later = NOW + timedelta(hours=49)  # flows.yaml checks.max_source_silence_hours: 48
+    quiet = pipeline.run_nightly(settings(), storage.Warehouse(tmp_path / "wh"), raw, later)
+    (warning,) = [w for w in quiet.warnings if w.check_name == "source_silence"]
+    assert warning.subject == "seatable" and warning.threshold == 48
+    assert warning.value >= 49 and "no new raw file since" in warning.detail
 
 
 def test_volume_check_flags_an_outlier_day(tmp_path):

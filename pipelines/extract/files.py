@@ -33,6 +33,15 @@ def _is_log_name(name: str) -> bool:
     return base.endswith(SUFFIXES)
 
 
+def missing_tree(raw_root: Path) -> str | None:
+    """Why raw_root holds no landing tree, or None when it has a source folder."""
+    if not raw_root.is_dir():
+        return f"raw folder {raw_root} does not exist"
+    if not any((raw_root / source).is_dir() for source in records.SOURCES):
+        return f"raw folder {raw_root} holds none of {', '.join(s + '/' for s in records.SOURCES)}"
+    return None
+
+
 def discover(raw_root: Path, source: str | None = None) -> Discovery:
     """Every raw log file under <raw>/<source>/<kind>/** (one source, or all), in path order.
 

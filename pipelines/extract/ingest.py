@@ -258,10 +258,15 @@ def ingest(
         todo, result.skipped = _files_to_read(con, catalog, found.files)
         storage.remove_tree(wh.staging(run_id))
         result.files = [FileResult(p.raw.relative, p.raw.kind.table, p.status) for p in todo]
+        total_mb, done_mb = sum(p.size for p in todo) / 2**20, 0.0
         for index, number, lines in _batches_ahead(todo):
             raw, file_result = todo[index].raw, result.files[index]
             if number == 0:
-                say(f"reading {raw.relative} ({index + 1}/{len(todo)})")
+                say(
+                    f"reading {raw.relative} (file {index + 1} of {len(todo)}, "
+                    f"{done_mb:,.0f} of {total_mb:,.0f} MB read)"
+                )
+                done_mb += todo[index].size / 2**20
             read, rejected = _stage_batch(con, wh, run_id, raw, f"{index:06d}-{number:04d}", lines)
             file_result.lines_read += read
             file_result.rejected += rejected
