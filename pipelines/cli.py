@@ -226,7 +226,7 @@ def run(
 
 @app.command("collect")
 def collect_command(
-    source: Annotated[str, typer.Argument(help="The product: coder.")],
+    source: Annotated[str, typer.Argument(help="The product: coder or openl2m.")],
     dsn: Annotated[
         str | None,
         typer.Option(

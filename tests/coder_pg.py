@@ -9,12 +9,13 @@ them ever reaches a raw file.
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
-import orjson
 import psycopg
 from psycopg.types.json import Jsonb
+
+from tests.postgres import Database
 
 SCHEMA = Path(__file__).parent / "pg" / "coder_schema.sql"
 ROLLUP = Path(__file__).parent / "pg" / "coder_rollup.sql"
@@ -49,7 +50,7 @@ COUNTS = {  # raw field -> the app name newer agents report (one of Coder's alia
     "session_count_reconnecting_pty": "reconnecting_pty",
     "session_count_ssh": "ssh",
 }
-KINDS = (
+KINDS = (  # in the order the loader writes them
     "organizations",
     "users",
     "organization_members",
@@ -66,17 +67,6 @@ KINDS = (
 )
 
 
-def day_records(raw: Path, day: date) -> dict[str, list[dict]]:
-    """kind -> the generated Coder records of one day's files, in file order."""
-    records: dict[str, list[dict]] = {}
-    for kind in KINDS:
-        for path in sorted((raw / "coder" / kind / f"{day:%Y/%m/%d}").glob("*.ndjson")):
-            records.setdefault(kind, []).extend(
-                orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()
-            )
-    return records
-
-
 def _new_id() -> str:
     return str(uuid.uuid4())
 
@@ -85,11 +75,12 @@ def _at(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-class CoderDatabase:
+class CoderDatabase(Database):
     """A Coder database in the test server; load() writes a day's records into it."""
 
     def __init__(self, dsn: str, shape: str = "columns"):
-        self.dsn, self.shape = dsn, shape
+        super().__init__(dsn)
+        self.shape = shape
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute(SCHEMA.read_text())
             if SHAPES[shape]:
@@ -417,10 +408,6 @@ class CoderDatabase:
                 for r in rows
             ],
         )
-
-    def execute(self, sql: str, params: dict | None = None) -> None:
-        with psycopg.connect(self.dsn, autocommit=True) as conn:
-            conn.execute(sql, params)
 
     def rollup(self) -> None:
         """Coder's template_usage_stats over everything loaded (tests/pg/coder_rollup.sql)."""

@@ -1,19 +1,31 @@
-"""Shared fixtures: small warehouses built from hand-written records through the real path."""
+"""Shared fixtures: small warehouses built from hand-written records through the real path;
+the helpers of the collect tests (a product's database in a real PostgreSQL server)."""
 
 from __future__ import annotations
 
+import gzip
+import os
+import re
+import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import orjson
+import psycopg
 import pytest
 
-from pipelines import endpoints, records, storage
-from pipelines.config import Settings
+from pipelines import endpoints, pipeline, records, storage
+from pipelines.config import Settings, Source, load_settings
 from pipelines.endpoints.base import Context
 from pipelines.extract.ingest import ingest
+from pipelines.generate import generate
+from pipelines.scheduling import free_port
 from pipelines.transform.runner import build_facts
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def write_raw(raw: Path, table: str, rows: list[dict | str], name: str = "part.ndjson") -> Path:
@@ -106,3 +118,155 @@ def postgres() -> Iterator:
     from tests import postgres as pg
 
     yield from pg.server()
+
+
+# ---------------------------------------------------------------- collect tests
+
+
+def repo_settings(**overrides) -> Settings:
+    """The repository's flows.yaml, with overrides."""
+    return load_settings(ROOT / "flows.yaml").model_copy(update=overrides)
+
+
+def configured_source(monkeypatch, source: str, dsn: str) -> dict[str, Source]:
+    """flows.yaml `sources:` naming a variable that holds dsn."""
+    variable = f"TEST_{source.upper()}_DSN"
+    monkeypatch.setenv(variable, dsn)
+    return {source: Source(dsn_env=variable)}
+
+
+def direct_landing(root: Path, source: str, start: date, days: int, seed: int, now: datetime):
+    """A generated tree under root/generated, and the warehouse root/direct-wh made by one
+    nightly run over the source's generated files as they are: (generated, warehouse)."""
+    generate(root / "generated", days, start, "small", seed)
+    shutil.copytree(root / "generated" / source, root / "direct" / source)
+    wh = root / "direct-wh"
+    pipeline.run_nightly(repo_settings(), storage.Warehouse(wh), root / "direct", now)
+    return root / "generated", wh
+
+
+def day_records(raw: Path, source: str, day: date) -> dict[str, list[dict]]:
+    """kind -> the generated records of one day's files of a source, in file order."""
+    found: dict[str, list[dict]] = {}
+    for kind in (k.kind for k in records.KINDS if k.source == source):
+        for path in sorted((raw / source / kind / f"{day:%Y/%m/%d}").glob("*.ndjson")):
+            found.setdefault(kind, []).extend(
+                orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()
+            )
+    return found
+
+
+def raw_lines(raw: Path, source: str) -> dict[str, list[dict]]:
+    """kind -> every record collected into raw/<source>, in landing order."""
+    lines: dict[str, list[dict]] = {}
+    for path in sorted((raw / source).rglob("*.ndjson.gz")):
+        kind = path.relative_to(raw / source).parts[0]
+        lines.setdefault(kind, []).extend(
+            orjson.loads(line) for line in gzip.decompress(path.read_bytes()).splitlines()
+        )
+    return lines
+
+
+def assert_declared_fields_only(raw: Path, source: str, secrets: list[str]) -> None:
+    """Every collected line holds only fields records.py declares for its kind, and no file
+    holds any of the secrets."""
+    for kind, rows in raw_lines(raw, source).items():
+        fields = {f.name for f in records.BY_TABLE[f"{source}_{kind}"].fields}
+        assert all(set(row) <= fields for row in rows), kind
+    for path in (raw / source).rglob("*.gz"):
+        text = gzip.decompress(path.read_bytes()).decode()
+        assert not [secret for secret in secrets if secret in text], path
+
+
+def collect(source: str, dsn: str, wh: storage.Warehouse, raw: Path, at: datetime) -> dict:
+    """One collect in this process, under the warehouse lock; kind -> rows landed."""
+    from pipelines import collect as collector
+
+    return collector.collect(source, dsn, wh, raw, at, lambda _msg: None, wh.lock)
+
+
+def cli(*args: str, env: dict | None = None, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        **kw,
+    )
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def documented_sql(source: str) -> list[str]:
+    """The ```sql blocks of docs/sources/<source>.md."""
+    text = (ROOT / "docs" / "sources" / f"{source}.md").read_text()
+    return re.findall(r"```sql\n(.*?)```", text, re.DOTALL)
+
+
+def documented_reader(postgres, database: str, documented: str, statements: list[str]) -> str:
+    """Run a doc's role and grants in a database of the test server (its `database
+    <documented>` renamed); the URL of the role they create. Roles span databases: a role
+    an earlier test created is not created again."""
+    with psycopg.connect(postgres.dsn(database), autocommit=True) as conn:
+        exists = conn.execute(
+            "select 1 from pg_roles where rolname = 'usage_warehouse_reader'"
+        ).fetchone()
+        for statement in statements:
+            if not (exists and statement.startswith("create role")):
+                conn.execute(statement.replace(f"database {documented}", f"database {database}"))
+    return postgres.dsn(database, user="usage_warehouse_reader", password="choose-a-password")
+
+
+# A string that breaks naive exports (COPY's text format, hand-built JSON).
+AWKWARD = 'a "quoted" \\back\\slash\\ line\nbreak\ttab, non-ASCII: Zoë Łódź 東京 🚀'
+
+COLLECT_PROBLEMS = ["wrong password", "refused connection", "missing table", "unset variable"]
+
+
+def assert_collect_fails_cleanly(
+    tmp_path: Path, postgres, source: str, database: str, problem: str, table: str
+) -> None:
+    """After a good collect, `problem` (one of COLLECT_PROBLEMS; `table` is the one dropped)
+    makes `usage-warehouse collect <source>` fail: one line naming the source and what
+    failed, never the URL's password, exit non-zero, and nothing under tmp_path changed."""
+    wh, raw = tmp_path / "wh", tmp_path / "raw"
+    dsn = postgres.dsn(database)
+    collect(source, dsn, storage.Warehouse(wh), raw, datetime.now(UTC))
+    if problem == "wrong password":
+        dsn = postgres.dsn(database, password="wrong")
+    elif problem == "refused connection":
+        dsn = f"postgresql://postgres:x@127.0.0.1:{free_port()}/{source}"
+    elif problem == "missing table":
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(f"drop table {table}")
+    config = tmp_path / "flows.yaml"
+    config.write_text(f"sources:\n  {source}: {{dsn_env: TEST_UNSET_DSN}}\n")
+    before = tree(tmp_path)
+    where = ["--raw", str(raw), "--warehouse", str(wh)]
+    if problem == "unset variable":
+        result = cli("collect", source, "--config", str(config), *where)
+    else:
+        result = cli("collect", source, "--dsn", dsn, *where)
+    assert result.returncode != 0
+    message = result.stderr.strip()
+    assert len(message.splitlines()) == 1, message
+    assert "Traceback" not in message
+    expected = {
+        "wrong password": "password authentication failed",
+        "refused connection": "cannot connect",
+        "missing table": table,
+        "unset variable": f"sources.{source}.dsn_env: environment variable TEST_UNSET_DSN",
+    }[problem]
+    assert expected in message
+    if problem != "unset variable":
+        assert f"collect {source}: " in message
+    assert "x@" not in message  # never the password of the URL
+    assert tree(tmp_path) == before

@@ -115,6 +115,17 @@ class Server:
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
+class Database:
+    """A product's database in the test server, by its superuser URL."""
+
+    def __init__(self, dsn: str):
+        self.dsn = dsn
+
+    def execute(self, sql: str, params: dict | None = None) -> None:
+        with psycopg.connect(self.dsn, autocommit=True) as conn:
+            conn.execute(sql, params)
+
+
 def server() -> Iterator[Server]:
     running = Server()
     try:

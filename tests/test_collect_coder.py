@@ -4,49 +4,43 @@ purge; strings byte for byte; no secret ever in a raw file; crashes; errors."""
 
 from __future__ import annotations
 
-import gzip
 import json
-import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
-import orjson
 import psycopg
 import pytest
 
 from pipelines import pipeline, records, storage
-from pipelines.config import Source, load_settings
 from pipelines.extract.files import discover
 from pipelines.extract.ingest import ingest
-from pipelines.generate import generate
 from tests import coder_pg
-from tests.conftest import query, reports
+from tests.conftest import (
+    AWKWARD,
+    COLLECT_PROBLEMS,
+    ROOT,
+    assert_collect_fails_cleanly,
+    assert_declared_fields_only,
+    cli,
+    collect,
+    configured_source,
+    day_records,
+    direct_landing,
+    documented_reader,
+    documented_sql,
+    query,
+    raw_lines,
+    repo_settings,
+    reports,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
 START, DAYS, SEED = date(2026, 3, 2), 4, 3
 NOW = datetime(2026, 3, 6, 6, 0, tzinfo=UTC)  # the morning after the last generated day
 INSIGHTS = "api/v2/insights/"
-
-
-def settings(**overrides):
-    return load_settings(ROOT / "flows.yaml").model_copy(update=overrides)
-
-
-def raw_lines(raw: Path) -> dict[str, list[dict]]:
-    """kind -> every record collected into raw/coder."""
-    lines: dict[str, list[dict]] = {}
-    for path in sorted((raw / "coder").rglob("*.ndjson.gz")):
-        kind = path.relative_to(raw / "coder").parts[0]
-        lines.setdefault(kind, []).extend(
-            orjson.loads(line) for line in gzip.decompress(path.read_bytes()).splitlines()
-        )
-    return lines
 
 
 # Events per table; not the builds numbered 0 the loader adds for the apps the generator
@@ -63,21 +57,13 @@ EVENT_COUNTS = " union all ".join(
 def deployment(tmp_path_factory) -> dict:
     """A generated Coder deployment, its raw files and the warehouse they make directly."""
     root = tmp_path_factory.mktemp("deployment")
-    generate(root / "generated", DAYS, START, "small", SEED)
-    shutil.copytree(root / "generated" / "coder", root / "direct" / "coder")
-    wh = root / "direct-wh"
-    pipeline.run_nightly(settings(), storage.Warehouse(wh), root / "direct", NOW)
+    generated, wh = direct_landing(root, "coder", START, DAYS, SEED, NOW)
     return {
-        "generated": root / "generated",
+        "generated": generated,
         "wh": wh,
         "reports": reports(wh),
         "counts": sorted(query(wh, EVENT_COUNTS)),
     }
-
-
-def coder_source(monkeypatch, dsn: str):
-    monkeypatch.setenv("TEST_CODER_DSN", dsn)
-    return {"coder": Source(dsn_env="TEST_CODER_DSN")}
 
 
 @pytest.mark.parametrize("shape", list(coder_pg.SHAPES))
@@ -88,12 +74,12 @@ def test_nightly_collects_and_publishes_what_direct_landing_publishes(
     last morning's reports equal those of the raw files landed directly, every event is
     there once, and live app sessions that grew between collects are read again."""
     db = coder_pg.CoderDatabase(postgres.create_database(f"coder_{shape}"), shape)
-    configured = settings(sources=coder_source(monkeypatch, db.dsn))
+    configured = repo_settings(sources=configured_source(monkeypatch, "coder", db.dsn))
     wh, raw = storage.Warehouse(tmp_path / "wh"), tmp_path / "raw"
     duplicates = 0
     for n in range(DAYS):
         day = START + timedelta(days=n)
-        db.load(coder_pg.day_records(deployment["generated"], day))
+        db.load(day_records(deployment["generated"], "coder", day))
         morning = datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC)
         summary = pipeline.run_nightly(configured, wh, raw, morning + timedelta(hours=6))
         assert summary.status == "ok" and summary.collected["coder"] > 0
@@ -103,12 +89,7 @@ def test_nightly_collects_and_publishes_what_direct_landing_publishes(
     assert sorted(query(tmp_path / "wh", EVENT_COUNTS)) == deployment["counts"]
     assert duplicates > 0  # the overlaps read rows again; the ingest kept them once
     # Exactly the documented fields, and none of the secrets the loader planted.
-    for kind, rows in raw_lines(raw).items():
-        fields = {f.name for f in records.BY_TABLE[f"coder_{kind}"].fields}
-        assert all(set(row) <= fields for row in rows), kind
-    for path in (raw / "coder").rglob("*.gz"):
-        text = gzip.decompress(path.read_bytes()).decode()
-        assert coder_pg.LEAK not in text and "203.0.113.7" not in text, path
+    assert_declared_fields_only(raw, "coder", [coder_pg.LEAK, "203.0.113.7"])
 
 
 def test_live_sessions_grow_between_collects(tmp_path, postgres, deployment):
@@ -117,18 +98,20 @@ def test_live_sessions_grow_between_collects(tmp_path, postgres, deployment):
     keeps the latest end, once."""
     db = coder_pg.CoderDatabase(postgres.create_database("coder_grow"))
     raw, wh = tmp_path / "raw", storage.Warehouse(tmp_path / "wh")
-    first_day = coder_pg.day_records(deployment["generated"], START)
+    first_day = day_records(deployment["generated"], "coder", START)
     db.load(first_day)
     live = max(first_day["workspace_app_stats"], key=lambda s: s["session_ended_at"])
     session, user, agent = live["session_id"], live["user_id"], live["agent_id"]
-    collect(db.dsn, wh, raw, datetime(2026, 3, 3, 1, tzinfo=UTC))
+    collect("coder", db.dsn, wh, raw, datetime(2026, 3, 3, 1, tzinfo=UTC))
     db.execute(
         "update workspace_app_stats set session_ended_at = session_ended_at + interval '2 hours',"
         " requests = requests + 5 where session_id = %(s)s",
         {"s": session},
     )
-    collect(db.dsn, wh, raw, datetime(2026, 3, 3, 2, tzinfo=UTC))
-    copies = [r for r in raw_lines(raw)["workspace_app_stats"] if r["session_id"] == session]
+    collect("coder", db.dsn, wh, raw, datetime(2026, 3, 3, 2, tzinfo=UTC))
+    copies = [
+        r for r in raw_lines(raw, "coder")["workspace_app_stats"] if r["session_id"] == session
+    ]
     assert len(copies) == 2 and copies[1]["session_ended_at"] > copies[0]["session_ended_at"]
     ingest(wh, raw, "r1", START)
     ((ended, count),) = query(
@@ -139,12 +122,6 @@ def test_live_sessions_grow_between_collects(tmp_path, postgres, deployment):
     assert count == 1 and ended == datetime.fromisoformat(copies[1]["session_ended_at"])
 
 
-def collect(dsn: str, wh: storage.Warehouse, raw: Path, at: datetime) -> dict[str, int]:
-    from pipelines import collect as collector
-
-    return collector.collect("coder", dsn, wh, raw, at, lambda _msg: None, wh.lock)
-
-
 def test_history_past_coders_purge_comes_from_its_rollup(
     tmp_path, postgres, deployment, monkeypatch
 ):
@@ -153,9 +130,9 @@ def test_history_past_coders_purge_comes_from_its_rollup(
     insight equals the one computed from all the raw stats; the two rollups agree."""
     db = coder_pg.CoderDatabase(postgres.create_database("coder_purged"))
     for n in range(DAYS):
-        db.load(coder_pg.day_records(deployment["generated"], START + timedelta(days=n)))
+        db.load(day_records(deployment["generated"], "coder", START + timedelta(days=n)))
     db.rollup()
-    configured = settings(sources=coder_source(monkeypatch, db.dsn))
+    configured = repo_settings(sources=configured_source(monkeypatch, "coder", db.dsn))
     # Before the purge, every day has both: the two rollups agree on every settled half hour.
     whole = pipeline.run_nightly(
         configured, storage.Warehouse(tmp_path / "whole"), tmp_path / "whole-raw", NOW
@@ -192,9 +169,6 @@ def test_history_past_coders_purge_comes_from_its_rollup(
         (date(2026, 3, 4), True),
         (date(2026, 3, 5), False),
     ]
-
-
-AWKWARD = 'a "quoted" \\back\\slash\\ line\nbreak\ttab, non-ASCII: Zoë Łódź 東京 🚀'
 
 
 def test_strings_round_trip_byte_for_byte(tmp_path, postgres):
@@ -235,8 +209,8 @@ def test_strings_round_trip_byte_for_byte(tmp_path, postgres):
         }
     )
     raw, wh = tmp_path / "raw", storage.Warehouse(tmp_path / "wh")
-    collect(db.dsn, wh, raw, datetime(2026, 3, 2, tzinfo=UTC))
-    lines = raw_lines(raw)
+    collect("coder", db.dsn, wh, raw, datetime(2026, 3, 2, tzinfo=UTC))
+    lines = raw_lines(raw, "coder")
     assert lines["users"][0]["name"] == AWKWARD
     assert lines["template_versions"][0]["template_id"] is None
     assert lines["template_version_parameters"][0]["options"][0]["name"] == AWKWARD
@@ -250,26 +224,6 @@ def test_strings_round_trip_byte_for_byte(tmp_path, postgres):
         "select display_name, description, default_value from coder_template_version_parameters",
     ) == [(AWKWARD, AWKWARD, AWKWARD)]
     assert query(wh.root, "select template_id from coder_template_versions") == [(None,)]
-
-
-def cli(*args: str, env: dict | None = None, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "pipelines", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=ROOT,
-        env={**os.environ, **(env or {})},
-        **kw,
-    )
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 def test_sigkill_during_a_collect_lands_nothing_partial(tmp_path, postgres):
@@ -303,56 +257,21 @@ def test_sigkill_during_a_collect_lands_nothing_partial(tmp_path, postgres):
     again = cli(*args)
     assert again.returncode == 0, again.stderr
     assert not list(raw.rglob(".*.tmp"))
-    assert len(raw_lines(raw)["workspace_agent_stats"]) == 300_000
+    assert len(raw_lines(raw, "coder")["workspace_agent_stats"]) == 300_000
 
 
-@pytest.mark.parametrize(
-    "problem",
-    ["wrong password", "refused connection", "missing table", "unset variable"],
-)
+@pytest.mark.parametrize("problem", COLLECT_PROBLEMS)
 def test_errors_are_one_line_and_leave_the_warehouse_as_it_was(tmp_path, postgres, problem):
-    db = coder_pg.CoderDatabase(postgres.create_database("coder_errors"))
-    wh, raw = tmp_path / "wh", tmp_path / "raw"
-    first = cli("collect", "coder", "--dsn", db.dsn, "--raw", str(raw), "--warehouse", str(wh))
-    assert first.returncode == 0, first.stderr
-    dsn = db.dsn
-    if problem == "wrong password":
-        dsn = postgres.dsn("coder_errors", password="wrong")
-    elif problem == "refused connection":
-        from pipelines.scheduling import free_port
-
-        dsn = f"postgresql://postgres:x@127.0.0.1:{free_port()}/coder"
-    elif problem == "missing table":
-        db.execute("drop table template_usage_stats")
-    config = tmp_path / "flows.yaml"
-    config.write_text("sources:\n  coder: {dsn_env: TEST_UNSET_DSN}\n")
-    before = tree(tmp_path)
-    if problem == "unset variable":
-        result = cli(
-            "collect", "coder", "--config", str(config), "--raw", str(raw), "--warehouse", str(wh)
-        )
-    else:
-        result = cli("collect", "coder", "--dsn", dsn, "--raw", str(raw), "--warehouse", str(wh))
-    assert result.returncode != 0
-    message = result.stderr.strip()
-    assert len(message.splitlines()) == 1, message
-    assert "coder" in message and "Traceback" not in message
-    expected = {
-        "wrong password": "password authentication failed",
-        "refused connection": "cannot connect",
-        "missing table": "template_usage_stats",
-        "unset variable": "TEST_UNSET_DSN",
-    }[problem]
-    assert expected in message
-    assert "x@" not in message  # never the password of the URL
-    assert tree(tmp_path) == before
+    coder_pg.CoderDatabase(postgres.create_database("coder_errors"))
+    assert_collect_fails_cleanly(
+        tmp_path, postgres, "coder", "coder_errors", problem, "template_usage_stats"
+    )
 
 
 def grant_statements(shape: str) -> list[str]:
     """The role and grants of docs/sources/coder.md: the first SQL block, and the line of
     the second that fits this schema's session counts."""
-    text = (ROOT / "docs" / "sources" / "coder.md").read_text()
-    blocks = re.findall(r"```sql\n(.*?)```", text, re.DOTALL)
+    blocks = documented_sql("coder")
     common = [s for s in blocks[0].split(";\n") if s.strip()]
     fits = {"columns": "session_count_vscode", "jsonb": "(session_counts)", "table": "app_name"}
     counts = [
@@ -367,16 +286,9 @@ def grant_statements(shape: str) -> list[str]:
 def test_the_documented_role_can_collect_and_nothing_more(tmp_path, postgres, deployment, shape):
     database = "coder" if shape == "columns" else "coder_table_role"
     db = coder_pg.CoderDatabase(postgres.create_database(database), shape)
-    db.load(coder_pg.day_records(deployment["generated"], START))
-    statements = grant_statements(shape)
-    with psycopg.connect(db.dsn) as conn:
-        exists = conn.execute(
-            "select 1 from pg_roles where rolname = 'usage_warehouse_reader'"
-        ).fetchone()
-    for statement in statements[1:] if exists else statements:  # roles span databases
-        db.execute(statement.replace("database coder", f"database {database}"))
-    reader = postgres.dsn(database, user="usage_warehouse_reader", password="choose-a-password")
-    landed = collect(reader, storage.Warehouse(tmp_path / "wh"), tmp_path / "raw", NOW)
+    db.load(day_records(deployment["generated"], "coder", START))
+    reader = documented_reader(postgres, database, "coder", grant_statements(shape))
+    landed = collect("coder", reader, storage.Warehouse(tmp_path / "wh"), tmp_path / "raw", NOW)
     assert landed["workspace_agent_stats"] > 0 and landed["workspace_apps"] > 0
     with psycopg.connect(reader) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
         conn.execute("select hashed_password from users")
@@ -386,7 +298,7 @@ def test_the_documented_role_can_collect_and_nothing_more(tmp_path, postgres, de
 @pytest.mark.xdist_group("prefect")
 def test_run_through_prefect_collects_first(tmp_path, postgres, deployment, prefect_env):
     db = coder_pg.CoderDatabase(postgres.create_database("coder_prefect"))
-    db.load(coder_pg.day_records(deployment["generated"], START))
+    db.load(day_records(deployment["generated"], "coder", START))
     config = tmp_path / "flows.yaml"
     config.write_text("warehouse: wh\nraw: raw\nsources:\n  coder: {dsn_env: TEST_CODER_DSN}\n")
     result = cli(

@@ -1,5 +1,9 @@
 """OpenL2M api/stats/: windows around local midnight and the hour edge, totals, inventory."""
 
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
 PATH = "api/stats/"
 # 10:30 UTC is 11:30 in Berlin: local today began at 2024-01-09T23:00Z.
 NOW = "2024-01-10T10:30:00Z"
@@ -35,7 +39,7 @@ def test_stats_as_of_now(mini):
         "openl2m_log",
         [
             log(1, "2024-01-10T10:00:00Z", 0, switch=1, user=1),  # in the last hour
-            log(2, "2024-01-10T09:30:00Z", 1, switch=2, user=1),  # exactly an hour ago: not in it
+            log(2, "2024-01-10T09:30:00Z", 1, switch=2, user=1),  # exactly an hour ago: in it
             log(3, "2024-01-09T23:30:00Z", 1, switch=3),  # 00:30 local: today
             log(4, "2024-01-09T22:30:00Z", 0, switch=4),  # 23:30 local yesterday
             log(5, "2024-01-10T10:15:00Z", 5, user=2, action=95),  # REST API login
@@ -69,11 +73,11 @@ def test_stats_as_of_now(mini):
     assert body["database"]["switchgroups"] == {"label": "Switch Groups", "value": 0}
     usage = {k: v["value"] for k, v in body["usage"].items()}
     assert usage == {
-        "devices_last_hour": 1,
+        "devices_last_hour": 2,
         "devices_today": 3,
         "devices_last_7_days": 4,
         "devices_last_31_days": 5,
-        "changes_last_hour": 0,
+        "changes_last_hour": 1,
         "changes_today": 2,
         "changes_last_7_days": 2,
         "changes_last_31_days": 2,
@@ -91,6 +95,25 @@ def test_stats_as_of_now(mini):
         "commands_total": 1,  # no counter: counted from the log
     }
     assert body["usage"]["devices_last_31_days"]["label"] == "Devices Last 31 Days"
+
+
+@pytest.mark.parametrize(
+    ("age", "counted"),
+    [(timedelta(hours=1), 1), (timedelta(hours=1, microseconds=1), 0)],
+    ids=["exactly one hour old: counts", "one microsecond older: does not"],
+)
+def test_last_hour_is_timestamp_at_or_after_now_minus_one_hour(mini, age, counted):
+    """OpenL2M's rule (switches/stats.py: timestamp >= now - 1 hour) for all three counts."""
+    now = datetime(2024, 1, 10, 10, 30, tzinfo=UTC)
+    at = (now - age).isoformat()
+    m = mini()
+    m.add("openl2m_log", [log(1, at, 1, switch=1, user=1), log(2, at, 5, user=2, action=90)])
+    m.build()
+    status, body = m.call(PATH, now)
+    assert status == 200
+    usage = {k: v["value"] for k, v in body["usage"].items()}
+    assert [usage[f"{what}_last_hour"] for what in ("devices", "changes", "users")] == [counted] * 3
+    assert usage["changes_today"] == 1  # the record is there either way
 
 
 def test_empty_warehouse_gives_zeros(mini):

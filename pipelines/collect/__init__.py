@@ -17,7 +17,7 @@ from pipelines import storage
 
 # The products whose database `collect` reads (Rocket.Chat's MongoDB is exported with
 # mongoexport instead: docs/sources/rocketchat.md).
-SOURCES = ("coder",)
+SOURCES = ("coder", "openl2m")
 
 
 class CollectError(RuntimeError):

@@ -1,7 +1,9 @@
 -- rpt_openl2m_stats: one row with every number of OpenL2M's api/stats/ as of $now:
 -- the latest inventory snapshot, log counts over the retention window and the usage
 -- windows ($hour_start, $today_start, $week_start, $month_start; each up to $now), and the
--- latest change/command counters (null when there is none).
+-- latest change/command counters (null when there is none). Every usage window includes
+-- its start, as OpenL2M's `timestamp >= start` does: a record exactly one hour old is in the
+-- last hour.
 -- key: (one row)
 -- inputs: openl2m_log, openl2m_inventory, openl2m_counters
 with
@@ -27,16 +29,16 @@ counters as (
 usage as (
     select
         count(*) filter (where "timestamp" > $retention_start) as log_entries,
-        count(distinct switch_id) filter (where type in (0, 1) and "timestamp" > $hour_start) as devices_last_hour,
+        count(distinct switch_id) filter (where type in (0, 1) and "timestamp" >= $hour_start) as devices_last_hour,
         count(distinct switch_id) filter (where type in (0, 1) and "timestamp" >= $today_start) as devices_today,
         count(distinct switch_id) filter (where "timestamp" >= $week_start) as devices_last_7_days,
         count(distinct switch_id) filter (where "timestamp" >= $month_start) as devices_last_31_days,
-        count(*) filter (where type = 1 and "timestamp" > $hour_start) as changes_last_hour,
+        count(*) filter (where type = 1 and "timestamp" >= $hour_start) as changes_last_hour,
         count(*) filter (where type = 1 and "timestamp" >= $today_start) as changes_today,
         count(*) filter (where type = 1 and "timestamp" >= $week_start) as changes_last_7_days,
         count(*) filter (where type = 1 and "timestamp" >= $month_start) as changes_last_31_days,
         count(*) filter (where type = 1) as count_changes_ever,
-        count(distinct user_id) filter (where type = 5 and "timestamp" > $hour_start) as users_last_hour,
+        count(distinct user_id) filter (where type = 5 and "timestamp" >= $hour_start) as users_last_hour,
         count(distinct user_id) filter (where type = 5 and "timestamp" >= $today_start) as users_today,
         count(distinct user_id) filter (where type = 5 and "timestamp" >= $week_start) as users_last_7_days,
         count(distinct user_id) filter (where type = 5 and "timestamp" >= $month_start) as users_last_31_days,
