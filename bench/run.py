@@ -8,19 +8,26 @@ from wait4) are its own:
 - the whole nightly run (extract, transform, checks, publish; no Prefect) of that day;
 - one new day on top of 7 and of 90 days of history (cost growth with history);
 - publishing every configured report with 90 days of history;
+- `serve` under load: 8 clients asking the published windows of a demo-sized warehouse
+  while a nightly run commits a new day (latency, and every answer checked against the
+  old and the new state);
 - Prefect's fixed cost: a trivial flow against a running Prefect server.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -119,21 +126,173 @@ def generate(out: Path, days: int, start: date, scale: str) -> Path:
     return out
 
 
+CLIENTS = 8
+SERVE_REQUESTS = 4000  # at most, over all clients
+SERVE_SECONDS = 120  # at most
+
+
+def stage_history(history: Path, staged: Path, last: date, with_last: bool) -> None:
+    """Hard-link a generated tree into staged: all days but the last, or the last too."""
+    day = last.strftime("%Y/%m/%d")
+    for path in history.rglob("*"):
+        if path.is_file() and (day in path.as_posix()) == with_last:
+            target = staged / path.relative_to(history)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(path, target)
+
+
+def published_windows(config: str, now: datetime) -> list[str]:
+    """The request of every report window flows.yaml publishes, as of now."""
+    from pipelines import endpoints
+    from pipelines.config import load_settings
+    from pipelines.publish import resolve_params
+
+    settings = load_settings(config)
+    return [
+        "/"
+        + endpoints.normalise_path(w.endpoint)
+        + "?"
+        + urlencode(resolve_params(w.params, now, settings))
+        for w in settings.reports
+    ]
+
+
+def bodies(wh: Path, config: str, targets: list[str], now: datetime) -> dict[str, bytes]:
+    """What `report` answers for each target: the state a served answer must equal."""
+    from pipelines import endpoints, storage
+    from pipelines.config import load_settings
+    from pipelines.endpoints.base import Context
+    from pipelines.publish import dumps
+
+    con = storage.open_warehouse(storage.Warehouse(wh))
+    try:
+        ctx = Context(con, now, load_settings(config))
+        return {t: dumps(endpoints.call(ctx, t.lstrip("/"))[1]) for t in targets}
+    finally:
+        con.close()
+
+
+def load_serve(
+    port: int, targets: list[str], busy: threading.Event
+) -> list[tuple[str, int, float, bytes]]:
+    """CLIENTS threads ask the targets in turn, until the run is over and a last round is
+    done, or the bounds; returns (target, status, seconds, body) of every answer."""
+    answers: list[tuple[str, int, float, bytes]] = []
+    lock = threading.Lock()
+    deadline = time.monotonic() + SERVE_SECONDS
+
+    def client(offset: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        n = offset
+        rounds_after_run = 0
+        while time.monotonic() < deadline and rounds_after_run < len(targets):
+            target = targets[n % len(targets)]
+            started = time.perf_counter()
+            conn.request("GET", target)
+            response = conn.getresponse()
+            body = response.read()
+            with lock:
+                if len(answers) >= SERVE_REQUESTS:
+                    return
+                answers.append((target, response.status, time.perf_counter() - started, body))
+            if not busy.is_set():
+                rounds_after_run += 1
+            n += 1
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+def measure_serve(config: str, history: Path, new_day: date, now: datetime) -> tuple[str, str, str]:
+    """serve under load while a nightly run commits a new day; answers checked."""
+    from pipelines import scheduling
+
+    with tempfile.TemporaryDirectory(dir=OUT) as tmp:
+        staged, wh = Path(tmp) / "raw", Path(tmp) / "wh"
+        staged.mkdir()
+        stage_history(history, staged, new_day, with_last=False)
+        measure(NIGHTLY, str(staged), str(wh), config, now.isoformat())
+        targets = published_windows(config, now)
+        before = bodies(wh, config, targets, now)
+        port = scheduling.free_port()
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "pipelines",
+                "serve",
+                "--warehouse",
+                str(wh),
+                "--port",
+                str(port),
+                "--now",
+                now.isoformat(),
+                "--config",
+                config,
+            ],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_for(port)
+            stage_history(history, staged, new_day, with_last=True)
+            busy = threading.Event()
+            busy.set()
+            run = subprocess.Popen(
+                [sys.executable, "-c", NIGHTLY, str(staged), str(wh), config, now.isoformat()],
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+            )
+            threading.Thread(target=lambda: (run.wait(), busy.clear()), daemon=True).start()
+            started = time.perf_counter()
+            answers = load_serve(port, targets, busy)
+            elapsed = time.perf_counter() - started
+            run.wait()
+            if run.returncode:
+                raise RuntimeError("the nightly run under load failed")
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        after = bodies(wh, config, targets, now)
+    errors = sum(status >= 500 for _, status, _, _ in answers)
+    mixed = sum(body not in (before[t], after[t]) for t, _, _, body in answers)
+    latencies = sorted(seconds for _, _, seconds, _ in answers)
+    p50 = statistics.median(latencies) * 1000
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
+    changed = sum(before[t] != after[t] for t in targets)
+    return (
+        f"serve: {CLIENTS} clients, {len(targets)} windows, during a run",
+        f"{len(answers) / elapsed:,.0f} req/s",
+        f"p50 {p50:.0f} ms, p99 {p99:.0f} ms (target < 200 ms); {len(answers):,} answers, "
+        f"{errors} 5xx, {mixed} not the old or the new state ({changed} windows changed)",
+    )
+
+
+def wait_for(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
 def size_mb(folder: Path) -> float:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", default="large", help="scale of the measured day")
-    parser.add_argument("--history-scale", default="medium", help="scale of history days")
-    parser.add_argument("--histories", default="7,90", help="history lengths to compare")
-    parser.add_argument("--skip-prefect", action="store_true")
-    args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
-    config = str(ROOT / "flows.yaml")
-    rows: list[tuple[str, str, str]] = []
-
+def ingest_rows(args: argparse.Namespace, config: str, now: str) -> list[tuple[str, str, str]]:
+    """One large day: bare DuckDB, our ingest, the whole nightly run."""
     day = generate(OUT / f"raw-{args.scale}-1day", 1, NEW_DAY, args.scale)
     mb = size_mb(day)
     with tempfile.TemporaryDirectory(dir=OUT) as tmp:
@@ -141,7 +300,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(dir=OUT) as tmp:
         ours_s, ours_mem, lines = measure(INGEST, str(day), tmp)
     events = int(lines)
-    rows += [
+    with tempfile.TemporaryDirectory(dir=OUT) as tmp:
+        night_s, night_mem, _ = measure(NIGHTLY, str(day), tmp, config, now)
+    return [
         ("input", f"{events:,} events, {mb:,.0f} MB", f"scale {args.scale}, 1 day"),
         (
             "bare DuckDB read_json -> Parquet",
@@ -154,11 +315,6 @@ def main() -> None:
             f"{events / ours_s:,.0f} ev/s, {mb / ours_s:.1f} MB/s, peak {ours_mem:,.0f} MB",
         ),
         ("ingest / bare", f"{ours_s / bare_s:.2f}x", "target <= 1.3x"),
-    ]
-    now = f"{NEW_DAY + timedelta(days=1)}T06:00:00+00:00"
-    with tempfile.TemporaryDirectory(dir=OUT) as tmp:
-        night_s, night_mem, _ = measure(NIGHTLY, str(day), tmp, config, now)
-    rows += [
         (
             "whole nightly run, no Prefect",
             f"{night_s:.1f} s",
@@ -166,8 +322,12 @@ def main() -> None:
         ),
     ]
 
-    history_cost = {}
-    for days in [int(n) for n in args.histories.split(",")]:
+
+def history_rows(args: argparse.Namespace, config: str, now: str) -> list[tuple[str, str, str]]:
+    """One new day on short and long histories, and publishing on the long one."""
+    rows, history_cost = [], {}
+    lengths = [int(n) for n in args.histories.split(",")]
+    for days in lengths:
         history = generate(
             OUT / f"raw-{args.history_scale}-{days}days",
             days + 1,
@@ -178,18 +338,9 @@ def main() -> None:
             # Land the history first, then time the run that adds the last day.
             staged = Path(tmp) / "raw"
             staged.mkdir()
-            last = NEW_DAY.strftime("%Y/%m/%d")
-            for path in history.rglob("*"):
-                if path.is_file() and last not in path.as_posix():
-                    target = staged / path.relative_to(history)
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    os.link(path, target)
+            stage_history(history, staged, NEW_DAY, with_last=False)
             measure(NIGHTLY, str(staged), str(Path(tmp) / "wh"), config, now)
-            for path in history.rglob("*"):
-                if path.is_file() and last in path.as_posix():
-                    target = staged / path.relative_to(history)
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    os.link(path, target)
+            stage_history(history, staged, NEW_DAY, with_last=True)
             seconds, mem, _ = measure(NIGHTLY, str(staged), str(Path(tmp) / "wh"), config, now)
             history_cost[days] = seconds
             rows.append(
@@ -199,7 +350,7 @@ def main() -> None:
                     f"peak {mem:,.0f} MB (scale {args.history_scale})",
                 )
             )
-            if days == max(int(n) for n in args.histories.split(",")):
+            if days == max(lengths):
                 _, _, out = measure(PUBLISH, str(Path(tmp) / "wh"), config, now)
                 count, publish_s = out.split()
                 rows.append(
@@ -218,28 +369,63 @@ def main() -> None:
                 "target <= 1.2x",
             )
         )
+    return rows
 
-    if not args.skip_prefect:
-        from pipelines import scheduling
 
-        with tempfile.TemporaryDirectory(dir=OUT) as home:
-            port = scheduling.free_port()
-            server = scheduling.start_server(Path(home), port, Path(home) / "server.log")
-            try:
-                env = scheduling.server_env(Path(home), port)
-                measure(TRIVIAL_FLOW, env=env)  # warm-up: first client start
-                flow_s, _, _ = measure(TRIVIAL_FLOW, env=env)
-                import_s, _, _ = measure("import prefect", env=env)
-            finally:
-                scheduling.stop_server(server)
-        rows.append(
-            (
-                "Prefect fixed cost (trivial flow, running server)",
-                f"{flow_s:.1f} s",
-                f"of which importing Prefect {import_s:.1f} s",
-            )
+def serve_rows(args: argparse.Namespace, config: str, now: str) -> list[tuple[str, str, str]]:
+    demo = generate(
+        OUT / f"raw-medium-{args.demo_days}days",
+        args.demo_days + 1,
+        NEW_DAY - timedelta(days=args.demo_days),
+        "medium",
+    )
+    return [measure_serve(config, demo, NEW_DAY, datetime.fromisoformat(now))]
+
+
+def prefect_rows(args: argparse.Namespace, config: str, now: str) -> list[tuple[str, str, str]]:
+    from pipelines import scheduling
+
+    with tempfile.TemporaryDirectory(dir=OUT) as home:
+        port = scheduling.free_port()
+        server = scheduling.start_server(Path(home), port, Path(home) / "server.log")
+        try:
+            env = scheduling.server_env(Path(home), port)
+            measure(TRIVIAL_FLOW, env=env)  # warm-up: first client start
+            flow_s, _, _ = measure(TRIVIAL_FLOW, env=env)
+            import_s, _, _ = measure("import prefect", env=env)
+        finally:
+            scheduling.stop_server(server)
+    return [
+        (
+            "Prefect fixed cost (trivial flow, running server)",
+            f"{flow_s:.1f} s",
+            f"of which importing Prefect {import_s:.1f} s",
         )
+    ]
 
+
+SECTIONS = {
+    "ingest": ingest_rows,
+    "history": history_rows,
+    "serve": serve_rows,
+    "prefect": prefect_rows,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", default="large", help="scale of the measured day")
+    parser.add_argument("--history-scale", default="medium", help="scale of history days")
+    parser.add_argument("--histories", default="7,90", help="history lengths to compare")
+    parser.add_argument("--demo-days", type=int, default=28, help="days of the served warehouse")
+    parser.add_argument(
+        "--only", default=",".join(SECTIONS), help=f"sections to run, of {', '.join(SECTIONS)}"
+    )
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    config = str(ROOT / "flows.yaml")
+    now = f"{NEW_DAY + timedelta(days=1)}T06:00:00+00:00"
+    rows = [row for name in args.only.split(",") for row in SECTIONS[name](args, config, now)]
     width = max(len(r[0]) for r in rows)
     print(f"\nmachine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     for name, value, note in rows:

@@ -374,6 +374,10 @@ def serve(
             help="Answer products without a configured token on a non-loopback address.",
         ),
     ] = False,
+    now: Annotated[
+        str | None,
+        typer.Option(help="Answer as of this instant, RFC 3339 (default: each request's time)."),
+    ] = None,
     warehouse: WarehouseOpt = None,
     config: ConfigOpt = None,
 ) -> None:
@@ -400,7 +404,8 @@ def serve(
             f"[yellow]warning:[/] serving {', '.join(open_products)} on {host} without "
             "authentication: anyone who reaches the port reads user names and ids"
         )
-    uvicorn.run(make_app(settings, wh, credentials), host=host, port=port)
+    frozen = parse_now(now) if now else None
+    uvicorn.run(make_app(settings, wh, credentials, frozen), host=host, port=port)
 
 
 @app.command()

@@ -32,6 +32,8 @@ class Session:
     def __init__(self, wh: storage.Warehouse, version: tuple):
         self.version = version
         self.con = storage.open_warehouse(wh)
+        # The files of a committed run never change: their footers are read once, not per query.
+        self.con.execute("set parquet_metadata_cache = true")
         self.users = 0
         self.retired = False
 
@@ -108,9 +110,13 @@ def health(wh: storage.Warehouse) -> dict:
 
 
 def make_app(
-    settings: Settings, wh: storage.Warehouse, credentials: dict[str, auth.Credentials]
+    settings: Settings,
+    wh: storage.Warehouse,
+    credentials: dict[str, auth.Credentials],
+    now: datetime | None = None,
 ) -> FastAPI:
-    """The HTTP face; products named in `credentials` ask for their token."""
+    """The HTTP face; products named in `credentials` ask for their token. Every answer is
+    as of its request, or as of `now` when given (a frozen view, for demos and measuring)."""
     app = FastAPI(title="Usage Warehouse", openapi_url=None, docs_url=None, redoc_url=None)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     sessions = Sessions(wh)
@@ -161,7 +167,7 @@ def make_app(
             if not (product == "coder" and key == auth.CODER_TOKEN_PARAM)
         ]
         with sessions.cursor() as cursor:
-            ctx = Context(cursor, datetime.now(UTC), settings)
+            ctx = Context(cursor, now or datetime.now(UTC), settings)
             status, body = endpoints.call(ctx, f"{path}?{urlencode(pairs)}")
         return _answer(request, status, dumps(body), {})
 
