@@ -152,6 +152,7 @@ def _print_summary(summary: dict, wh: storage.Warehouse) -> None:
     table.add_row("duckdb", str(wh.duckdb_file))
     table.add_row("reports", str(wh.reports))
     table.add_row("manifest", str(storage.reports_manifest(wh.reports)))
+    table.add_row("dashboard", str(storage.dashboard_page(wh.reports)))
     Console().print(table)
     for w in summary["warnings"]:
         err.print(
@@ -298,6 +299,29 @@ def report(
     if status != 200:
         err.print(f"HTTP {status}")
         raise typer.Exit(2)
+
+
+@app.command()
+def dashboard(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the page into.")],
+    now: NowOpt = None,
+    warehouse: WarehouseOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Write the dashboard page of the warehouse as of any instant (index.html + its script)."""
+    from pipelines import dashboard as page
+    from pipelines.endpoints.base import Context
+
+    settings = _settings(config)
+    wh = _existing_warehouse(settings, warehouse)
+    as_of = parse_now(now)
+    con = storage.open_warehouse(wh)
+    try:
+        data = page.page_data(Context(con, as_of, settings), datetime.now(UTC), {})
+    finally:
+        con.close()
+    page.write(out, data)
+    err.print(f"wrote {storage.dashboard_page(out)}")
 
 
 @app.command()

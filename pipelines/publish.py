@@ -1,4 +1,5 @@
-"""Write the configured report windows through the endpoint functions, atomically.
+"""Write the configured report windows through the endpoint functions, atomically, and the
+dashboard page beside them.
 
 All files of one run go to a fresh folder with manifest.json; one symlink swap makes
 them live, so readers see the previous set or the new one, never a mix.
@@ -14,7 +15,7 @@ from urllib.parse import urlencode
 
 import orjson
 
-from pipelines import endpoints, storage
+from pipelines import dashboard, endpoints, storage
 from pipelines.config import DATE_TOKEN, ConfigError, Settings
 from pipelines.endpoints.base import Context
 from pipelines.storage import Catalog
@@ -84,12 +85,14 @@ def publish(
     result = PublishResult(folder)
     con = storage.open_warehouse(catalog.wh, catalog)
     manifest_entries = []
+    published: dict[str, dict] = {}
     try:
         ctx = Context(con, now, settings)
         for window in settings.reports:
             params = resolve_params(window.params, now, settings)
-            target = f"{window.endpoint}?{urlencode(params)}"
+            target = f"{endpoints.normalise_path(window.endpoint)}?{urlencode(params)}"
             status, body = endpoints.call(ctx, target)
+            published[target] = body
             if status != 200:
                 raise PublishError(
                     f"flows.yaml report {window.endpoint} {window.name!r} with {params}: "
@@ -108,6 +111,10 @@ def publish(
                     "generated_at": generated_at.isoformat(),
                 }
             )
+        # The dashboard goes with the reports: one swap makes page and data live together.
+        dashboard.write(
+            folder, dashboard.page_data(ctx, generated_at, published), catalog.wh.reports
+        )
     finally:
         con.close()
     manifest = {
@@ -115,6 +122,7 @@ def publish(
         "now": now.isoformat(),
         "generated_at": generated_at.isoformat(),
         "timezone": settings.timezone,
+        "dashboard": storage.dashboard_page(folder).name,
         "reports": manifest_entries,
     }
     storage.write_bytes_atomic(storage.reports_manifest(folder), dumps(manifest))

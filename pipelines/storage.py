@@ -567,6 +567,16 @@ def published_file(wh: Warehouse, relative: str) -> Path | None:
     return path if path.is_relative_to(folder) and path.is_file() else None
 
 
+def dashboard_page(folder: Path) -> Path:
+    """The dashboard page of a report set (or of `dashboard --out`)."""
+    return folder / "index.html"
+
+
+def dashboard_script(folder: Path) -> Path:
+    """The chart library the dashboard page loads from beside itself."""
+    return folder / "plotly.min.js"
+
+
 def report_file(endpoint: str, name: str) -> Path:
     """reports/<endpoint path>/<name>.json, relative to a report set's folder."""
     return Path(endpoint) / f"{name}.json"

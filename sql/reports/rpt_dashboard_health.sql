@@ -1,0 +1,50 @@
+-- rpt_dashboard_health: one row per source: its newest ingested raw file (and when the
+-- run that landed it started: a run id begins with that instant) and its newest event
+-- time, for the dashboard's data health.
+-- key: source
+-- inputs: ingested_files, coder_workspace_agent_stats, coder_workspace_app_stats,
+--         rocketchat_messages, seatable_user_activity, seatable_script_runs, openl2m_log
+with
+
+files as (
+    select split_part(path, '/', 1) as source, path, run_id from ingested_files
+),
+
+newest_files as (
+    select source, arg_max(path, run_id) as newest_file, max(run_id) as newest_run_id,
+    from files
+    group by all
+),
+
+-- Each within its newest day partition: one file read, not the whole history.
+events as (
+    select 'coder' as source, max(created_at) as newest_event_at from coder_workspace_agent_stats
+    where day = (select max(day) from coder_workspace_agent_stats)
+    union all
+    select 'coder', max(session_ended_at) from coder_workspace_app_stats
+    where day = (select max(day) from coder_workspace_app_stats)
+    union all
+    select 'rocketchat', max(ts) from rocketchat_messages
+    where day = (select max(day) from rocketchat_messages)
+    union all
+    select 'seatable', max("timestamp") from seatable_user_activity
+    where day = (select max(day) from seatable_user_activity)
+    union all
+    select 'seatable', max(finished_at) from seatable_script_runs
+    where day = (select max(day) from seatable_script_runs)
+    union all
+    select 'openl2m', max("timestamp") from openl2m_log
+    where day = (select max(day) from openl2m_log)
+),
+
+final as (
+    select
+        sources.source,
+        newest_files.newest_file,
+        try_strptime(left(newest_files.newest_run_id, 22), '%Y%m%dT%H%M%S%fZ') as landed_at,
+        (select max(newest_event_at) from events where events.source = sources.source) as newest_event_at,
+    from (select unnest(['coder', 'rocketchat', 'seatable', 'openl2m']) as source) as sources
+    left join newest_files using (source)
+)
+
+select * from final
