@@ -167,3 +167,33 @@ def test_non_integer_paging_falls_back_to_defaults(scripts):
 )
 def test_errors(scripts, query, message):
     assert scripts.call(f"{PATH}?{query}", NOW) == (400, {"error_msg": message})
+
+
+@pytest.mark.parametrize(
+    ("username", "nickname", "name"),
+    [
+        ("ann@auth.local", "Ann", "Ann"),
+        ("cy@auth.local", "  Cy  ", "Cy"),  # stripped of surrounding whitespace
+        ("di@auth.local", "\tDi Lu\n", "Di Lu"),  # inner space kept
+        ("ed@auth.local", "", "ed"),  # empty: the username before '@'
+        ("fay@auth.local", "   ", "fay"),  # only whitespace: empty once stripped
+        ("gus@auth.local", None, "gus"),  # no nickname in the snapshot
+        ("hal", "", "hal"),  # no '@': the whole username
+        ("ivy@a@b", "", "ivy"),  # before the first '@'
+    ],
+)
+def test_name_is_seatables_email2nickname(mini, username, nickname, name):
+    """name = the nickname stripped of surrounding whitespace; when that is empty or missing,
+    the part of the username before '@' (SeaTable's email2nickname)."""
+    m = mini()
+    m.add("seatable_script_runs", [run(1, username, "2024-03-01T09:00:00Z", 1.0)])
+    user = {"username": username, "updated_at": "2024-01-01T00:00:00Z"}
+    if nickname is not None:
+        user["nickname"] = nickname
+    m.add("seatable_users", [user])
+    m.build()
+    status, body = m.call(f"{PATH}?month=202403", NOW)
+    assert status == 200
+    assert body["results"] == [
+        {"total_run_count": 1, "total_run_time": 1.0, "username": username, "name": name}
+    ]

@@ -113,6 +113,12 @@ def scripts_running(ctx: Context, query: Query) -> Response:
     }
 
 
+def display_name(username: str, nickname: str | None) -> str:
+    """SeaTable's email2nickname: the nickname stripped of surrounding whitespace; when
+    that is empty or missing, the part of the username before '@'."""
+    return (nickname or "").strip() or username.split("@")[0]
+
+
 def _script_row(row: dict, is_user: bool) -> dict:
     # Summation order may leave float noise in the last digits: six decimals are exact enough.
     run_time = round(float(row["total_run_time"]), 6)
@@ -121,7 +127,7 @@ def _script_row(row: dict, is_user: bool) -> dict:
             "total_run_count": row["total_run_count"],
             "total_run_time": run_time,
             "username": row["username"],
-            "name": row["name"],
+            "name": display_name(row["username"], row["nickname"]),
         }
     return {
         "org_id": row["org_id"],

@@ -1,5 +1,6 @@
 -- rpt_seatable_scripts_running: one row per group (owner when $is_user, else org_id)
--- with runs finishing in the local month [$month_start, $month_end), names as of $now;
+-- with runs finishing in the local month [$month_start, $month_end), nicknames and org
+-- names as of $now (the endpoint turns a nickname into SeaTable's display name);
 -- every group of the month, ordered by $order_by (the key breaks ties), with the total
 -- number of groups on each row for paging.
 -- key: group_key
@@ -51,7 +52,7 @@ per_org as (
 named as (
     select
         groups.*,
-        coalesce(users.nickname, split_part(groups.username, '@', 1)) as name,
+        users.nickname,
         orgs.org_name,
     from (select * from per_owner union all select * from per_org) as groups
     left join users on users.username = groups.username
