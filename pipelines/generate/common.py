@@ -257,8 +257,14 @@ class DayClock:
     def at(self, second: float) -> str:
         ms = int(second * 1000)
         if 0 <= ms < DAY_SECONDS * 1000:
-            return self.prefix + self.clock[ms // 1000] + self.millis[ms % 1000]
+            return self.at_ms(ms)
         return ts(self.moment(second))
+
+    def at_ms(self, ms: int) -> str:
+        """The moment `ms` whole milliseconds after the day's midnight (exact: no float)."""
+        if 0 <= ms < DAY_SECONDS * 1000:
+            return self.prefix + self.clock[ms // 1000] + self.millis[ms % 1000]
+        return ts(day_start(self.day) + timedelta(milliseconds=ms))
 
     def moment(self, second: float) -> datetime:
         return day_start(self.day) + timedelta(seconds=second)

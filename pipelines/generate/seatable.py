@@ -199,21 +199,24 @@ def _script_runs(
             started = rng.randrange(24) * 3600 + rng.uniform(0, 5)  # scheduled, on the hour
         else:
             started = manual[n]
-        seconds = min(max(rng.lognormvariate(log(2.5), 1.3), 0.05), 1800.0)
+        # SeaTable's scheduler sets finished_at to started_at + spend_time, so a run without
+        # spend_time (its default, finished_at - started_at) takes the same time: whole ms.
+        started_ms = int(started * 1000)
+        spend_ms = round(min(max(rng.lognormvariate(log(2.5), 1.3), 0.05), 1800.0) * 1000)
         success = rng.random() < 0.92
         row: dict = {
             "dtable_uuid": base,
             "owner": owner,
             "org_id": org_id,
             "script_name": script,
-            "started_at": clock.at(started),
-            "finished_at": clock.at(started + seconds + rng.uniform(0, 0.3)),
+            "started_at": clock.at_ms(started_ms),
+            "finished_at": clock.at_ms(started_ms + spend_ms),
             "success": success,
         }
         if rng.random() < 0.97:
             row["return_code"] = 0 if success else rng.choice((1, 1, 2, 137, -1))
         if rng.random() < 0.93:
-            row["spend_time"] = round(seconds, 3)
+            row["spend_time"] = spend_ms / 1000
         rows.append(row)
     # Ids in finishing order, as the runs table fills up.
     rows.sort(key=lambda r: r["finished_at"])
