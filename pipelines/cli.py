@@ -227,7 +227,7 @@ def run(
 
 @app.command("collect")
 def collect_command(
-    source: Annotated[str, typer.Argument(help="The product: coder or openl2m.")],
+    source: Annotated[str, typer.Argument(help="The product: coder, openl2m or seatable.")],
     dsn: Annotated[
         str | None,
         typer.Option(

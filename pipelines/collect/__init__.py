@@ -2,7 +2,7 @@
 landing tree (docs/raw-logs.md), incrementally by watermark.
 
 One module per product: its TABLES, its plan (the reads of one collect) and the DATABASE
-module that reads them (postgres.py).
+module that reads them (postgres.py, mysql.py).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pipelines import storage
 
 # The products whose database `collect` reads (Rocket.Chat's MongoDB is exported with
 # mongoexport instead: docs/sources/rocketchat.md).
-SOURCES = ("coder", "openl2m")
+SOURCES = ("coder", "openl2m", "seatable")
 
 
 class CollectError(RuntimeError):
@@ -26,14 +26,15 @@ class CollectError(RuntimeError):
 
 def collect(
     source: str,
-    dsn: str,
+    dsn: str | dict[str, str],
     wh: storage.Warehouse,
     raw: Path,
     collected_at: datetime,
     say: Callable[[str], None],
     guard: Callable[[], AbstractContextManager],
 ) -> dict[str, int]:
-    """Land the source's new records under raw; returns kind -> rows landed.
+    """Land the source's new records under raw; returns kind -> rows landed. `dsn` is a
+    connection URL, or one per database of the product (sources.<source>.dsn_env).
 
     `guard` is taken once the database answers (the warehouse lock, or nothing when the
     caller, the nightly run, holds it already). Raises CollectError with a one-line message.
