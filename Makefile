@@ -18,7 +18,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check pipelines tests bench
 	$(VENV)/bin/ruff format --check pipelines tests bench
 
-# The services the tests run for real (PostgreSQL, Chromium), installed when missing.
+# The services the tests run for real (PostgreSQL, MariaDB, Chromium), installed when missing.
 services:
 	./scripts/install-test-services
 

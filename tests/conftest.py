@@ -120,6 +120,14 @@ def postgres() -> Iterator:
     yield from pg.server()
 
 
+@pytest.fixture(scope="session")
+def mariadb() -> Iterator:
+    """A real MariaDB server for the session (each xdist worker its own)."""
+    from tests import mariadb as server
+
+    yield from server.server()
+
+
 # ---------------------------------------------------------------- collect tests
 
 
@@ -128,11 +136,17 @@ def repo_settings(**overrides) -> Settings:
     return load_settings(ROOT / "flows.yaml").model_copy(update=overrides)
 
 
-def configured_source(monkeypatch, source: str, dsn: str) -> dict[str, Source]:
-    """flows.yaml `sources:` naming a variable that holds dsn."""
-    variable = f"TEST_{source.upper()}_DSN"
-    monkeypatch.setenv(variable, dsn)
-    return {source: Source(dsn_env=variable)}
+def configured_source(monkeypatch, source: str, dsn: str | dict[str, str]) -> dict[str, Source]:
+    """flows.yaml `sources:` naming a variable that holds dsn (for a URL per database, a
+    variable each)."""
+    if isinstance(dsn, str):
+        variable = f"TEST_{source.upper()}_DSN"
+        monkeypatch.setenv(variable, dsn)
+        return {source: Source(dsn_env=variable)}
+    variables = {key: f"TEST_{source.upper()}_{key.upper()}_DSN" for key in dsn}
+    for key, url in dsn.items():
+        monkeypatch.setenv(variables[key], url)
+    return {source: Source(dsn_env=variables)}
 
 
 def direct_landing(root: Path, source: str, start: date, days: int, seed: int, now: datetime):
@@ -178,7 +192,9 @@ def assert_declared_fields_only(raw: Path, source: str, secrets: list[str]) -> N
         assert not [secret for secret in secrets if secret in text], path
 
 
-def collect(source: str, dsn: str, wh: storage.Warehouse, raw: Path, at: datetime) -> dict:
+def collect(
+    source: str, dsn: str | dict[str, str], wh: storage.Warehouse, raw: Path, at: datetime
+) -> dict:
     """One collect in this process, under the warehouse lock; kind -> rows landed."""
     from pipelines import collect as collector
 
