@@ -4,7 +4,7 @@ When the tests run as root the server runs as `nobody`, in a fresh folder of its
 the system temp folder (pytest's folders are private to root), with its data and socket
 there and a loopback port. root connects through the socket without a password (the
 loaders); TCP needs a password (so a wrong password is a real failure). Settings trade
-durability for speed: a server starts in about a second and is killed when done.
+durability for speed: a server starts in a second or two and is killed when done.
 """
 
 from __future__ import annotations
