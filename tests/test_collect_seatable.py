@@ -19,6 +19,7 @@ from pipelines import pipeline, storage
 from pipelines.collect import CollectError
 from pipelines.extract.files import discover
 from pipelines.extract.ingest import ingest
+from pipelines.scheduling import free_port
 from tests import seatable_db
 from tests.conftest import (
     AWKWARD,
@@ -313,8 +314,6 @@ def test_errors_are_one_line_and_leave_the_warehouse_as_it_was(tmp_path, mariadb
     elif problem == "wrong password":
         urls["scheduler"] = mariadb.dsn(db.names["scheduler"], password="wrong")
     elif problem == "refused connection":
-        from pipelines.scheduling import free_port
-
         urls["dtable"] = urls["dtable"].replace(str(mariadb.port), str(free_port()))
     elif problem == "missing table":
         db.execute("drop table {ccnet}.OrgUser")
