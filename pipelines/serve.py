@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Future
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
-import duckdb
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, Response
 from starlette.middleware.gzip import GZipMiddleware
@@ -23,6 +23,7 @@ from pipelines.publish import dumps
 
 # Queries at once: DuckDB runs each on all cores, so more only queue inside it.
 CONCURRENT_QUERIES = 4
+KEPT_ANSWERS = 2048  # the latest answers, by (run, request, as-of instant)
 PRIVATE = {"Cache-Control": "private"}  # user names and ids: no shared cache may keep them
 
 
@@ -41,41 +42,82 @@ class Session:
 class Sessions:
     """The session of the latest committed catalog, shared by every request (each its own
     cursor): views are bound once per run, not once per request. When a run commits, the
-    next request opens a new session; the old one closes when its last request ends."""
+    next session opens on a thread of its own while requests go on with the current one,
+    which closes when its last request ends. Answers are kept per (run, request, as-of
+    instant): the same request of the same state is computed once, however many clients
+    ask it at the same time."""
 
     def __init__(self, wh: storage.Warehouse):
         self.wh = wh
         self.lock = threading.Lock()
         self.slots = threading.BoundedSemaphore(CONCURRENT_QUERIES)
-        self.current: Session | None = None
+        self.current = Session(wh, self._version())
+        self.opening: tuple | None = None  # the version a thread is opening
+        self.answers: OrderedDict[tuple, tuple[int, bytes]] = OrderedDict()
+        self.pending: dict[tuple, Future] = {}  # answers being computed, by key
 
     def _version(self) -> tuple:
         stat = storage.catalog_file(self.wh).stat()
         return stat.st_ino, stat.st_mtime_ns, stat.st_size
 
-    @contextmanager
-    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with self.slots:
-            with self.lock:
-                version = self._version()
-                if self.current is None or self.current.version != version:
-                    if self.current is not None:
-                        self._retire(self.current)
-                    self.current = Session(self.wh, version)
-                session = self.current
-                session.users += 1
-            try:
-                yield storage.cursor(session.con)
-            finally:
-                with self.lock:
-                    session.users -= 1
-                    if session.retired and not session.users:
-                        session.con.close()
+    def _open(self, version: tuple) -> None:
+        session = Session(self.wh, version)
+        with self.lock:
+            old, self.current, self.opening = self.current, session, None
+            self._retire(old)
 
     def _retire(self, session: Session) -> None:
         session.retired = True
         if not session.users:
             session.con.close()
+
+    def answer(
+        self,
+        target: str,
+        now: datetime,
+        compute: Callable[[Context], tuple[int, bytes]],
+        settings: Settings,
+    ) -> tuple[int, bytes]:
+        """The (status, body) of a request as of now: kept when this state already answered
+        it, awaited when another request is computing it, else computed on a cursor of the
+        current session (at most CONCURRENT_QUERIES at once)."""
+        with self.lock:
+            version = self._version()
+            if version != self.current.version and version != self.opening:
+                self.opening = version
+                threading.Thread(target=self._open, args=(version,), daemon=True).start()
+            session = self.current
+            key = (session.version, target, now)
+            if key in self.answers:
+                self.answers.move_to_end(key)
+                return self.answers[key]
+            pending = self.pending.get(key)
+            if pending is not None:
+                computing_elsewhere = True
+            else:
+                computing_elsewhere = False
+                pending = self.pending[key] = Future()
+                session.users += 1
+        if computing_elsewhere:
+            return pending.result()
+        try:
+            with self.slots:
+                answer = compute(Context(storage.cursor(session.con), now, settings))
+            pending.set_result(answer)
+        except BaseException as exc:
+            pending.set_exception(exc)
+            raise
+        finally:
+            with self.lock:
+                del self.pending[key]
+                session.users -= 1
+                if session.retired and not session.users:
+                    session.con.close()
+                if pending.exception() is None:
+                    self.answers[key] = pending.result()
+                    while len(self.answers) > KEPT_ANSWERS:
+                        self.answers.popitem(last=False)
+        return answer
 
 
 def etag(body: bytes) -> str:
@@ -107,6 +149,11 @@ def health(wh: storage.Warehouse) -> dict:
         for source in records.SOURCES
     }
     return {"status": "ok", "run_id": catalog.run_id, "newest_day": newest}
+
+
+def _computed(ctx: Context, path: str, pairs: list[tuple[str, str]]) -> tuple[int, bytes]:
+    status, body = endpoints.call(ctx, f"{path}?{urlencode(pairs)}")
+    return status, dumps(body)
 
 
 def make_app(
@@ -166,9 +213,11 @@ def make_app(
             for key, value in request.query_params.multi_items()
             if not (product == "coder" and key == auth.CODER_TOKEN_PARAM)
         ]
-        with sessions.cursor() as cursor:
-            ctx = Context(cursor, now or datetime.now(UTC), settings)
-            status, body = endpoints.call(ctx, f"{path}?{urlencode(pairs)}")
-        return _answer(request, status, dumps(body), {})
+        # As of the request's second: answers within one second are the same answer.
+        as_of = now or datetime.now(UTC).replace(microsecond=0)
+        status, body = sessions.answer(
+            f"{path}?{urlencode(pairs)}", as_of, lambda ctx: _computed(ctx, path, pairs), settings
+        )
+        return _answer(request, status, body, {})
 
     return app
