@@ -19,5 +19,7 @@ def configure(wh: Warehouse) -> None:
     """Prefect's state in the warehouse folder (nothing in the home folder), unless
     PREFECT_HOME names another place."""
     os.environ.setdefault("PREFECT_HOME", str(wh.prefect_home))
+    # Prefect creates its home but not the folders above it: a new warehouse has none yet.
+    os.makedirs(os.environ["PREFECT_HOME"], exist_ok=True)
     for key, value in DEFAULTS.items():
         os.environ.setdefault(key, value)

@@ -1,90 +1,39 @@
-"""Run the fact models of sql/facts in dependency order into partitioned Parquet.
+"""Run the models of sql/staging and sql/facts (transform/models.py) in dependency order.
 
-Each model is one select whose header declares its partition column and its window:
+Staging views (event kinds, kinds without time) are views of every session. Versioned
+staging models (`-- versions of:`) and facts are built into partitioned Parquet, and a run
+rebuilds only what its new data can change:
 
-    -- partition: activity_date
-    -- window: 1 day      partition P reads event days P-1..P+1 of its inputs
-    -- window: week       partition P (a Monday) reads the days of that week
-    -- follows: S.key = E.column (a, b)   the model reads columns a, b of the latest
-                                         version of each snapshot S entity, for the rows
-                                         of event table E naming it
+- A versioned staging model keeps every version of a snapshot kind with its validity
+  (valid_from, valid_to), partitioned by the UTC day its validity ended (valid_to_date;
+  9999-12-31 while current). New versions from day M on can only change the rows whose
+  validity ends on or after M: those partitions are rebuilt from their rows and the new
+  versions, each key's chain closed again. A new version closes only its own key's
+  previous range, so a night costs what is new, not the history.
+- A fact partition P reads the input days its window names (`-- window: N days`: P-N..P+N;
+  `week`: the days of its week); the days each input had rewritten (`dirty`) give the
+  partitions to rebuild, and the model runs over just the input days those read. A change
+  of a versioned staging model rebuilds a fact whole, unless the fact `follows` it: then
+  only the days of the event rows naming an entity whose current version changed in the
+  followed columns.
 
-A run rebuilds only what its new data can change: from the days each input table had
-rewritten (`dirty`), the window gives the partitions to rebuild, and the model runs over
-just the input days those partitions read (snapshot tables are always whole). New
-versions of a followed snapshot dirty the event days of the rows naming the entities
-whose latest version changed in those columns. A model is rebuilt whole when it is new,
-its SQL or the time zone changed, or another snapshot or flat table it reads changed.
-Every step is one SQL statement, so no Polars here.
+A model is rebuilt whole when it is new, or its SQL or the time zone changed; a whole
+rebuild makes everything downstream whole too. Every step is one SQL statement.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 from pipelines import records, storage
 from pipelines.config import Settings
 from pipelines.storage import Catalog, Warehouse, quote_ident
+from pipelines.transform.models import OPEN, Follows, Model, models
 
 # table -> partition keys ("YYYY-MM-DD") rewritten this run; None means "everything".
 Dirty = dict[str, set[str]] | None
-
-
-@dataclass(frozen=True)
-class Follows:
-    """`-- follows: S.key = E.column (a, b)`: which event rows read which columns of
-    snapshot S's entities."""
-
-    snapshot: str
-    key: str
-    events: str
-    column: str
-    reads: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Model:
-    path: Path
-    sql: str
-    partition: str
-    window_days: int | None  # None: weekly partitions
-    inputs: tuple[str, ...]
-    follows: dict[str, Follows]  # by snapshot table
-
-    @property
-    def name(self) -> str:
-        return self.path.stem
-
-    @classmethod
-    def parse(cls, path: Path, facts: list[str]) -> Model:
-        sql = path.read_text()
-        window = re.search(r"^--\s*window:\s*(?:(\d+)\s*days?|(week))\b", sql, re.MULTILINE)
-        if not window:
-            raise ValueError(
-                f"{path}: the header needs '-- window: N days' (partition P reads the input "
-                "event days P-N..P+N) or '-- window: week' (P, a Monday, reads its week)"
-            )
-        known = [*records.BY_TABLE, *facts]
-        body = storage.sql_body(sql)
-        inputs = tuple(t for t in known if t != path.stem and re.search(rf"\b{t}\b", body))
-        days = int(window.group(1)) if window.group(1) else None
-        follows = {
-            snapshot: Follows(snapshot, key, events, column, tuple(re.findall(r"\w+", reads)))
-            for snapshot, key, events, column, reads in re.findall(
-                r"^--\s*follows:\s*(\w+)\.(\w+)\s*=\s*(\w+)\.(\w+)\s*\(([\w\s,]+)\)",
-                sql,
-                re.MULTILINE,
-            )
-        }
-        return cls(path, sql, storage.fact_partition_column(sql), days, inputs, follows)
-
-    def fingerprint(self, settings: Settings) -> str:
-        return hashlib.sha256(f"{self.sql}\0{settings.timezone}".encode()).hexdigest()[:16]
 
 
 @dataclass
@@ -93,6 +42,7 @@ class ModelResult:
     rows: int
     keys: list[str]  # the partitions written
     full: bool
+    dropped: list[str] = field(default_factory=list)  # the partitions left empty
 
     @property
     def partitions(self) -> int:
@@ -124,40 +74,56 @@ def _spread(days: set[date], width: int) -> set[date]:
     return {d + timedelta(days=k) for d in days for k in range(-width, width + 1)}
 
 
-def followed_days(catalog: Catalog, rule: Follows, changed: set[str]) -> set[date]:
-    """The UTC days of the event rows naming an entity whose latest version changed in
-    the rewritten snapshot partitions `changed` (compared with the committed catalog)."""
-    kind, events = records.BY_TABLE[rule.snapshot], records.BY_TABLE[rule.events]
-    event_files = catalog.files(rule.events)
-    if not event_files:
+def _closure(names: tuple[str, ...]) -> set[str]:
+    """The tables a session needs for these: themselves and, through every model (a model
+    without files is its select over no rows), the tables beneath."""
+    known = models()
+    found: set[str] = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name not in found:
+            found.add(name)
+            if name in known:
+                todo.extend(known[name].inputs)
+    return found
+
+
+def _raw_events(name: str) -> set[str]:
+    """The raw event tables whose days a table follows: itself, or those under a view."""
+    kind = records.BY_TABLE.get(name)
+    if kind is not None:
+        return {name} if kind.sort == "event" and kind.partitioned else set()
+    model = models()[name]
+    return set().union(*(_raw_events(t) for t in model.inputs)) if model.is_view else set()
+
+
+def followed_days(catalog: Catalog, rule: Follows) -> set[date]:
+    """The UTC days of the event rows naming an entity whose current version changed in
+    the followed columns (the run's catalog against the committed one)."""
+    events = _raw_events(rule.events)
+    if not any(catalog.files(table) for table in events):
         return set()
     key = quote_ident(rule.key)
     version = f"hash({', '.join(quote_ident(c) for c in rule.reads)})"
 
-    def latest(files: list[Path]) -> str:
+    def current(of: Catalog) -> str:
+        files = of.files(rule.snapshot, {OPEN})
         if not files:
             return "select null as k, null as v where false"
-        return (
-            f"select {key} as k, arg_max({version}, {kind.time_sql}) as v "
-            f"from read_parquet({storage.sql_list(files)}) "
-            f"where {key} in (select k from touched) group by 1"
-        )
+        return f"select {key} as k, {version} as v from read_parquet({storage.sql_list(files)})"
 
-    con = storage.connect()
+    con = storage.open_warehouse(catalog.wh, catalog, _closure((rule.events,)))
     try:
         rows = con.execute(f"""
 with
-touched as (
-    select distinct {key} as k
-    from read_parquet({storage.sql_list(catalog.files(rule.snapshot, changed))})
-),
-now as ({latest(catalog.files(rule.snapshot))}),
-before as ({latest(Catalog.load(catalog.wh).files(rule.snapshot))}),
+now as ({current(catalog)}),
+before as ({current(Catalog.load(catalog.wh))}),
 changed as (
     select now.k from now left join before on now.k = before.k
     where before.v is distinct from now.v
 )
-select distinct ({events.time_sql})::date from read_parquet({storage.sql_list(event_files)})
+select distinct day from {rule.events}
 where {quote_ident(rule.column)} in (select k from changed)
 """).fetchall()
     finally:
@@ -165,21 +131,29 @@ where {quote_ident(rule.column)} in (select k from changed)
     return {day for (day,) in rows}
 
 
+def _changed(dirty: dict[str, set[str]], name: str) -> set[str]:
+    """The partitions of a table rewritten this run; a staging view's are its inputs'."""
+    model = models().get(name)
+    if model is not None and model.is_view:
+        return set().union(*(_changed(dirty, t) for t in model.inputs))
+    return dirty.get(name, set())
+
+
 def plan(model: Model, dirty: Dirty, catalog: Catalog, settings: Settings) -> set[str] | None:
-    """The partitions to rebuild (None: all of them)."""
-    if dirty is None or catalog.models.get(model.name) != model.fingerprint(settings):
+    """The partitions of a fact to rebuild (None: all of them)."""
+    if dirty is None or catalog.models.get(model.name) != model.fingerprint(settings.timezone):
         return None
     touched: set[date] = set()
     for table in model.inputs:
-        kind = records.BY_TABLE.get(table)
-        changed = dirty.get(table, set())
-        whole = kind is not None and (kind.sort == "snapshot" or not kind.partitioned)
-        if changed and whole and table in model.follows:
-            touched |= followed_days(catalog, model.follows[table], changed)
-        elif changed and whole:
-            return None  # entity state may change any day after the new version
-        else:
+        changed = _changed(dirty, table)
+        if not changed:
+            continue
+        if table in model.follows:
+            touched |= followed_days(catalog, model.follows[table])
+        elif _raw_events(table) or table.startswith("fct_"):
             touched |= {date.fromisoformat(d) for d in changed}
+        else:
+            return None  # entity state may change any day after the new version
     if model.window_days is None:
         return {str(_monday(d)) for d in touched}
     return {str(d) for d in _spread(touched, model.window_days)}
@@ -201,7 +175,8 @@ def build_facts(
     run_id: str | None = None,
     dirty: Dirty = None,
 ) -> TransformResult:
-    """Rebuild the fact partitions that `dirty` input days can change (all, when None).
+    """Rebuild the versioned staging and fact partitions that `dirty` can change (all,
+    when None).
 
     With a catalog (a run's), the new files join it for the run to commit; without one,
     the build commits on its own.
@@ -212,84 +187,128 @@ def build_facts(
     run_id = run_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ-transform")
     dirty = None if dirty is None else {t: set(d) for t, d in dirty.items()}
     result = TransformResult()
-    paths = storage.ordered_facts()
-    facts = [p.stem for p in paths]
-    models = {p.stem: Model.parse(p, facts) for p in paths}
-    for model in models.values():
-        targets = plan(model, dirty, catalog, settings)
-        if targets is not None and not targets:
+    for model in models().values():
+        if model.is_view:
             continue
-        say(f"building {model.name}" + ("" if targets is None else f" ({len(targets)} partitions)"))
-        built = _build(catalog, model, run_id, targets, settings, _reads(model, models))
-        catalog.models[model.name] = model.fingerprint(settings)
+        if model.versions_of is not None:
+            built = _build_versions(catalog, model, run_id, dirty, settings, say)
+        else:
+            targets = plan(model, dirty, catalog, settings)
+            if targets is not None and not targets:
+                continue
+            scope = "" if targets is None else f" ({len(targets)} partitions)"
+            say(f"building {model.name}{scope}")
+            built = _build(catalog, model, run_id, targets, settings)
+        if built is None:
+            continue
+        catalog.models[model.name] = model.fingerprint(settings.timezone)
         result.models.append(built)
         if dirty is not None:
-            dirty[model.name] = (
-                targets if targets is not None else set(catalog.partitions(model.name))
-            )
-        if targets is None and dirty is not None:
-            # A whole rebuild makes everything downstream whole too.
-            dirty = None
+            dirty[model.name] = {*built.keys, *built.dropped}
+            if built.full and model.versions_of is None:
+                dirty = None  # a whole rebuild makes everything downstream whole too
     if own_catalog:
         catalog.commit(run_id)
     return result
 
 
-def _reads(model: Model, models: dict[str, Model]) -> set[str]:
-    """The tables a model's session needs: its inputs and, as a fact without files is its
-    model over no rows, the inputs of the facts it reads."""
-    tables = set(model.inputs)
-    for table in model.inputs:
-        if table in models:
-            tables |= _reads(models[table], models)
-    return tables
-
-
-def _build(
+def _write_partitions(
+    con,
     catalog: Catalog,
     model: Model,
     run_id: str,
+    scope: set[str] | None,
     targets: set[str] | None,
-    settings: Settings,
-    tables: set[str],
 ) -> ModelResult:
-    """Run one model over its inputs (restricted when targets are given) and replace the
+    """The rows of temp table model_rows into one new file per partition value (only the
+    targets' when given), dropping the partitions of `scope` (None: all) left empty."""
+    column = quote_ident(model.partition)
+    produced = [
+        str(d)
+        for (d,) in con.execute(f"select distinct {column} from model_rows order by 1").fetchall()
+    ]
+    wanted = produced if targets is None else [d for d in produced if d in targets]
+    for day in wanted:
+        target = catalog.wh.new_file(model.name, run_id, (model.partition, day))
+        storage.copy_to_parquet(
+            con,
+            f"select * exclude ({column}) from model_rows where {column} = $day order by all",
+            target,
+            {"day": day},
+        )
+        catalog.put(model.name, day, target)
+    dropped = (set(catalog.partitions(model.name)) if scope is None else scope) - set(wanted)
+    for stale in dropped:
+        catalog.drop(model.name, stale)
+    (rows,) = con.execute("select count(*) from model_rows").fetchall()[0]
+    return ModelResult(model.name, rows, wanted, scope is None, sorted(dropped))
+
+
+def _build(
+    catalog: Catalog, model: Model, run_id: str, targets: set[str] | None, settings: Settings
+) -> ModelResult:
+    """Run one fact over its inputs (restricted when targets are given) and replace the
     target partitions: one new file per partition value; emptied partitions dropped."""
-    con = storage.open_warehouse(catalog.wh, catalog, tables)
+    con = storage.open_warehouse(catalog.wh, catalog, _closure(model.inputs))
     try:
         session_variables(con, settings)
         if targets is not None:
             needed = _input_days(model, targets)
+            for table in set().union(*map(_raw_events, model.inputs)):
+                view = storage.record_view_sql(catalog, records.BY_TABLE[table], needed)
+                con.execute(f"create or replace view {table} as {view}")
             for table in model.inputs:
-                kind = records.BY_TABLE.get(table)
-                if kind is None:
-                    fact = storage.sql_model("facts", table)
-                    storage.attach_fact_view(con, catalog, fact, needed)
-                elif kind.partitioned and kind.sort == "event":
-                    view = storage.record_view_sql(catalog, kind, needed)
-                    con.execute(f"create or replace view {table} as {view}")
-        column = quote_ident(model.partition)
+                if table.startswith("fct_"):
+                    storage.attach_model_view(con, catalog, models()[table], needed)
         con.execute(f"create temp table model_rows as {model.sql}")
-        produced = [
-            str(d)
-            for (d,) in con.execute(
-                f"select distinct {column} from model_rows order by 1"
-            ).fetchall()
-        ]
-        wanted = produced if targets is None else [d for d in produced if d in targets]
-        for day in wanted:
-            target = catalog.wh.new_file(model.name, run_id, (model.partition, day))
-            storage.copy_to_parquet(
-                con,
-                f"select * exclude ({column}) from model_rows where {column} = $day order by all",
-                target,
-                {"day": day},
-            )
-            catalog.put(model.name, day, target)
-        scope = set(catalog.partitions(model.name)) if targets is None else targets
-        for stale in scope - set(wanted):
-            catalog.drop(model.name, stale)
-        (rows,) = con.execute("select count(*) from model_rows").fetchall()[0]
+        return _write_partitions(con, catalog, model, run_id, targets, targets)
     finally:
         con.close()
-    return ModelResult(model.name, rows, wanted, targets is None)
+
+
+def _build_versions(
+    catalog: Catalog,
+    model: Model,
+    run_id: str,
+    dirty: Dirty,
+    settings: Settings,
+    say: Callable[[str], None],
+) -> ModelResult | None:
+    """Keep a versioned staging model: every version with its validity, rebuilt from the
+    first day with a new version on (None when nothing is new)."""
+    (raw,) = model.inputs  # one snapshot kind
+    full = dirty is None or catalog.models.get(model.name) != model.fingerprint(settings.timezone)
+    days = None if full else sorted(dirty.get(raw, set()))
+    if days is not None and not days:
+        return None
+    kept_partitions = (
+        None if days is None else {p for p in catalog.partitions(model.name) if p >= days[0]}
+    )
+    say(f"versioning {model.name}" + ("" if days is None else f" (from {days[0]})"))
+    con = storage.open_warehouse(catalog.wh, catalog, [raw])
+    try:
+        versions = f"select * from ({model.sql})"
+        if days is not None:
+            kind = records.BY_TABLE[raw]
+            con.execute(
+                f"create or replace view {raw} as {storage.record_view_sql(catalog, kind, set(days))}"
+            )
+            kept = catalog.files(model.name, kept_partitions)
+            if kept:
+                # The rows of the rewritten raw days come new from the raw table.
+                versions += (
+                    " union all by name select * exclude (valid_to, valid_to_date) from "
+                    f"read_parquet({storage.sql_list(kept)}, hive_partitioning = true) "
+                    "where strftime(valid_from, '%Y-%m-%d') not in (select unnest($days))"
+                )
+        key = ", ".join(quote_ident(k) for k in model.versions_of)
+        chain = f"over ({f'partition by {key} ' if key else ''}order by valid_from)"
+        con.execute(
+            f"create temp table model_rows as select *, lead(valid_from) {chain} as valid_to, "
+            f"coalesce(lead(valid_from) {chain}::date, DATE '{OPEN}') as valid_to_date "
+            f"from ({versions})",
+            {"days": days} if days is not None and "$days" in versions else None,
+        )
+        return _write_partitions(con, catalog, model, run_id, kept_partitions, None)
+    finally:
+        con.close()

@@ -3,7 +3,7 @@
 -- settled half hour. Both apply Coder's rules to the same records, so a disagreement is
 -- a bug on one side, or raw stats missing for part of the day. Empty when they agree.
 -- key: subject (the day)
--- inputs: fct_coder_usage_30m, fct_coder_raw_stats_daily, coder_template_usage_stats
+-- inputs: fct_coder_usage_30m, fct_coder_raw_stats_daily, stg_coder_template_usage_stats
 with
 
 checked_days as (
@@ -24,17 +24,13 @@ ours as (
 -- Coder recomputes its latest hour (and the open half hour) every few minutes: only the
 -- half hours before that are final in a landed copy.
 settled as (
-    select max(start_time) - interval 1 hour as before from coder_template_usage_stats
+    select max(start_time) - interval 1 hour as before from stg_coder_template_usage_stats
+    where day = (select max(day) from stg_coder_template_usage_stats)  -- day: of start_time
 ),
 
 theirs as (
-    select
-        * replace (
-            median_latency_ms::float as median_latency_ms,
-            -- keys in order, as ours (a MAP compares in key order)
-            map_from_entries(list_sort(map_entries(coalesce(app_usage_mins, map([]::varchar[], []::bigint[]))))) as app_usage_mins
-        ),
-    from coder_template_usage_stats
+    select * replace (median_latency_ms::float as median_latency_ms),
+    from stg_coder_template_usage_stats
     where day in (select day from raw_days)
       and start_time < (select before from settled)
 ),

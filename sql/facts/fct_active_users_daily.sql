@@ -3,8 +3,8 @@
 -- key: source, activity_date, user_id
 -- partition: activity_date
 -- window: 1 day (a UTC day spans two local days)
--- inputs: coder_workspace_agent_stats, coder_workspace_app_stats, fct_coder_usage_30m,
---         rocketchat_messages, seatable_user_activity, openl2m_log
+-- inputs: stg_coder_workspace_agent_stats, stg_coder_workspace_app_stats, fct_coder_usage_30m,
+--         stg_rocketchat_messages, stg_seatable_user_activity, stg_openl2m_log
 -- Active means: Coder, an agent report with a session open or an app session (on UTC days
 -- without raw stats, a row of Coder's own rollup, by the local day its half hour starts);
 -- Rocket.Chat, a user message sent; SeaTable, a user_activity record; OpenL2M, any log
@@ -17,12 +17,8 @@ coder_agent as (
         timezone(getvariable('timezone'), created_at)::date as activity_date,
         user_id,
         count(*) as count_events,
-    from coder_workspace_agent_stats
-    where connection_count > 0
-      and (session_count_vscode > 0
-        or session_count_jetbrains > 0
-        or session_count_reconnecting_pty > 0
-        or session_count_ssh > 0)
+    from stg_coder_workspace_agent_stats
+    where count_connections > 0 and has_session
     group by all
 ),
 
@@ -32,7 +28,7 @@ coder_apps as (
         timezone(getvariable('timezone'), session_started_at)::date as activity_date,
         user_id,
         count(*) as count_events,
-    from coder_workspace_app_stats
+    from stg_coder_workspace_app_stats
     group by all
 ),
 
@@ -50,31 +46,31 @@ coder_rollup as (
 rocketchat as (
     select
         'rocketchat' as source,
-        timezone(getvariable('timezone'), ts)::date as activity_date,
-        u._id as user_id,
+        timezone(getvariable('timezone'), sent_at)::date as activity_date,
+        user_id,
         count(*) as count_events,
-    from rocketchat_messages
-    where t is null
+    from stg_rocketchat_messages
+    where message_type is null
     group by all
 ),
 
 seatable as (
     select
         'seatable' as source,
-        timezone(getvariable('timezone'), "timestamp")::date as activity_date,
+        timezone(getvariable('timezone'), active_at)::date as activity_date,
         username as user_id,
         count(*) as count_events,
-    from seatable_user_activity
+    from stg_seatable_user_activity
     group by all
 ),
 
 openl2m as (
     select
         'openl2m' as source,
-        timezone(getvariable('timezone'), "timestamp")::date as activity_date,
+        timezone(getvariable('timezone'), logged_at)::date as activity_date,
         user_id::varchar as user_id,
         count(*) as count_events,
-    from openl2m_log
+    from stg_openl2m_log
     where user_id is not null
     group by all
 ),

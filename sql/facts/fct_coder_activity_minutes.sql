@@ -5,9 +5,9 @@
 -- key: minute_at, user_id, template_id, app_key, is_login
 -- partition: minute_date
 -- window: 1 day (app sessions may run past midnight)
--- inputs: coder_workspace_agent_stats, coder_workspace_app_stats, coder_workspaces,
---         coder_audit_logs
--- follows: coder_workspaces.id = coder_workspace_app_stats.workspace_id (template_id)
+-- inputs: stg_coder_workspace_agent_stats, stg_coder_workspace_app_stats, stg_coder_workspaces,
+--         stg_coder_audit_logs
+-- follows: stg_coder_workspaces.workspace_id = stg_coder_workspace_app_stats.workspace_id (template_id)
 --   (a workspace's new template moves only its app minutes: those days are rebuilt)
 -- Rules (endpoints.md, as Coder's UpsertTemplateUsageStats): agent records with a session
 -- make their minute active, per type too; the agent minutes of a (half hour, template,
@@ -17,20 +17,19 @@
 with
 
 agent_stats as (
-    select * from coder_workspace_agent_stats
+    select * from stg_coder_workspace_agent_stats
 ),
 
 app_stats as (
-    select * from coder_workspace_app_stats
+    select * from stg_coder_workspace_app_stats
 ),
 
 audit_logs as (
-    select * from coder_audit_logs
+    select * from stg_coder_audit_logs
 ),
 
 workspaces as (
-    select id, template_id from coder_workspaces
-    qualify row_number() over (partition by id order by updated_at desc) = 1
+    select workspace_id, template_id from current_versions(stg_coder_workspaces)
 ),
 
 agent_minutes as (
@@ -38,16 +37,13 @@ agent_minutes as (
         date_trunc('minute', created_at) as minute_at,
         template_id,
         user_id,
-        bool_or(session_count_ssh > 0) as is_ssh,
-        bool_or(session_count_reconnecting_pty > 0) as is_reconnecting_pty,
-        bool_or(session_count_vscode > 0) as is_vscode,
-        bool_or(session_count_jetbrains > 0) as is_jetbrains,
-        bool_or(connection_count > 0) as has_connection,
+        bool_or(count_ssh_sessions > 0) as is_ssh,
+        bool_or(count_reconnecting_pty_sessions > 0) as is_reconnecting_pty,
+        bool_or(count_vscode_sessions > 0) as is_vscode,
+        bool_or(count_jetbrains_sessions > 0) as is_jetbrains,
+        bool_or(count_connections > 0) as has_connection,
     from agent_stats
-    where session_count_ssh > 0
-       or session_count_reconnecting_pty > 0
-       or session_count_vscode > 0
-       or session_count_jetbrains > 0
+    where has_session
     group by all
 ),
 
@@ -71,7 +67,7 @@ app_minutes as (
             else app_stats.slug_or_port
         end as app_key,
     from app_stats
-    join workspaces on workspaces.id = app_stats.workspace_id
+    join workspaces on workspaces.workspace_id = app_stats.workspace_id
     cross join unnest(
         generate_series(
             date_trunc('minute', app_stats.session_started_at),
@@ -83,7 +79,7 @@ app_minutes as (
 
 login_minutes as (
     select distinct
-        date_trunc('minute', "time") as minute_at,
+        date_trunc('minute', logged_at) as minute_at,
         user_id,
     from audit_logs
     where action = 'login'

@@ -5,18 +5,18 @@
 -- key: stats_date
 -- partition: stats_date
 -- window: 1 day (an app session may end the day after it started)
--- inputs: coder_workspace_agent_stats, coder_workspace_app_stats
+-- inputs: stg_coder_workspace_agent_stats, stg_coder_workspace_app_stats
 -- An app session counts for the day it ends, not the day it starts: the collector lands
 -- the sessions still running at its horizon (collect/coder/horizon.sql), and those must not
 -- claim the day before the horizon, which only the rollup covers.
 with
 
 agent_stats as (
-    select * from coder_workspace_agent_stats
+    select * from stg_coder_workspace_agent_stats
 ),
 
 app_stats as (
-    select * from coder_workspace_app_stats
+    select * from stg_coder_workspace_app_stats
 ),
 
 agent_days as (

@@ -4,8 +4,8 @@
 -- key: start_time, template_id, user_id
 -- partition: bucket_date
 -- window: 1 day (app sessions may run past midnight)
--- inputs: fct_coder_activity_minutes (the minute rules live there), coder_workspace_agent_stats,
---         fct_coder_raw_stats_daily, coder_template_usage_stats
+-- inputs: fct_coder_activity_minutes, stg_coder_workspace_agent_stats,
+--         fct_coder_raw_stats_daily, stg_coder_template_usage_stats
 -- A UTC day for which raw agent or app stats are landed (fct_coder_raw_stats_daily) is
 -- computed here from them; any other day takes Coder's own rollup rows
 -- (template_usage_stats), which outlive the raw agent stats Coder purges after about a day
@@ -21,7 +21,7 @@ activity as (
 ),
 
 agent_stats as (
-    select * from coder_workspace_agent_stats
+    select * from stg_coder_workspace_agent_stats
 ),
 
 raw_days as (
@@ -29,7 +29,7 @@ raw_days as (
 ),
 
 coder_rollup as (
-    select * from coder_template_usage_stats
+    select * from stg_coder_template_usage_stats
 ),
 
 used_minutes as (
@@ -134,8 +134,7 @@ rollup_only as (
         reconnecting_pty_mins,
         vscode_mins,
         jetbrains_mins,
-        -- keys in order, as computed rows have them (a MAP compares in key order)
-        map_from_entries(list_sort(map_entries(coalesce(app_usage_mins, map([]::varchar[], []::bigint[]))))) as app_usage_mins,
+        app_usage_mins,
         median_latency_ms::float as median_latency_ms,
         true as is_from_rollup,
         start_time::date as bucket_date,

@@ -1,24 +1,22 @@
--- fct_rocketchat_messages_daily: one row per (message_date, rid): a room's messages on a
--- UTC day. User messages are those without a system type, not hidden, not deleted.
--- key: message_date, rid
+-- fct_rocketchat_messages_daily: one row per (message_date, room_id): a room's messages on
+-- a UTC day, all and user messages (stg_rocketchat_messages.is_user_message).
+-- key: message_date, room_id
 -- partition: message_date
 -- window: 0 days
--- inputs: rocketchat_messages
+-- inputs: stg_rocketchat_messages
 with
 
 messages as (
-    select * from rocketchat_messages
+    select * from stg_rocketchat_messages
 ),
 
 final as (
     select
-        ts::date as message_date,
-        rid,
-        count(*) filter (
-            where t is null and not coalesce(_hidden, false) and "_deletedAt" is null
-        ) as count_user_messages,
+        sent_at::date as message_date,
+        room_id,
+        count(*) filter (where is_user_message) as count_user_messages,
         count(*) as count_messages,
-        max(ts) as last_message_at,
+        max(sent_at) as last_message_at,
     from messages
     group by all
 )

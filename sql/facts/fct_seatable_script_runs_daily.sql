@@ -3,12 +3,12 @@
 -- key: finished_date, owner, org_id
 -- partition: finished_date
 -- window: 1 day (a UTC day spans two local days)
--- inputs: seatable_script_runs
--- Failed runs count; run time is spend_time, else finished_at - started_at, in seconds.
+-- inputs: stg_seatable_script_runs
+-- Failed runs count.
 with
 
 runs as (
-    select * from seatable_script_runs
+    select * from stg_seatable_script_runs
 ),
 
 final as (
@@ -18,8 +18,8 @@ final as (
         coalesce(org_id, -1) as org_id,
         owner like '%@seafile_group' as is_group_owned,
         count(*) as count_runs,
-        count(*) filter (where not success) as count_failed_runs,
-        sum(coalesce(spend_time, epoch(finished_at - started_at))) as run_seconds,
+        count(*) filter (where not is_success) as count_failed_runs,
+        sum(run_seconds) as run_seconds,
     from runs
     group by all
 )

@@ -6,7 +6,7 @@
 -- half hour adds the rollup's minutes of the category, summed over templates, filling it up
 -- to 30 beside the minutes counted from raw records (audit logins).
 -- key: bucket_start, user_id
--- inputs: fct_coder_activity_minutes, fct_coder_usage_30m, coder_organization_members
+-- inputs: fct_coder_activity_minutes, fct_coder_usage_30m, stg_coder_organization_members
 with
 
 buckets as (
@@ -17,9 +17,8 @@ buckets as (
 ),
 
 members as (
-    select user_id from coder_organization_members
-    where organization_id = $org and updated_at <= $now
-    qualify row_number() over (partition by organization_id, user_id order by updated_at desc) = 1
+    select user_id from as_of(stg_coder_organization_members, $now)
+    where organization_id = $org
 ),
 
 activity as (

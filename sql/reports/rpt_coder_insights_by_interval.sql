@@ -13,12 +13,7 @@ intervals as (
 ),
 
 usage as (
-    select * from fct_coder_usage_30m
-    where start_time >= $start::timestamptz
-      and end_time <= $end::timestamptz
-      -- the UTC day partitions of the range: only their files are read
-      and bucket_date between $start::timestamptz::date and $end::timestamptz::date
-      and (len($template_ids::varchar[]) = 0 or list_contains($template_ids::varchar[], template_id))
+    select * from coder_usage($start, $end, $template_ids)
 ),
 
 final as (

@@ -4,36 +4,21 @@
 -- consecutive half hours with use, summed over users). Ports and '[terminal]' never
 -- match an app of the catalogue, so they never appear.
 -- key: slug, display_name, icon
--- inputs: fct_coder_usage_30m, coder_workspace_apps, coder_workspaces
+-- inputs: fct_coder_usage_30m, stg_coder_workspace_apps, stg_coder_workspaces
 with
 
-workspaces as (
-    select id, template_id from coder_workspaces
-    where updated_at <= $now
-    qualify row_number() over (partition by id order by updated_at desc) = 1
-),
-
-workspace_apps as (
-    select * from coder_workspace_apps
-    where created_at <= $now
-    qualify row_number() over (partition by id order by created_at desc) = 1
-),
-
--- The app catalogue: every slug of every workspace of a template, named after the most
--- recently created app with that slug.
+-- The app catalogue as of $now: every slug of every workspace of a template, named after
+-- the most recently created app with that slug.
 catalogue as (
     select
         workspaces.template_id,
-        workspace_apps.slug,
-        coalesce(workspace_apps.display_name, '') as display_name,
-        coalesce(workspace_apps.icon, '') as icon,
-    from workspace_apps
-    join workspaces on workspaces.id = workspace_apps.workspace_id
+        apps.slug,
+        arg_max(coalesce(apps.display_name, ''), (apps.created_at, apps.app_id)) as display_name,
+        arg_max(coalesce(apps.icon, ''), (apps.created_at, apps.app_id)) as icon,
+    from as_of(stg_coder_workspace_apps, $now) as apps
+    join as_of(stg_coder_workspaces, $now) as workspaces using (workspace_id)
     where len($template_ids::varchar[]) = 0 or list_contains($template_ids::varchar[], workspaces.template_id)
-    qualify row_number() over (
-        partition by workspaces.template_id, workspace_apps.slug
-        order by workspace_apps.created_at desc, workspace_apps.id desc
-    ) = 1
+    group by all
 ),
 
 usage_with_apps as (
@@ -45,14 +30,10 @@ usage_with_apps as (
         catalogue.display_name,
         catalogue.icon,
         usage.app_usage_mins[catalogue.slug] as usage_mins,
-    from fct_coder_usage_30m as usage
+    from coder_usage($start, $end, $template_ids) as usage
     join catalogue
       on catalogue.template_id = usage.template_id
      and map_contains(usage.app_usage_mins, catalogue.slug)
-    where usage.start_time >= $start::timestamptz
-      and usage.end_time <= $end::timestamptz
-      and usage.bucket_date between $start::timestamptz::date and $end::timestamptz::date
-      and (len($template_ids::varchar[]) = 0 or list_contains($template_ids::varchar[], usage.template_id))
 ),
 
 capped as (

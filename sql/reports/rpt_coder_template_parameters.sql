@@ -3,39 +3,35 @@
 -- all), its template version's parameters, grouped across templates by (name, type,
 -- display_name, description, options), with how many of those builds chose each value.
 -- key: name, type, display_name, description, options, value
--- inputs: coder_workspace_builds, coder_template_versions, coder_template_version_parameters,
---         coder_workspace_build_parameters
+-- inputs: stg_coder_workspace_builds, stg_coder_template_versions,
+--         stg_coder_template_version_parameters, stg_coder_workspace_build_parameters
 with
 
 template_versions as (
-    select id, template_id from coder_template_versions
-    qualify row_number() over (partition by id order by created_at desc) = 1
+    select template_version_id, template_id from current_versions(stg_coder_template_versions)
 ),
 
 builds_in_range as (
     select
         builds.*,
         template_versions.template_id,
-    from coder_workspace_builds as builds
-    join template_versions on template_versions.id = builds.template_version_id
+    from stg_coder_workspace_builds as builds
+    join template_versions using (template_version_id)
     where builds.created_at >= $start::timestamptz
       and builds.created_at < $end::timestamptz
+      -- the UTC day partitions of the range: only their files are read
+      and builds.day between $start::timestamptz::date and $end::timestamptz::date
       and (len($template_ids::varchar[]) = 0 or list_contains($template_ids::varchar[], template_versions.template_id))
 ),
 
+-- A workspace's build numbers are unique (Coder's constraint): one latest build each.
 latest_builds as (
     select
-        latest.template_id,
-        builds.id as build_id,
-        builds.template_version_id,
-    from (
-        select template_id, workspace_id, max(build_number) as build_number
-        from builds_in_range
-        group by all
-    ) as latest
-    join coder_workspace_builds as builds
-      on builds.workspace_id = latest.workspace_id
-     and builds.build_number = latest.build_number
+        template_id,
+        arg_max(build_id, build_number) as build_id,
+        arg_max(template_version_id, build_number) as template_version_id,
+    from builds_in_range
+    group by template_id, workspace_id
 ),
 
 parameters as (
@@ -48,7 +44,7 @@ parameters as (
         list(distinct latest_builds.template_id order by latest_builds.template_id) as template_ids,
         list(latest_builds.build_id) as build_ids,
     from latest_builds
-    join coder_template_version_parameters as parameters
+    join stg_coder_template_version_parameters as parameters
       on parameters.template_version_id = latest_builds.template_version_id
     group by name, type, coalesce(display_name, ''), coalesce(description, ''), coalesce(options::varchar, '[]')
 ),
@@ -70,8 +66,8 @@ final as (
         values.value,
         count(values.value) as count,
     from parameter_builds
-    join coder_workspace_build_parameters as values
-      on values.workspace_build_id = parameter_builds.build_id
+    join stg_coder_workspace_build_parameters as values
+      on values.build_id = parameter_builds.build_id
      and values.name = parameter_builds.name
     group by all
     order by name, type, display_name, description, options, value

@@ -2,22 +2,15 @@
 -- ($template_ids empty = all): their templates and seconds of use (per half hour the
 -- minutes summed over templates, capped at 30), with username and avatar as of $now.
 -- key: user_id
--- inputs: fct_coder_usage_30m, coder_users
+-- inputs: fct_coder_usage_30m, stg_coder_users
 with
 
 usage as (
-    select * from fct_coder_usage_30m
-    where start_time >= $start::timestamptz
-      and end_time <= $end::timestamptz
-      -- the UTC day partitions of the range: only their files are read
-      and bucket_date between $start::timestamptz::date and $end::timestamptz::date
-      and (len($template_ids::varchar[]) = 0 or list_contains($template_ids::varchar[], template_id))
+    select * from coder_usage($start, $end, $template_ids)
 ),
 
 users as (
-    select id, username, avatar_url from coder_users
-    where updated_at <= $now
-    qualify row_number() over (partition by id order by updated_at desc) = 1
+    select * from as_of(stg_coder_users, $now)
 ),
 
 per_bucket as (
@@ -39,7 +32,7 @@ final as (
     from (
         select user_id, (sum(usage_mins) * 60)::bigint as seconds from per_bucket group by all
     ) as per_user
-    left join users on users.id = per_user.user_id
+    left join users using (user_id)
     order by per_user.user_id
 )
 

@@ -1,19 +1,17 @@
 -- rpt_coder_users: one row per user of $user_ids as of $now: name, username, roles and
 -- avatar URL ("" and [] where unset).
 -- key: id
--- inputs: coder_users
+-- inputs: stg_coder_users
 with
 
 users as (
-    select * from coder_users
-    where updated_at <= $now
-      and id in (select unnest($user_ids::varchar[]))  -- a hash join: many ids are asked
-    qualify row_number() over (partition by id order by updated_at desc) = 1
+    select * from as_of(stg_coder_users, $now)
+    where user_id in (select unnest($user_ids::varchar[]))  -- a hash join: many ids are asked
 ),
 
 final as (
     select
-        id,
+        user_id as id,
         coalesce(name, '') as name,
         username,
         coalesce(rbac_roles, []) as roles,

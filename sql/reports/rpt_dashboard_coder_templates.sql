@@ -2,20 +2,16 @@
 -- [$start, $end): its hours of use, its active users and the 50th and 95th percentile of
 -- its half hours' median latency; the template's display name as of $now.
 -- key: template_id
--- inputs: fct_coder_usage_30m, coder_templates
+-- inputs: fct_coder_usage_30m, stg_coder_templates
 with
 
 usage as (
-    select * from fct_coder_usage_30m
-    where start_time >= $start::timestamptz
-      and end_time <= $end::timestamptz
-      and bucket_date between $start::timestamptz::date and $end::timestamptz::date
+    select * from coder_usage($start, $end, [])
 ),
 
 templates as (
-    select id, coalesce(nullif(display_name, ''), name) as template_name from coder_templates
-    where updated_at <= $now
-    qualify row_number() over (partition by id order by updated_at desc) = 1
+    select template_id, coalesce(nullif(display_name, ''), name) as template_name,
+    from as_of(stg_coder_templates, $now)
 ),
 
 per_template as (
@@ -38,7 +34,7 @@ final as (
         round(per_template.p50_ms, 1) as p50_ms,
         round(per_template.p95_ms, 1) as p95_ms,
     from per_template
-    left join templates on templates.id = per_template.template_id
+    left join templates using (template_id)
     order by per_template.hours desc, template_name
 )
 

@@ -2,8 +2,9 @@
 -- run that landed it started: a run id begins with that instant) and its newest event
 -- time, for the dashboard's data health.
 -- key: source
--- inputs: ingested_files, coder_workspace_agent_stats, coder_workspace_app_stats,
---         rocketchat_messages, seatable_user_activity, seatable_script_runs, openl2m_log
+-- inputs: ingested_files, stg_coder_workspace_agent_stats, stg_coder_workspace_app_stats,
+--         stg_rocketchat_messages, stg_seatable_user_activity, stg_seatable_script_runs,
+--         stg_openl2m_log
 with
 
 files as (
@@ -18,23 +19,23 @@ newest_files as (
 
 -- Each within its newest day partition: one file read, not the whole history.
 events as (
-    select 'coder' as source, max(created_at) as newest_event_at from coder_workspace_agent_stats
-    where day = (select max(day) from coder_workspace_agent_stats)
+    select 'coder' as source, max(created_at) as newest_event_at from stg_coder_workspace_agent_stats
+    where day = (select max(day) from stg_coder_workspace_agent_stats)
     union all
-    select 'coder', max(session_ended_at) from coder_workspace_app_stats
-    where day = (select max(day) from coder_workspace_app_stats)
+    select 'coder', max(session_ended_at) from stg_coder_workspace_app_stats
+    where day = (select max(day) from stg_coder_workspace_app_stats)
     union all
-    select 'rocketchat', max(ts) from rocketchat_messages
-    where day = (select max(day) from rocketchat_messages)
+    select 'rocketchat', max(sent_at) from stg_rocketchat_messages
+    where day = (select max(day) from stg_rocketchat_messages)
     union all
-    select 'seatable', max("timestamp") from seatable_user_activity
-    where day = (select max(day) from seatable_user_activity)
+    select 'seatable', max(active_at) from stg_seatable_user_activity
+    where day = (select max(day) from stg_seatable_user_activity)
     union all
-    select 'seatable', max(finished_at) from seatable_script_runs
-    where day = (select max(day) from seatable_script_runs)
+    select 'seatable', max(finished_at) from stg_seatable_script_runs
+    where day = (select max(day) from stg_seatable_script_runs)
     union all
-    select 'openl2m', max("timestamp") from openl2m_log
-    where day = (select max(day) from openl2m_log)
+    select 'openl2m', max(logged_at) from stg_openl2m_log
+    where day = (select max(day) from stg_openl2m_log)
 ),
 
 final as (
@@ -45,6 +46,7 @@ final as (
         (select max(newest_event_at) from events where events.source = sources.source) as newest_event_at,
     from (select unnest(['coder', 'rocketchat', 'seatable', 'openl2m']) as source) as sources
     left join newest_files using (source)
+    order by list_position(['coder', 'rocketchat', 'seatable', 'openl2m'], sources.source)
 )
 
 select * from final

@@ -4,7 +4,7 @@
 -- every group of the month, ordered by $order_by (the key breaks ties), with the total
 -- number of groups on each row for paging.
 -- key: group_key
--- inputs: fct_seatable_script_runs_daily, seatable_users, seatable_orgs
+-- inputs: fct_seatable_script_runs_daily, stg_seatable_users, stg_seatable_orgs
 with
 
 runs as (
@@ -14,15 +14,11 @@ runs as (
 ),
 
 users as (
-    select username, nickname from seatable_users
-    where updated_at <= $now
-    qualify row_number() over (partition by username order by updated_at desc) = 1
+    select username, nickname from as_of(stg_seatable_users, $now)
 ),
 
 orgs as (
-    select org_id, org_name from seatable_orgs
-    where updated_at <= $now
-    qualify row_number() over (partition by org_id order by updated_at desc) = 1
+    select org_id, org_name from as_of(stg_seatable_orgs, $now)
 ),
 
 per_owner as (

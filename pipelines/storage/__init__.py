@@ -1,0 +1,94 @@
+"""Storage: where a warehouse's files live and how they are written, read and replaced.
+
+paths     where everything lives (the only place paths are built)
+sessions  DuckDB sessions, quoting, writing a query to Parquet
+files     atomic replacement of files, folders and the report set
+catalog   which file is live for each partition (one rename commits a run)
+internal  the warehouse's own tables, declared once
+views     the views every session reads through, and usage.duckdb
+
+The names below are the ones the rest of the code uses: `storage.Warehouse`, ...
+"""
+
+from pipelines.storage.catalog import Catalog, has_run
+from pipelines.storage.files import (
+    clean_leftovers,
+    keep_or_write,
+    publish_reports_dir,
+    remove_temporaries,
+    remove_tree,
+    swap_reports,
+    write_bytes_atomic,
+)
+from pipelines.storage.paths import (
+    SQL_DIR,
+    Warehouse,
+    WarehouseBusy,
+    catalog_file,
+    dashboard_page,
+    dashboard_script,
+    landing_file,
+    partition_files,
+    published_file,
+    report_file,
+    reports_manifest,
+    sql_model,
+    sql_models,
+    temporary,
+)
+from pipelines.storage.sessions import (
+    MEMORY_ENV,
+    connect,
+    copy_to_parquet,
+    cursor,
+    quote_ident,
+    sql_list,
+    sql_literal,
+)
+from pipelines.storage.views import (
+    attach_model_view,
+    attach_views,
+    model_view_sql,
+    open_warehouse,
+    rebuild_duckdb_file,
+    record_view_sql,
+)
+
+__all__ = [
+    "MEMORY_ENV",
+    "SQL_DIR",
+    "Catalog",
+    "Warehouse",
+    "WarehouseBusy",
+    "attach_model_view",
+    "attach_views",
+    "catalog_file",
+    "clean_leftovers",
+    "connect",
+    "copy_to_parquet",
+    "cursor",
+    "dashboard_page",
+    "dashboard_script",
+    "has_run",
+    "keep_or_write",
+    "landing_file",
+    "model_view_sql",
+    "open_warehouse",
+    "partition_files",
+    "publish_reports_dir",
+    "published_file",
+    "quote_ident",
+    "rebuild_duckdb_file",
+    "record_view_sql",
+    "remove_temporaries",
+    "remove_tree",
+    "report_file",
+    "reports_manifest",
+    "sql_list",
+    "sql_literal",
+    "sql_model",
+    "sql_models",
+    "swap_reports",
+    "temporary",
+    "write_bytes_atomic",
+]

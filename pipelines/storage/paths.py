@@ -1,0 +1,176 @@
+"""Where everything of a warehouse lives: the only module that builds paths.
+
+Layout under the warehouse root:
+
+    raw/                                     default landing tree (docs/raw-logs.md)
+    collect/<source>.json                    the collect state of a source
+    .prefect/                                Prefect's state (unless PREFECT_HOME is set)
+    parquet/<table>/day=YYYY-MM-DD/<run>.parquet    records, one live file a UTC day
+    parquet/<model>/<date column>=.../<run>.parquet facts and versioned staging, one live
+                                             file a partition
+    parquet/<table>/<run>.parquet            kinds without a time; runs; the file manifest
+    parquet/rejects/day=YYYY-MM-DD/<run>.parquet    rejected lines, by run day
+    parquet/_catalog/current.json            which file of each partition is live
+    usage.duckdb                             views over the live files, for ad-hoc queries
+    reports -> .reports/<run>                published JSON and the dashboard (a symlink,
+                                             swapped atomically)
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
+
+
+class WarehouseBusy(RuntimeError):
+    """Another run holds the warehouse lock."""
+
+
+class Warehouse:
+    """Paths of one warehouse root."""
+
+    def __init__(self, root: Path | str):
+        self.root = Path(root).resolve()
+
+    @property
+    def parquet(self) -> Path:
+        return self.root / "parquet"
+
+    @property
+    def default_raw(self) -> Path:
+        return self.root / "raw"
+
+    @property
+    def duckdb_file(self) -> Path:
+        return self.root / "usage.duckdb"
+
+    @property
+    def reports(self) -> Path:
+        return self.root / "reports"
+
+    @property
+    def report_versions(self) -> Path:
+        return self.root / ".reports"
+
+    def table_dir(self, table: str) -> Path:
+        return self.parquet / table
+
+    def new_file(self, table: str, run_id: str, partition: tuple[str, object] | None) -> Path:
+        """Where a run writes a table's file: per partition (column, value) or flat."""
+        folder = self.table_dir(table)
+        if partition is not None:
+            folder = folder / f"{partition[0]}={partition[1]}"
+        return folder / f"{run_id}.parquet"
+
+    def staged(self, run_id: str, table: str, batch: str = "*") -> Path:
+        """A run's staged lines of one table: one Parquet file per batch (`*`: all)."""
+        return self.staging(run_id) / table / f"{batch}.parquet"
+
+    def merged(self, run_id: str, table: str) -> Path:
+        """Where a run's merge writes a table's day partitions before each moves into place."""
+        return self.staging(run_id) / "merged" / table
+
+    def staging(self, run_id: str) -> Path:
+        return self.parquet / ".staging" / run_id
+
+    @property
+    def catalog_dir(self) -> Path:
+        return self.parquet / "_catalog"
+
+    @property
+    def prefect_home(self) -> Path:
+        """Prefect's own state (its database, logs), unless PREFECT_HOME says otherwise."""
+        return self.root / ".prefect"
+
+    def collect_state(self, source: str) -> Path:
+        """A source's collect watermarks (collect/<source>.json)."""
+        return self.root / "collect" / f"{source}.json"
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the warehouse's run lock; a second run refuses instead of corrupting."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        path = self.root / ".lock"
+        with open(path, "a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "unknown"
+                raise WarehouseBusy(
+                    f"another run is using {self.root} (pid {holder}); wait for it to finish"
+                ) from None
+            handle.truncate(0)
+            handle.write(str(os.getpid()))
+            handle.flush()
+            try:
+                yield
+            finally:
+                handle.truncate(0)
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def catalog_file(wh: Warehouse) -> Path:
+    """The committed catalog: a run is visible once it replaced this file."""
+    return wh.catalog_dir / "current.json"
+
+
+def temporary(dest: Path) -> Path:
+    """Where a file is written before it is renamed to dest: a dot name beside it, which
+    no reader (nor the raw-file discovery) takes for a finished file."""
+    return dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+
+
+def sql_models(layer: str) -> list[Path]:
+    return sorted((SQL_DIR / layer).glob("*.sql"))
+
+
+def sql_model(layer: str, name: str) -> Path:
+    """sql/<layer>/<name>.sql"""
+    return SQL_DIR / layer / f"{name}.sql"
+
+
+def partition_files(folder: Path, column: str, value: object) -> list[Path]:
+    """The Parquet files DuckDB's PARTITION_BY wrote for one value under folder."""
+    return sorted((folder / f"{column}={value}").glob("*.parquet"))
+
+
+def reports_manifest(folder: Path) -> Path:
+    return folder / "manifest.json"
+
+
+def landing_file(raw: Path, source: str, kind: str, collected_at: datetime) -> Path:
+    """Where a collect lands one kind's new records:
+    <raw>/<source>/<kind>/YYYY/MM/DD/<kind>-<UTC instant>.ndjson.gz. The names sort in
+    collect order, so a later collect's copy of a record is read last and wins."""
+    stamp = collected_at.astimezone(UTC)
+    folder = raw / source / kind / f"{stamp:%Y/%m/%d}"
+    return folder / f"{kind}-{stamp:%Y%m%dT%H%M%S%fZ}.ndjson.gz"
+
+
+def published_file(wh: Warehouse, relative: str) -> Path | None:
+    """A file of the live report set (reports/<relative>), never one outside it."""
+    folder = wh.reports.resolve()
+    path = (folder / relative).resolve()
+    return path if path.is_relative_to(folder) and path.is_file() else None
+
+
+def dashboard_page(folder: Path) -> Path:
+    """The dashboard page of a report set (or of `dashboard --out`)."""
+    return folder / "index.html"
+
+
+def dashboard_script(folder: Path) -> Path:
+    """The chart library the dashboard page loads from beside itself."""
+    return folder / "plotly.min.js"
+
+
+def report_file(endpoint: str, name: str) -> Path:
+    """reports/<endpoint path>/<name>.json, relative to a report set's folder."""
+    return Path(endpoint) / f"{name}.json"

@@ -1,0 +1,68 @@
+"""DuckDB sessions: opened in UTC with bounded memory; quoting for the places DuckDB takes
+no bound parameter; writing a query's rows to Parquet atomically."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import duckdb
+
+from pipelines.storage.paths import temporary
+
+MEMORY_ENV = "USAGE_WAREHOUSE_MEMORY_LIMIT"  # DuckDB's memory limit per session, e.g. "2GB"
+
+
+def connect(
+    database: str | Path = ":memory:", read_only: bool = False
+) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with the session time zone pinned to UTC."""
+    con = duckdb.connect(str(database), read_only=read_only)
+    con.execute("set TimeZone = 'UTC'")
+    # The pipeline prints its own progress; DuckDB's bar would garble the summary.
+    con.execute("set enable_progress_bar = false")
+    # Bounded memory whatever the size of a day: DuckDB spills to disk past this.
+    con.execute("set memory_limit = $limit", {"limit": os.environ.get(MEMORY_ENV, "1GB")})
+    con.execute(
+        "set temp_directory = $dir",
+        {"dir": str(Path(tempfile.gettempdir()) / "usage-warehouse-spill")},
+    )
+    return con
+
+
+def cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Another connection to con's database (its views), for one thread, in UTC too."""
+    cur = con.cursor()
+    cur.execute("set TimeZone = 'UTC'")
+    return cur
+
+
+def sql_literal(value: str | Path) -> str:
+    """Quote a path or name for the places DuckDB does not accept a bound parameter."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def sql_list(paths: list[Path]) -> str:
+    """A SQL list of file names, for read_parquet."""
+    return "[" + ", ".join(sql_literal(p) for p in paths) + "]"
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def copy_to_parquet(
+    con: duckdb.DuckDBPyConnection,
+    query: str,
+    dest: Path,
+    params: list | dict | None = None,
+    compression: str = "zstd",
+) -> None:
+    """Write one query's rows to dest atomically: a temporary file renamed into place."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temporary(dest)
+    con.execute(
+        f"copy ({query}) to {sql_literal(tmp)} (format parquet, compression {compression})", params
+    )
+    os.replace(tmp, dest)

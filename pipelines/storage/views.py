@@ -1,0 +1,140 @@
+"""The views every session reads the warehouse through: one per raw record kind, staging
+model, fact and internal table, over exactly the files the catalog names; and usage.duckdb,
+the same views in a file for ad-hoc queries."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import duckdb
+
+from pipelines import records
+from pipelines.storage.catalog import Catalog
+from pipelines.storage.internal import INTERNAL
+from pipelines.storage.paths import Warehouse
+from pipelines.storage.sessions import connect, quote_ident, sql_list
+
+# The module, not its names: transform.models reads SQL paths from this package.
+from pipelines.transform import models as graph
+
+
+def _typed_empty(columns: dict[str, str]) -> str:
+    cols = ", ".join(f"null::{t} as {quote_ident(c)}" for c, t in columns.items())
+    return f"select {cols} where false"
+
+
+def _files_view(files: list[Path], hive: bool) -> str:
+    return (
+        f"select * from read_parquet({sql_list(files)}, "
+        f"hive_partitioning = {str(hive).lower()}, union_by_name = true)"
+    )
+
+
+def _table_view(
+    catalog: Catalog,
+    table: str,
+    hive: bool,
+    columns: dict[str, str],
+    keys: set[str] | None = None,
+) -> str:
+    files = catalog.files(table, keys)
+    return _files_view(files, hive) if files else _typed_empty(columns)
+
+
+def record_view_sql(
+    catalog: Catalog, kind: records.RecordKind, days: set[str] | None = None
+) -> str:
+    """The view of one raw record kind (or of some of its days): its source columns,
+    lineage and the day partition."""
+    columns = {**kind.columns, **records.LINEAGE_COLUMNS}
+    if kind.partitioned:
+        columns["day"] = "DATE"
+    return _table_view(catalog, kind.table, kind.partitioned, columns, days)
+
+
+def model_view_sql(catalog: Catalog, model: graph.Model, keys: set[str] | None = None) -> str:
+    """A staging model or fact as a view: a staging view's own select; else its live files
+    (or some partitions of them), and with no files its select over no rows (same columns;
+    a versioned staging model's validity columns too)."""
+    if model.is_view:
+        return model.sql
+    files = catalog.files(model.name, keys)
+    if files:
+        return _files_view(files, hive=True)
+    if model.versions_of is not None:
+        return (
+            "select *, null::timestamptz as valid_to, null::date as valid_to_date "
+            f"from ({model.sql}) limit 0"
+        )
+    return f"select * from ({model.sql}) limit 0"
+
+
+def attach_model_view(
+    con: duckdb.DuckDBPyConnection,
+    catalog: Catalog,
+    model: graph.Model,
+    keys: set[str] | None = None,
+) -> None:
+    con.execute(f"create or replace view {model.name} as {model_view_sql(catalog, model, keys)}")
+
+
+def attach_views(
+    con: duckdb.DuckDBPyConnection, catalog: Catalog, tables: Iterable[str] | None = None
+) -> None:
+    """Create the table macros and a view for every table (or just the named ones: binding
+    a view reads its files' schemas, which grows with history): raw kinds, the internal
+    tables, staging models and facts."""
+    macros = graph.macros().values()
+    for macro in macros:
+        if macro.reads is None:  # generic: the models may call it
+            con.execute(macro.sql)
+    wanted = None if tables is None else set(tables)
+
+    def view(name: str, body: str) -> None:
+        if wanted is None or name in wanted:
+            con.execute(f"create or replace view {name} as {body}")
+
+    for kind in records.KINDS:
+        view(kind.table, record_view_sql(catalog, kind))
+    for internal in INTERNAL:
+        files = _table_view(
+            catalog, internal.name, internal.partition is not None, internal.columns
+        )
+        view(internal.name, internal.view_sql(files))
+    for model in graph.models().values():
+        view(model.name, model_view_sql(catalog, model))
+    for macro in macros:  # over named tables: after them
+        if macro.reads is not None and (wanted is None or wanted.issuperset(macro.reads)):
+            con.execute(macro.sql)
+
+
+def open_warehouse(
+    wh: Warehouse, catalog: Catalog | None = None, tables: Iterable[str] | None = None
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB session with the warehouse views (all, or the named tables);
+    never locks usage.duckdb.
+
+    Without a catalog it reads the committed state; a run passes its own, uncommitted one.
+    """
+    con = connect()
+    attach_views(con, catalog or Catalog.load(wh), tables)
+    return con
+
+
+def rebuild_duckdb_file(wh: Warehouse) -> None:
+    """Build usage.duckdb anew beside the old one and rename it into place.
+
+    Readers holding the old file keep it open undisturbed; new readers see the new one.
+    """
+    tmp = wh.root / f".usage.duckdb.{os.getpid()}.tmp"
+    tmp.unlink(missing_ok=True)
+    con = connect(tmp)
+    try:
+        attach_views(con, Catalog.load(wh))
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    os.replace(tmp, wh.duckdb_file)
+    Path(f"{tmp}.wal").unlink(missing_ok=True)

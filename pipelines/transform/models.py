@@ -1,0 +1,186 @@
+"""The SQL models (sql/staging, sql/facts) and their headers, in dependency order.
+
+A model is one select. Its header comment declares its grain and key and, where the
+runner needs them:
+
+    -- inputs: a, b           the tables its body reads (checked against the parsed body)
+    -- partition: day_column  a fact: the date column its Parquet files are partitioned by
+    -- window: N days | week  a fact: partition P reads input days P-N..P+N (or its week)
+    -- follows: S.key = E.column (a, b)   a fact reads columns a, b of the current version
+                              of each entity of versioned staging S named by rows of E
+    -- versions of: k1, k2    a staging model of a snapshot kind: the runner keeps every
+                              version with valid_from and valid_to (the next version's
+                              valid_from of the same key; null while current)
+
+What a body reads is found by parsing it (sqlglot, DuckDB dialect), not by matching words:
+a name in a comment or a string is no input.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import sqlglot
+from sqlglot import expressions
+
+from pipelines.storage.paths import sql_models
+
+LAYERS = ("staging", "facts")
+OPEN = "9999-12-31"  # the valid_to_date partition of the versions still current
+
+
+@dataclass(frozen=True)
+class Follows:
+    """`-- follows: S.key = E.column (a, b)`: which event rows read which columns of the
+    current versions of S's entities."""
+
+    snapshot: str
+    key: str
+    events: str
+    column: str
+    reads: tuple[str, ...]
+
+
+def _header(sql: str, name: str) -> str | None:
+    """A header's value, with its continuation lines (comments indented past `--   `)."""
+    match = re.search(rf"^--\s*{name}:(.*(?:\n--\s{{3,}}\S.*)*)$", sql, re.MULTILINE)
+    return re.sub(r"\n--\s+", " ", match.group(1)).strip() if match else None
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"\w+", text))
+
+
+@dataclass(frozen=True)
+class Macro:
+    """A table macro of sql/macros: its `create` statement and what it reads (`-- reads:`
+    in its header): named tables, or None for `its first argument` (as_of(stg_x, $now)
+    reads stg_x). DuckDB binds a macro's named tables when it is created."""
+
+    name: str
+    sql: str
+    reads: tuple[str, ...] | None
+
+
+@cache
+def macros() -> dict[str, Macro]:
+    found: dict[str, Macro] = {}
+    for path in sql_models("macros"):
+        for block in re.split(r"\n(?=\n--)", path.read_text()):
+            name = re.search(r"create or replace macro (\w+)", block)
+            if name:
+                declared = _header(block, "reads") or ""
+                reads = None if "argument" in declared else _names(declared)
+                found[name.group(1)] = Macro(name.group(1), block.strip(), reads)
+    return found
+
+
+def reads(sql: str) -> set[str]:
+    """The tables a select reads: every table it names that is not one of its own CTEs,
+    and what the table macros it calls read."""
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    ctes = {cte.alias for cte in tree.find_all(expressions.CTE)}
+    tables = {t.name for t in tree.find_all(expressions.Table) if t.name and t.name not in ctes}
+    for call in tree.find_all(expressions.Anonymous):
+        macro = macros().get(call.name.lower())
+        if macro is not None:
+            argument = call.expressions[0].name if call.expressions else None
+            tables |= set(macro.reads or (argument,))
+    return tables
+
+
+@dataclass(frozen=True)
+class Model:
+    path: Path
+    sql: str
+    inputs: tuple[str, ...]  # parsed from the body
+    declared: tuple[str, ...]  # the header's `inputs:`
+    partition: str | None  # facts: the date column; versioned staging: valid_to_date
+    window_days: int | None  # facts; None with a weekly window
+    follows: dict[str, Follows]  # by snapshot table
+    versions_of: tuple[str, ...] | None  # versioned staging: the key of a version chain
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+    @property
+    def layer(self) -> str:
+        return self.path.parent.name
+
+    @property
+    def is_view(self) -> bool:
+        """A staging model the sessions define as a view: no files of its own."""
+        return self.layer == "staging" and self.versions_of is None
+
+    @classmethod
+    def parse(cls, path: Path) -> Model:
+        sql = path.read_text()
+        declared = _names(_header(sql, "inputs") or "")
+        versions = _header(sql, "versions of")
+        if path.parent.name == "staging":
+            partition = "valid_to_date" if versions is not None else None
+            return cls(
+                path,
+                sql,
+                tuple(sorted(reads(sql))),
+                declared,
+                partition,
+                None,
+                {},
+                None if versions is None else _names(versions),
+            )
+        window = re.search(r"^--\s*window:\s*(?:(\d+)\s*days?|(week))\b", sql, re.MULTILINE)
+        partition = _header(sql, "partition")
+        if not window or not partition:
+            raise ValueError(
+                f"{path}: a fact's header needs '-- partition: <date column>' and '-- window: "
+                "N days' (partition P reads the input days P-N..P+N) or '-- window: week'"
+            )
+        follows = {
+            snapshot: Follows(snapshot, key, events, column, _names(columns))
+            for snapshot, key, events, column, columns in re.findall(
+                r"^--\s*follows:\s*(\w+)\.(\w+)\s*=\s*(\w+)\.(\w+)\s*\(([\w\s,]+)\)",
+                sql,
+                re.MULTILINE,
+            )
+        }
+        days = int(window.group(1)) if window.group(1) else None
+        return cls(
+            path,
+            sql,
+            tuple(sorted(reads(sql))),
+            declared,
+            _names(partition)[0],
+            days,
+            follows,
+            None,
+        )
+
+    def fingerprint(self, timezone: str) -> str:
+        return hashlib.sha256(f"{self.sql}\0{timezone}".encode()).hexdigest()[:16]
+
+
+@cache
+def models() -> dict[str, Model]:
+    """Every staging model and fact, in dependency order (a model after all it reads)."""
+    found = {p.stem: Model.parse(p) for layer in LAYERS for p in sql_models(layer)}
+    ordered: dict[str, Model] = {}
+
+    def visit(name: str, trail: tuple[str, ...]) -> None:
+        if name in ordered:
+            return
+        if name in trail:
+            raise ValueError(f"cycle among models: {' -> '.join((*trail, name))}")
+        for dependency in found[name].inputs:
+            if dependency in found:
+                visit(dependency, (*trail, name))
+        ordered[name] = found[name]
+
+    for name in sorted(found):
+        visit(name, ())
+    return ordered

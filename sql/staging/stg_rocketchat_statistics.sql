@@ -1,0 +1,23 @@
+-- stg_rocketchat_statistics: one row per daily statistics document of a server,
+-- current until the next one.
+-- key: unique_id, valid_from
+-- inputs: rocketchat_statistics
+-- versions of: unique_id
+with
+
+renamed as (
+    select
+        "uniqueId" as unique_id,
+        "installedAt" as installed_at,
+        version,
+        "createdAt" as created_at,
+        os,
+        process,
+        deploy,
+        migration,
+        "instanceCount" as instance_count,
+        "createdAt" as valid_from,
+    from rocketchat_statistics
+)
+
+select * from renamed
