@@ -6,7 +6,7 @@ from collections.abc import Callable
 from urllib.parse import parse_qsl, urlsplit
 
 from pipelines.endpoints import coder, openl2m, rocketchat, seatable
-from pipelines.endpoints.base import Context, Query, Response
+from pipelines.endpoints.base import Context, Query, Refused, Response
 
 Endpoint = Callable[[Context, Query], Response]
 
@@ -31,10 +31,14 @@ def split_target(target: str) -> tuple[str, Query]:
 
 
 def call(ctx: Context, target: str) -> Response:
-    """Answer one request for any endpoint; an unknown path is a 404 body."""
+    """Answer one request for any endpoint; an unknown path is a 404 body, a refused
+    request the product's own status and body."""
     path, query = split_target(target)
     endpoint = ENDPOINTS.get(path)
     if endpoint is None:
         known = ", ".join(sorted(ENDPOINTS))
         return 404, {"error": f"unknown endpoint {path!r}; known: {known}"}
-    return endpoint(ctx, query)
+    try:
+        return endpoint(ctx, query)
+    except Refused as refused:
+        return refused.status, refused.body

@@ -17,6 +17,21 @@ from pipelines.storage import sql_model
 Response = tuple[int, dict]
 
 
+class Refused(Exception):
+    """The product's API refuses the request: its HTTP status and its JSON body.
+
+    A request is checked where its parts are read, often deep in helpers (a query
+    parser, a time format), so a refusal is raised rather than returned through every
+    caller; `endpoints.call` is the one place that turns it into the response. Each
+    product module has one small constructor for its own error body.
+    """
+
+    def __init__(self, status: int, body: dict):
+        super().__init__(status, body)
+        self.status = status
+        self.body = body
+
+
 @dataclass(frozen=True)
 class Context:
     """What an endpoint may read: the warehouse session, the as-of instant, the settings."""

@@ -7,9 +7,12 @@ from datetime import UTC, datetime
 
 import orjson
 
-from pipelines.endpoints.base import Context, Query, Response, rows
+from pipelines.endpoints.base import Context, Query, Refused, Response, rows
 
-INVALID = (400, {"success": False, "error": "Invalid query parameters"})
+
+def _refused() -> Refused:
+    """Rocket.Chat's one answer to any unexpected query parameter or value."""
+    return Refused(400, {"success": False, "error": "Invalid query parameters"})
 
 
 def iso_ms(moment: datetime | None) -> str | None:
@@ -23,9 +26,9 @@ def iso_ms(moment: datetime | None) -> str | None:
 def statistics(ctx: Context, query: Query) -> Response:
     """GET api/v1/statistics?refresh=true|false: server statistics as of now."""
     if any(name != "refresh" for name in query.names()):
-        return INVALID
+        raise _refused()
     if query.get("refresh", "false") not in ("true", "false"):
-        return INVALID
+        raise _refused()
     (r,) = rows(ctx, "rpt_rocketchat_statistics", {"now": ctx.now})
     messages = [r["channel"], r["private_group"], r["direct"], r["livechat"]]
     statuses = r["online_users"] + r["away_users"] + r["busy_users"]

@@ -5,14 +5,15 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time
 
-from pipelines.endpoints.base import Context, Query, Response, rows
+from pipelines.endpoints.base import Context, Query, Refused, Response, rows
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 DATETIME_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 
 
-def _error(message: str) -> Response:
-    return 400, {"error_msg": message}
+def _refused(message: str) -> Refused:
+    """SeaTable's error body."""
+    return Refused(400, {"error_msg": message})
 
 
 def _parse_datetime(value: str) -> date | None:
@@ -30,15 +31,15 @@ def active_users(ctx: Context, query: Query) -> Response:
     start_raw = query.get("start") or ""
     end_raw = query.get("end") or ""
     if not start_raw:
-        return _error("Start time can not be empty")
+        raise _refused("Start time can not be empty")
     if not end_raw:
-        return _error("End time can not be empty")
+        raise _refused("End time can not be empty")
     start = _parse_datetime(start_raw)
     if start is None:
-        return _error(f"Start time {start_raw} invalid")
+        raise _refused(f"Start time {start_raw} invalid")
     end = _parse_datetime(end_raw)
     if end is None:
-        return _error(f"End time {end_raw} invalid")
+        raise _refused(f"End time {end_raw} invalid")
     counts = rows(ctx, "rpt_seatable_active_users", {"start": start, "end": end})
     return 200, {
         "active_users": [
@@ -81,19 +82,19 @@ def scripts_running(ctx: Context, query: Query) -> Response:
     """GET api/v2.1/admin/statistics/scripts-running/: script runs per owner or org in a month."""
     month = _month(query.get("month"), ctx)
     if month is None:
-        return _error("month invalid.")
+        raise _refused("month invalid.")
     is_user = BOOLEANS.get((query.get("is_user") or "true").lower())
     if is_user is None:
-        return _error("is_user invalid.")
+        raise _refused("is_user invalid.")
     page, per_page = _paging(query)
     if page < 1:
-        return _error("page invalid.")
+        raise _refused("page invalid.")
     if per_page < 0:
-        return _error("per_page invalid.")
+        raise _refused("per_page invalid.")
     order_by = query.get("order_by") or ""
     descending = order_by.startswith("-")
     if order_by and order_by.removeprefix("-") not in ORDER_COLUMNS:
-        return _error("order_by invalid.")
+        raise _refused("order_by invalid.")
     groups = rows(
         ctx,
         "rpt_seatable_scripts_running",

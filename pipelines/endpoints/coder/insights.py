@@ -1,0 +1,249 @@
+"""Coder insights (v2) endpoints: parameters checked as coderd checks them, numbers from
+the 30-minute rollup (fct_coder_usage_30m) as Coder's insights queries compute them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import orjson
+
+from pipelines.endpoints.base import Context, Query, Response, rows
+from pipelines.endpoints.coder.go import (
+    ONE_INVALID,
+    QueryParser,
+    format_time,
+    invalid_value,
+    parse_time,
+    refused,
+)
+
+
+def parse_start_end(start_raw: str, end_raw: str, now: datetime) -> tuple[datetime, datetime]:
+    """Coder's checks, in its order: per parameter (start, then end) the format, not in
+    the future, the clock; then end after start."""
+    parsed = {}
+    for name, raw in (("start_time", start_raw), ("end_time", end_raw)):
+        moment = parse_time(name, raw)
+        local_now = now.astimezone(moment.tzinfo)
+        limit = local_now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        if moment > limit:
+            raise invalid_value(name, f'Query param "{name}" must not be in the future')
+        whole_day = name == "start_time" or moment.date() != local_now.date()
+        if whole_day and (moment.hour, moment.minute, moment.second) != (0, 0, 0):
+            raise invalid_value(
+                name, f'Query param "{name}" must have the clock set to 00:00:00, got {raw}'
+            )
+        if (moment.minute, moment.second) != (0, 0):
+            raise invalid_value(
+                name,
+                f'Query param "{name}" must have the clock set to {moment.hour:02d}:00:00, got {raw}',
+            )
+        parsed[name] = moment
+    if parsed["end_time"] < parsed["start_time"]:
+        raise invalid_value("end_time", 'Query param "end_time" must be after than "start_time"')
+    return parsed["start_time"], parsed["end_time"]
+
+
+def _window(parser: QueryParser) -> tuple[str, str, list[str]]:
+    """The parameters every insights report shares: start_time, end_time, template_ids."""
+    start_raw = parser.string("start_time", required=True)
+    end_raw = parser.string("end_time", required=True)
+    template_ids = parser.uuids("template_ids")
+    return start_raw, end_raw, template_ids
+
+
+def _params(start: datetime, end: datetime, template_ids: list[str], ctx: Context) -> dict:
+    return {"start": start, "end": end, "template_ids": template_ids, "now": ctx.now}
+
+
+def _users_report(ctx: Context, query: Query, measure) -> Response:
+    """The shared shape of user-activity and user-latency: checks, then one row per user
+    with its templates, name and avatar, and the report's own measure."""
+    parser = QueryParser(query)
+    start_raw, end_raw, template_ids = _window(parser)
+    parser.finish()
+    start, end = parse_start_end(start_raw, end_raw, ctx.now)
+    users = rows(ctx, "rpt_coder_user_insights", _params(start, end, template_ids, ctx))
+    return 200, {
+        "report": {
+            "start_time": format_time(start),
+            "end_time": format_time(end),
+            "template_ids": sorted({t for u in users for t in u["template_ids"]}),
+            "users": [
+                {
+                    "template_ids": u["template_ids"],
+                    "user_id": u["user_id"],
+                    "username": u["username"],
+                    "avatar_url": u["avatar_url"],
+                    **measure(u),
+                }
+                for u in users
+            ],
+        }
+    }
+
+
+def user_activity(ctx: Context, query: Query) -> Response:
+    """GET api/v2/insights/user-activity: seconds of use per user."""
+    return _users_report(ctx, query, lambda u: {"seconds": u["seconds"]})
+
+
+def user_latency(ctx: Context, query: Query) -> Response:
+    """GET api/v2/insights/user-latency: p50/p95 of the per-half-hour median latencies."""
+    return _users_report(
+        ctx, query, lambda u: {"latency_ms": {"p50": float(u["p50"]), "p95": float(u["p95"])}}
+    )
+
+
+def daus(ctx: Context, query: Query) -> Response:
+    """GET api/v2/insights/daus: distinct users per UTC day over the last 60 days."""
+    parser = QueryParser(query)
+    offset = parser.integer("tz_offset", 0)
+    parser.finish()
+    zone = timezone(timedelta(hours=offset))
+    end = ctx.now.astimezone(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    start = end.replace(hour=0) - timedelta(days=60)
+    days = rows(
+        ctx,
+        "rpt_coder_insights_by_interval",
+        {"start": start, "end": end, "step_days": 1, "template_ids": []},
+    )
+    return 200, {
+        "entries": [
+            {
+                "date": d["start_time"].astimezone(zone).date().isoformat(),
+                "amount": d["active_users"],
+            }
+            for d in days
+        ],
+        "tz_hour_offset": offset,
+    }
+
+
+BUILTINS = [  # display name, slug, icon, report column
+    ("Visual Studio Code", "vscode", "/icon/code.svg", "vscode"),
+    ("JetBrains", "jetbrains", "/icon/intellij.svg", "jetbrains"),
+    ("Web Terminal", "reconnecting-pty", "/icon/terminal.svg", "reconnecting_pty"),
+    ("SSH", "ssh", "/icon/terminal.svg", "ssh"),
+    ("SFTP", "sftp", "/icon/terminal.svg", "sftp"),
+]
+SECTIONS = ("interval_reports", "report")
+
+
+def templates(ctx: Context, query: Query) -> Response:
+    """GET api/v2/insights/templates: the report and the per-interval active users."""
+    parser = QueryParser(query)
+    start_raw, end_raw, template_ids = _window(parser)
+    interval = parser.string("interval")
+    sections = parser.strings("sections", list(SECTIONS))
+    parser.finish()
+    start, end = parse_start_end(start_raw, end_raw, ctx.now)
+    if interval not in ("", "day", "week"):
+        raise invalid_value("interval", "must be one of [day week]")
+    if interval == "week" and not _last_week_long_enough(start, end):
+        raise refused(ONE_INVALID, detail="Last report interval should have at least 6 days.")
+    if any(s not in SECTIONS for s in sections):
+        raise invalid_value("sections", "must be one of [interval_reports report]")
+    params = _params(start, end, template_ids, ctx)
+    body: dict = {}
+    if "report" in sections:
+        body["report"] = _template_report(ctx, params, start, end)
+    if "interval_reports" in sections and interval:
+        step = 1 if interval == "day" else 7
+        intervals = rows(ctx, "rpt_coder_insights_by_interval", {**params, "step_days": step})
+        if intervals:
+            body["interval_reports"] = [
+                {
+                    "start_time": format_time(i["start_time"], start),
+                    "end_time": format_time(i["end_time"], start),
+                    "template_ids": i["template_ids"],
+                    "interval": interval,
+                    "active_users": i["active_users"],
+                }
+                for i in intervals
+            ]
+    return 200, body
+
+
+def _last_week_long_enough(start: datetime, end: datetime) -> bool:
+    remainder = (end - start) % timedelta(days=7)
+    return not remainder or remainder >= timedelta(days=6)
+
+
+def _template_report(ctx: Context, params: dict, start: datetime, end: datetime) -> dict:
+    (usage,) = rows(ctx, "rpt_coder_template_insights", params)
+    apps = rows(ctx, "rpt_coder_template_app_insights", params)
+    apps.sort(key=lambda a: (a["slug"].encode(), a["display_name"].encode(), a["icon"].encode()))
+    apps_usage = [
+        {
+            "template_ids": usage[f"{column}_template_ids"],
+            "type": "builtin",
+            "display_name": display,
+            "slug": slug,
+            "icon": icon,
+            "seconds": usage[f"{column}_seconds"],
+            "times_used": 0,
+        }
+        for display, slug, icon, column in BUILTINS
+    ] + [
+        {
+            "template_ids": a["template_ids"],
+            "type": "app",
+            "display_name": a["display_name"],
+            "slug": a["slug"],
+            "icon": a["icon"],
+            "seconds": a["seconds"],
+            "times_used": a["times_used"],
+        }
+        for a in apps
+    ]
+    template_ids = sorted(set(usage["template_ids"]) | {t for a in apps for t in a["template_ids"]})
+    parameter_rows = rows(ctx, "rpt_coder_template_parameters", params)
+    return {
+        "start_time": format_time(start),
+        "end_time": format_time(end),
+        "template_ids": template_ids,
+        "active_users": usage["active_users"],
+        "apps_usage": apps_usage,
+        "parameters_usage": _parameters_usage(parameter_rows),
+    }
+
+
+def _parameters_usage(parameter_rows: list[dict]) -> list[dict]:
+    """Rows of (parameter, value, count) -> one entry per parameter with its values."""
+    entries: dict[tuple, dict] = {}
+    for r in parameter_rows:
+        key = (r["name"], r["type"], r["display_name"], r["description"], r["options"])
+        entry = entries.get(key)
+        if entry is None:
+            entry = {
+                "template_ids": r["template_ids"],
+                # Coder shows the name where a parameter has no display name.
+                "display_name": r["display_name"] or r["name"],
+                "name": r["name"],
+                "type": r["type"],
+                "description": r["description"],
+            }
+            options = orjson.loads(r["options"])
+            if options:
+                entry["options"] = [
+                    {
+                        "name": o.get("name", ""),
+                        "description": o.get("description", ""),
+                        "value": o.get("value", ""),
+                        "icon": o.get("icon", ""),
+                    }
+                    for o in options
+                ]
+            entry["values"] = []
+            entries[key] = entry
+        entry["values"].append({"value": r["value"], "count": r["count"]})
+    return list(entries.values())
+
+
+ROUTES = {
+    "api/v2/insights/daus": daus,
+    "api/v2/insights/templates": templates,
+    "api/v2/insights/user-activity": user_activity,
+    "api/v2/insights/user-latency": user_latency,
+}
