@@ -17,6 +17,7 @@ from pipelines.extract.files import missing_tree, stray
 from pipelines.extract.ingest import IngestResult, ingest
 from pipelines.publish import PublishResult, publish
 from pipelines.storage import Catalog, Warehouse
+from pipelines.storage.internal import CHECKS, RUNS
 from pipelines.transform.runner import TransformResult, build_facts
 
 Progress = Callable[[str], None]
@@ -144,9 +145,7 @@ def check(
         if found:
             rows = pa.Table.from_pylist([{"run_id": summary.run_id, **asdict(w)} for w in found])
             con.register("warnings", rows)
-            target = catalog.wh.new_file("checks", summary.run_id, None)
-            storage.copy_to_parquet(con, "select * from warnings", target)
-            catalog.put("checks", summary.run_id, target)
+            CHECKS.write(con, catalog, "select * from warnings", summary.run_id)
     finally:
         con.close()
     return found
@@ -182,9 +181,7 @@ def record_run(catalog: Catalog, summary: RunSummary) -> None:
     con = storage.connect()
     try:
         con.register("run_row", table)
-        target = catalog.wh.new_file("runs", summary.run_id, None)
-        storage.copy_to_parquet(con, "select * from run_row", target)
-        catalog.put("runs", summary.run_id, target)
+        RUNS.write(con, catalog, "select * from run_row", summary.run_id)
     finally:
         con.close()
 

@@ -31,6 +31,7 @@ from pymysql.converters import conversions
 
 from pipelines import records, storage
 from pipelines.collect import CollectError, landing
+from pipelines.transform.models import header
 
 SCHEMES = ("mysql", "mariadb")
 DENIED = {ER.DBACCESS_DENIED_ERROR, ER.TABLEACCESS_DENIED_ERROR, ER.COLUMNACCESS_DENIED_ERROR}
@@ -200,11 +201,11 @@ def open_snapshots(
 def query_text(sql: str, names: dict[str, str]) -> tuple[str, str]:
     """(the database key whose connection runs the query, its text with every database
     placeholder replaced by the configured name)."""
-    home = re.search(r"^--\s*database:\s*(\w+)", sql, re.MULTILINE)
-    if home is None:
+    home = header(sql, "database")
+    if not home:
         raise ValueError("collect query lacks a '-- database: <key>' header line")
     text = PLACEHOLDER.sub(lambda m: "`" + names[m.group(1)].replace("`", "``") + "`", sql)
-    return home.group(1), text
+    return home, text
 
 
 # A typed column's JSON value, by field type of records.py: a tinyint(1) flag is a bool; a

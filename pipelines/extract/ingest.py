@@ -22,6 +22,7 @@ from pipelines import records, storage
 from pipelines.extract.files import Fingerprint, RawFile, discover, fingerprint, read_batches
 from pipelines.extract.validate import register_functions, validation_sql
 from pipelines.storage import Catalog, Warehouse, quote_ident, sql_literal
+from pipelines.storage.internal import INGESTED_FILES, REJECTS
 
 
 @dataclass
@@ -303,14 +304,14 @@ def _write_rejects_and_manifest(
         "where reason is not null"
         for kind in {p.raw.kind.table: p.raw.kind for p in todo}.values()
     )
-    rejects = wh.new_file("rejects", run_id, ("day", run_day))
-    storage.copy_to_parquet(
+    REJECTS.write(
         con,
+        catalog,
         f"select *, $run_id as run_id from ({staged}) order by file, line",
-        rejects,
+        run_id,
+        run_day,
         {"run_id": run_id},
     )
-    catalog.put("rejects", f"{run_day}/{run_id}", rejects)
     manifest = pa.table(
         {
             "path": [p.raw.relative for p in todo],
@@ -323,6 +324,4 @@ def _write_rejects_and_manifest(
         }
     )
     con.register("manifest", manifest)
-    target = wh.new_file("ingested_files", run_id, None)
-    storage.copy_to_parquet(con, "select * from manifest", target)
-    catalog.put("ingested_files", run_id, target)
+    INGESTED_FILES.write(con, catalog, "select * from manifest", run_id)

@@ -45,14 +45,19 @@ class Follows:
     reads: tuple[str, ...]
 
 
-def _header(sql: str, name: str) -> str | None:
-    """A header's value, with its continuation lines (comments indented past `--   `)."""
+def header(sql: str, name: str) -> str | None:
+    """A SQL file's header value (`-- name: value`), with its continuation lines (comments indented past `--   `)."""
     match = re.search(rf"^--\s*{name}:(.*(?:\n--\s{{3,}}\S.*)*)$", sql, re.MULTILINE)
     return re.sub(r"\n--\s+", " ", match.group(1)).strip() if match else None
 
 
 def _names(text: str) -> tuple[str, ...]:
     return tuple(re.findall(r"\w+", text))
+
+
+def declared_inputs(sql: str) -> tuple[str, ...]:
+    """The tables a SQL file's header says it reads (`-- inputs:`)."""
+    return _names(header(sql, "inputs") or "")
 
 
 @dataclass(frozen=True)
@@ -73,7 +78,7 @@ def macros() -> dict[str, Macro]:
         for block in re.split(r"\n(?=\n--)", path.read_text()):
             name = re.search(r"create or replace macro (\w+)", block)
             if name:
-                declared = _header(block, "reads") or ""
+                declared = header(block, "reads") or ""
                 reads = None if "argument" in declared else _names(declared)
                 found[name.group(1)] = Macro(name.group(1), block.strip(), reads)
     return found
@@ -97,8 +102,7 @@ def reads(sql: str) -> set[str]:
 class Model:
     path: Path
     sql: str
-    inputs: tuple[str, ...]  # parsed from the body
-    declared: tuple[str, ...]  # the header's `inputs:`
+    inputs: tuple[str, ...]  # parsed from the body (tests/test_staging.py: as its header says)
     partition: str | None  # facts: the date column; versioned staging: valid_to_date
     window_days: int | None  # facts; None with a weekly window
     follows: dict[str, Follows]  # by snapshot table
@@ -120,22 +124,20 @@ class Model:
     @classmethod
     def parse(cls, path: Path) -> Model:
         sql = path.read_text()
-        declared = _names(_header(sql, "inputs") or "")
-        versions = _header(sql, "versions of")
+        versions = header(sql, "versions of")
         if path.parent.name == "staging":
             partition = "valid_to_date" if versions is not None else None
             return cls(
                 path,
                 sql,
                 tuple(sorted(reads(sql))),
-                declared,
                 partition,
                 None,
                 {},
                 None if versions is None else _names(versions),
             )
         window = re.search(r"^--\s*window:\s*(?:(\d+)\s*days?|(week))\b", sql, re.MULTILINE)
-        partition = _header(sql, "partition")
+        partition = header(sql, "partition")
         if not window or not partition:
             raise ValueError(
                 f"{path}: a fact's header needs '-- partition: <date column>' and '-- window: "
@@ -154,7 +156,6 @@ class Model:
             path,
             sql,
             tuple(sorted(reads(sql))),
-            declared,
             _names(partition)[0],
             days,
             follows,

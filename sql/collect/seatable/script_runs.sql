@@ -7,33 +7,6 @@
 -- the rate limit's and a failed dispatch's. The output is compared here, never returned.
 -- database: scheduler
 -- watermark: finished_at
-with
-
-finished_runs as (
-    select
-        id,
-        dtable_uuid,
-        owner,
-        org_id,
-        script_name,
-        started_at,
-        finished_at,
-        success,
-        return_code,
-        coalesce(
-            success = 0
-            and return_code = -1
-            and output in (
-                'timeout',
-                'Running scripts too frequently in a short period of time',
-                'Failed'
-            ),
-            false
-        ) as is_closed_by_scheduler
-    from {scheduler}.script_log
-    where finished_at >= %(since)s
-)
-
 select
     id,
     dtable_uuid,
@@ -45,6 +18,12 @@ select
     success,
     return_code,
     finished_at as watermark
-from finished_runs
-where not is_closed_by_scheduler
+from {scheduler}.script_log
+where finished_at >= %(since)s
+  and not coalesce(
+      success = 0
+      and return_code = -1
+      and output in ('timeout', 'Running scripts too frequently in a short period of time', 'Failed'),
+      false
+  )
 order by finished_at, id
