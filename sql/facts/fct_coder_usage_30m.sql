@@ -124,18 +124,7 @@ computed as (
 
 rollup_only as (
     select
-        start_time,
-        end_time,
-        template_id,
-        user_id,
-        usage_mins,
-        ssh_mins,
-        sftp_mins,
-        reconnecting_pty_mins,
-        vscode_mins,
-        jetbrains_mins,
-        app_usage_mins,
-        median_latency_ms::float as median_latency_ms,
+        * exclude (day) replace (median_latency_ms::float as median_latency_ms),
         true as is_from_rollup,
         start_time::date as bucket_date,
     from coder_rollup
@@ -144,7 +133,7 @@ rollup_only as (
 
 final as (
     select * from computed
-    union all
+    union all by name
     select * from rollup_only
 )
 

@@ -1,6 +1,6 @@
--- rpt_dashboard_health: one row per source: its newest ingested raw file (and when the
--- run that landed it started: a run id begins with that instant) and its newest event
--- time, for the dashboard's data health.
+-- rpt_dashboard_health: one row per source: its newest ingested raw file (of the latest
+-- run, the last by path), when that run started (a run id begins with that instant) and
+-- its newest event time, for the dashboard's data health.
 -- key: source
 -- inputs: ingested_files, stg_coder_workspace_agent_stats, stg_coder_workspace_app_stats,
 --         stg_rocketchat_messages, stg_seatable_user_activity, stg_seatable_script_runs,
@@ -12,7 +12,7 @@ files as (
 ),
 
 newest_files as (
-    select source, arg_max(path, run_id) as newest_file, max(run_id) as newest_run_id,
+    select source, arg_max(path, (run_id, path)) as newest_file, max(run_id) as newest_run_id,
     from files
     group by all
 ),
