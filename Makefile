@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install services lint test demo bench schedule clean
+.PHONY: install services lint test test-fast demo bench schedule clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -23,7 +23,11 @@ services:
 	./scripts/install-test-services
 
 test: services lint
-	$(VENV)/bin/pytest -n 2 --dist loadgroup -q
+	$(VENV)/bin/pytest -n 2 -q
+
+# Everything but the tests that need the Prefect server (its start-up alone takes ~30 s).
+test-fast: services
+	$(VENV)/bin/pytest -n 2 -q -m "not prefect"
 
 demo: $(STAMP)
 	$(VENV)/bin/usage-warehouse demo

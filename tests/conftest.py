@@ -3,10 +3,13 @@ the helpers of the collect tests (a product's database in a real PostgreSQL serv
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import gzip
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -95,21 +98,59 @@ def mini(tmp_path: Path) -> Callable[..., MiniWarehouse]:
     return make
 
 
+# ---------------------------------------------------------------- one Prefect server
+
+
+def _shared_root(tmp_path_factory) -> Path:
+    """The folder every process of this test session shares: under xdist, the workers'
+    base folders sit in the controller's."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 @pytest.fixture(scope="session")
 def prefect_env(tmp_path_factory) -> Iterator[dict[str, str]]:
-    """One real Prefect server for the whole session; flow tests run their flows against it.
-
-    Tests using it carry `@pytest.mark.xdist_group("prefect")` so one worker starts it once.
-    """
+    """One real Prefect server for the whole test session, however many xdist workers ask:
+    the first to ask starts it (its ~30 s database migration once), the others use it, and
+    the process that owns the session root stops it (pytest_unconfigure below)."""
     from pipelines import scheduling
 
-    home = tmp_path_factory.mktemp("prefect-home")
-    port = scheduling.free_port()
-    proc = scheduling.start_server(home, port, home / "server.log")
-    try:
-        yield scheduling.server_env(home, port)
-    finally:
-        scheduling.stop_server(proc)
+    root = _shared_root(tmp_path_factory)
+    state = root / "prefect-server.json"
+    with open(root / "prefect-server.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # held while starting: the others wait for it
+        if not state.exists():
+            home = root / "prefect-home"
+            port = scheduling.free_port()
+            proc = scheduling.start_server(home, port, root / "prefect-server.log")
+            state.write_bytes(orjson.dumps({"pid": proc.pid, "home": str(home), "port": port}))
+    server = orjson.loads(state.read_bytes())
+    yield scheduling.server_env(Path(server["home"]), server["port"])
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        _stop_shared_server(root)
+
+
+def _stop_shared_server(root: Path) -> None:
+    state = root / "prefect-server.json"
+    if state.exists():
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(orjson.loads(state.read_bytes())["pid"], signal.SIGTERM)
+        state.unlink()
+
+
+def pytest_unconfigure(config) -> None:
+    """The controller of an xdist run stops the server its workers shared."""
+    factory = getattr(config, "_tmp_path_factory", None)
+    # (pytest's own attribute: only a session that made its base folder can own a server)
+    if not os.environ.get("PYTEST_XDIST_WORKER") and getattr(factory, "_basetemp", None):
+        _stop_shared_server(factory.getbasetemp())
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """A test using the Prefect server is a `prefect` test: `make test-fast` leaves it out."""
+    for item in items:
+        if "prefect_env" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.prefect)
 
 
 @pytest.fixture(scope="session")

@@ -294,8 +294,6 @@ def test_the_documented_role_can_collect_and_nothing_more(tmp_path, postgres, de
         conn.execute("select hashed_password from users")
 
 
-@pytest.mark.prefect
-@pytest.mark.xdist_group("prefect")
 def test_run_through_prefect_collects_first(tmp_path, postgres, deployment, prefect_env):
     db = coder_pg.CoderDatabase(postgres.create_database("coder_prefect"))
     db.load(day_records(deployment["generated"], "coder", START))

@@ -8,10 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import yaml
 
-from pipelines import endpoints
+from pipelines import endpoints, prefect_setup, storage
 from pipelines.config import load_settings
 from tests.conftest import write_raw
 
@@ -28,6 +27,15 @@ def test_flows_yaml_loads_and_every_deployment_resolves():
         assert len(deployment.cron.split()) == 5
     for window in settings.reports:
         assert endpoints.normalise_path(window.endpoint) in endpoints.ENDPOINTS, window
+
+
+def test_prefect_state_goes_beside_a_warehouse_not_made_yet(tmp_path, monkeypatch):
+    # Prefect makes its home folder but not the folders above it.
+    monkeypatch.setattr(os, "environ", {k: v for k, v in os.environ.items() if k != "PREFECT_HOME"})
+    wh = storage.Warehouse(tmp_path / "new" / "wh")
+    prefect_setup.configure(wh)
+    assert os.environ["PREFECT_HOME"] == str(wh.prefect_home)
+    assert wh.prefect_home.is_dir()
 
 
 def cli(env: dict, *args: str) -> subprocess.CompletedProcess:
@@ -49,7 +57,6 @@ def published(wh: Path) -> dict[str, bytes]:
     }
 
 
-@pytest.mark.xdist_group("prefect")
 def test_cli_run_through_prefect_publishes_and_reruns_identically(tmp_path, prefect_env):
     raw = tmp_path / "raw"
     write_raw(
@@ -118,7 +125,6 @@ print(run.state.type.value)
 """
 
 
-@pytest.mark.xdist_group("prefect")
 def test_scheduled_deployment_runs_when_triggered_through_the_api(tmp_path, prefect_env):
     raw = tmp_path / "raw"
     write_raw(
@@ -177,7 +183,6 @@ def test_scheduled_deployment_runs_when_triggered_through_the_api(tmp_path, pref
 GOLDEN = ROOT / "tests" / "golden" / "e2e"
 
 
-@pytest.mark.xdist_group("prefect")
 def test_generated_tree_end_to_end_matches_goldens(tmp_path, prefect_env):
     """generate -> run (CLI, Prefect) -> every published report equals its golden file.
 

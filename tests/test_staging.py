@@ -1,0 +1,188 @@
+"""The staging layer: what each SQL model reads, who may read raw record tables, and
+snapshot versions kept with their validity, closed one range at a time."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from pipelines import pipeline, records, storage
+from pipelines.config import Settings
+from pipelines.storage.internal import INTERNAL
+from pipelines.transform.models import declared_inputs, macros, models, reads
+from tests.conftest import query, write_raw
+
+LAYERS = ("staging", "facts", "reports", "checks")
+START = date(2024, 4, 1)
+DAYS = 30
+NOW = datetime(2024, 5, 1, 6, 0, tzinfo=UTC)
+ORG = "00000000-0000-0000-0000-0000000000aa"
+
+
+def sql_files(*layers: str) -> list[Path]:
+    return [p for layer in layers for p in storage.sql_models(layer)]
+
+
+def test_every_header_names_exactly_the_tables_its_body_reads():
+    for path in sql_files(*LAYERS):
+        sql = path.read_text()
+        assert set(declared_inputs(sql)) == reads(sql), path.name
+    assert {m.name: m.reads for m in macros().values()} == {
+        "active_users_rolling": ("fct_active_users_daily",),
+        "as_of": None,
+        "current_versions": None,
+        "coder_usage": ("fct_coder_usage_30m",),
+    }
+
+
+def test_a_table_in_a_comment_or_a_string_is_no_input():
+    sql = "-- from coder_users\nselect 'from coder_users' as x from stg_coder_users"
+    assert reads(sql) == {"stg_coder_users"}
+    assert reads("select * from as_of(stg_rocketchat_rooms, $now)") == {"stg_rocketchat_rooms"}
+    assert reads("with a as (select 1) select * from a") == set()
+
+
+def test_only_staging_models_read_raw_record_tables():
+    raw = {kind.table for kind in records.KINDS}
+    for path in sql_files("facts", "reports", "checks"):
+        assert not reads(path.read_text()) & raw, path.name
+    for model in models().values():
+        if model.layer == "staging":
+            assert len(model.inputs) == 1 and model.inputs[0] in raw, model.name
+
+
+def test_no_sql_file_picks_the_latest_version_itself():
+    for path in sql_files(*LAYERS, "macros"):
+        assert not re.search(r"row_number\s*\(", path.read_text()), path.name
+
+
+def test_every_snapshot_kind_with_a_time_is_kept_as_versions_of_its_key():
+    for kind in records.KINDS:
+        if kind.sort == "snapshot" and kind.time is not None:
+            model = models()[f"stg_{kind.table}"]
+            assert model.versions_of is not None, model.name
+            assert len(model.versions_of) == len(kind.key), model.name
+
+
+# ---------------------------------------------------------------- a late snapshot change
+
+
+def at(day: int, hour: int = 9) -> str:
+    return f"{START + timedelta(days=day)}T{hour:02d}:00:00Z"
+
+
+def room(ident: str, day: int, **extra) -> dict:
+    return {"_id": ident, "t": "c", "createdAt": at(0, 8), "_updatedAt": at(day), **extra}
+
+
+def template(ident: str, day: int, name: str) -> dict:
+    return {
+        "id": ident,
+        "organization_id": ORG,
+        "name": name,
+        "created_at": at(0, 8),
+        "updated_at": at(day),
+    }
+
+
+ROOMS = [f"room-{n}" for n in range(6)]
+TEMPLATES = [f"00000000-0000-0000-0000-00000000000{n}" for n in range(3)]
+
+
+def history(raw: Path) -> None:
+    """A month of versions: every room changes every third day, every template weekly,
+    each day's versions in that day's file."""
+    for day in range(DAYS - 1):
+        folder = f"{START + timedelta(days=day):%Y/%m/%d}"
+        changed = [room(r, day, msgs=day) for n, r in enumerate(ROOMS) if day % 3 == n % 3]
+        write_raw(raw, "rocketchat_rooms", changed, f"{folder}/rooms.ndjson")
+        if day % 7 == 0:
+            renamed = [template(t, day, f"t{n}-week{day // 7}") for n, t in enumerate(TEMPLATES)]
+            write_raw(raw, "coder_templates", renamed, f"{folder}/templates.ndjson")
+
+
+def run(root: Path, raw: Path) -> pipeline.RunSummary:
+    summary = pipeline.run_nightly(Settings(reports=[]), storage.Warehouse(root), raw, NOW)
+    assert summary.status == "ok", summary.message
+    return summary
+
+
+def versions(root: Path, table: str, key: str) -> set[tuple]:
+    return set(query(root, f"select {key}, valid_from, valid_to, valid_to_date from {table}"))
+
+
+def written_by(root: Path, run_id: str) -> dict[str, set[str]]:
+    """The partitions of each record table and model whose live file the run wrote."""
+    catalog = storage.Catalog.load(storage.Warehouse(root))
+    bookkeeping = {table.name for table in INTERNAL}
+    return {
+        table: found
+        for table in catalog.tables
+        if table not in bookkeeping
+        and (
+            found := {k for k in catalog.partitions(table) if run_id in catalog.file(table, k).name}
+        )
+    }
+
+
+def test_a_late_snapshot_change_closes_one_range_and_rewrites_only_its_partitions(tmp_path):
+    raw, incremental = tmp_path / "raw", tmp_path / "incremental"
+    history(raw)
+    run(incremental, raw)
+    rooms_before = versions(incremental, "stg_rocketchat_rooms", "room_id")
+    templates_before = versions(incremental, "stg_coder_templates", "template_id")
+
+    # On the last day room-1 is deleted and template 0 renamed.
+    last = f"{START + timedelta(days=DAYS - 1):%Y/%m/%d}"
+    deleted = room("room-1", DAYS - 1, msgs=99, _deletedAt=at(DAYS - 1))
+    write_raw(raw, "rocketchat_rooms", [deleted], f"{last}/rooms.ndjson")
+    write_raw(
+        raw, "coder_templates", [template(TEMPLATES[0], DAYS - 1, "renamed")], f"{last}/t.ndjson"
+    )
+    second = run(incremental, raw)
+
+    closing_day = str(START + timedelta(days=DAYS - 1))
+    instant = datetime.fromisoformat(at(DAYS - 1).replace("Z", "+00:00"))
+    for table, key, ident, before in (
+        ("stg_rocketchat_rooms", "room_id", "room-1", rooms_before),
+        ("stg_coder_templates", "template_id", TEMPLATES[0], templates_before),
+    ):
+        after = versions(incremental, table, key)
+        (closed,) = before - after  # one range, the entity's current one, now closed
+        assert closed[0] == ident and closed[2] is None
+        assert after - before == {
+            (ident, closed[1], instant, date.fromisoformat(closing_day)),
+            (ident, instant, None, date(9999, 12, 31)),
+        }
+    # Only the day the ranges closed and the current versions' partition were written;
+    # no fact reads these snapshots, so no fact was rebuilt.
+    assert written_by(incremental, second.run_id) == {
+        "stg_rocketchat_rooms": {closing_day, "9999-12-31"},
+        "stg_coder_templates": {closing_day, "9999-12-31"},
+        "rocketchat_rooms": {closing_day},
+        "coder_templates": {closing_day},
+    }
+
+    # As of any instant, the versions answer as one build from every file does.
+    whole = tmp_path / "whole"
+    run(whole, raw)
+    for table, key in (("stg_rocketchat_rooms", "room_id"), ("stg_coder_templates", "template_id")):
+        assert versions(incremental, table, key) == versions(whole, table, key)
+    live_rooms = (
+        "select count(*) from as_of(stg_rocketchat_rooms, $1::timestamptz) where deleted_at is null"
+    )
+    for root in (incremental, whole):
+        con = storage.open_warehouse(storage.Warehouse(root))
+        try:
+            assert con.execute(live_rooms, [NOW]).fetchall() == [(len(ROOMS) - 1,)]
+            assert con.execute(live_rooms, [instant - timedelta(seconds=1)]).fetchall() == [
+                (len(ROOMS),)
+            ]
+            names = "select name from as_of(stg_coder_templates, $1::timestamptz) where template_id = $2"
+            assert con.execute(names, [NOW, TEMPLATES[0]]).fetchall() == [("renamed",)]
+            assert con.execute(names, [instant - timedelta(days=2), TEMPLATES[0]]).fetchall() == [
+                ("t0-week3",)  # day 27: the version of day 21
+            ]
+        finally:
+            con.close()
