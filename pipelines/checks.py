@@ -14,9 +14,10 @@ from datetime import date, datetime, timedelta
 import duckdb
 import polars as pl
 
-from pipelines import records
+from pipelines import records, storage
 from pipelines.config import Checks
-from pipelines.storage import sql_model
+from pipelines.storage import Catalog, sql_model
+from pipelines.transform.models import reads, tables_beneath
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def future_timestamps(con, touched, now: datetime, limits: Checks) -> list[Warni
     cutoff = now + timedelta(minutes=limits.future_tolerance_minutes)
     for kind in _events(touched):
         (count,) = con.execute(
-            f"select count(*) from {kind.table} where day in (select unnest($days::date[])) "
+            f"select count(*) from {kind.table} where list_contains($days::date[], day) "
             f"and {kind.time_sql} > $cutoff",
             {"days": sorted(touched[kind.table]), "cutoff": cutoff},
         ).fetchall()[0]
@@ -72,8 +73,10 @@ def day_volume(con, touched, limits: Checks) -> list[Warning]:
     kinds = _events(touched)
     if not kinds:
         return []
-    # Only the four weeks before the earliest rebuilt day matter: cost follows new data.
-    since = min(date.fromisoformat(d) for k in kinds for d in touched[k.table]) - timedelta(days=28)
+    # Only the weeks before the earliest rebuilt day matter: cost follows new data.
+    since = min(date.fromisoformat(d) for k in kinds for d in touched[k.table]) - timedelta(
+        weeks=VOLUME_WEEKS
+    )
     per_day = " union all ".join(
         f"select '{k.table}' as table_name, day, count(*) as count_records "
         f"from {k.table} where day >= DATE '{since}' group by all"
@@ -82,7 +85,7 @@ def day_volume(con, touched, limits: Checks) -> list[Warning]:
     counts = pl.from_arrow(con.sql(per_day).to_arrow_table())
     compared = counts.sort("day").with_columns(
         median_before=pl.col("count_records")
-        .rolling_median_by("day", window_size="28d", closed="left")
+        .rolling_median_by("day", window_size=f"{VOLUME_WEEKS * 7}d", closed="left")
         .over("table_name", pl.col("day").dt.weekday())
     )
     outliers = compared.filter(
@@ -101,6 +104,29 @@ def day_volume(con, touched, limits: Checks) -> list[Warning]:
         for row in outliers.iter_rows(named=True)
         if str(row["day"]) in touched[row["table_name"]]
     ]
+
+
+FACT_CHECKS = (  # check -> the fact whose rebuilt partitions it checks
+    ("chk_active_users_nested", "fct_active_users_daily"),
+    ("chk_coder_rollup_agreement", "fct_coder_usage_30m"),
+)
+RUN_CHECKS = ("chk_reject_rate", "chk_source_silence")
+VOLUME_WEEKS = 4  # day_volume compares a day with the same weekday of the weeks before
+
+
+def open_session(catalog: Catalog, touched: dict[str, set[str]]) -> duckdb.DuckDBPyConnection:
+    """A session with just what the checks read: their SQL's tables, and each touched
+    event table from VOLUME_WEEKS before its earliest touched day on."""
+    sql = [
+        sql_model("checks", name).read_text()
+        for name in (*RUN_CHECKS, *(c for c, _ in FACT_CHECKS))
+    ]
+    tables = tables_beneath({t for text in sql for t in reads(text)})
+    partitions = {}
+    for kind in _events(touched):
+        since = str(date.fromisoformat(min(touched[kind.table])) - timedelta(weeks=VOLUME_WEEKS))
+        partitions[kind.table] = {p for p in catalog.partitions(kind.table) if p >= since}
+    return storage.open_warehouse(catalog.wh, catalog, tables | set(partitions), partitions)
 
 
 def run_checks(
@@ -122,11 +148,8 @@ def run_checks(
     found += _rows(con, sql_model("checks", "chk_source_silence").read_text(), silence)
     found += future_timestamps(con, touched, now, limits)
     found += day_volume(con, touched, limits)
-    # Fact checks over the partitions this run rebuilt: check -> the fact it reads.
-    for check, fact in (
-        ("chk_active_users_nested", "fct_active_users_daily"),
-        ("chk_coder_rollup_agreement", "fct_coder_usage_30m"),
-    ):
+    # Fact checks over the partitions this run rebuilt.
+    for check, fact in FACT_CHECKS:
         if days := rebuilt(fact):
             found += _rows(con, sql_model("checks", check).read_text(), {"days": sorted(days)})
     return found

@@ -132,7 +132,7 @@ def check(
     catalog: Catalog, settings: Settings, summary: RunSummary, transformed: TransformResult
 ) -> list[checks.Warning]:
     """Run the data-quality checks; their warnings join the run's catalog as `checks`."""
-    con = storage.open_warehouse(catalog.wh, catalog)
+    con = checks.open_session(catalog, summary.touched)
     try:
         found = checks.run_checks(
             con,

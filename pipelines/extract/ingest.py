@@ -22,6 +22,7 @@ from pipelines import records, storage
 from pipelines.extract.files import Fingerprint, RawFile, discover, fingerprint, read_batches
 from pipelines.extract.validate import register_functions, validation_sql
 from pipelines.storage import Catalog, Warehouse, quote_ident, sql_literal
+from pipelines.storage.catalog import schema_signature
 from pipelines.storage.internal import INGESTED_FILES, REJECTS
 
 
@@ -218,8 +219,9 @@ def _merge_table(
                 storage.copy_to_parquet(
                     con, f"select * from read_parquet({storage.sql_list(parts)})", target
                 )
+    schema = schema_signature({**kind.columns, **records.LINEAGE_COLUMNS})
     for day, target in written.items():
-        catalog.put(kind.table, day, target)
+        catalog.put(kind.table, day, target, schema)
     net_new = _count(con, list(written.values())) - _count(con, existing)
     return staged_rows, net_new, set(days)
 

@@ -46,12 +46,9 @@ from pipelines.storage.sessions import (
     sql_literal,
 )
 from pipelines.storage.views import (
-    attach_model_view,
     attach_views,
-    model_view_sql,
     open_warehouse,
     rebuild_duckdb_file,
-    record_view_sql,
 )
 
 __all__ = [
@@ -60,7 +57,6 @@ __all__ = [
     "Catalog",
     "Warehouse",
     "WarehouseBusy",
-    "attach_model_view",
     "attach_views",
     "catalog_file",
     "clean_leftovers",
@@ -72,14 +68,12 @@ __all__ = [
     "has_run",
     "keep_or_write",
     "landing_file",
-    "model_view_sql",
     "open_warehouse",
     "partition_files",
     "publish_reports_dir",
     "published_file",
     "quote_ident",
     "rebuild_duckdb_file",
-    "record_view_sql",
     "remove_temporaries",
     "remove_tree",
     "report_file",

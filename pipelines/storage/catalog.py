@@ -7,12 +7,20 @@ leaves the previous state whole, and an open reader keeps a consistent snapshot.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import orjson
 
 from pipelines.storage.files import write_bytes_atomic
 from pipelines.storage.paths import Warehouse, catalog_file
+
+MIXED = "mixed"  # a table whose live files do not all share one schema
+
+
+def schema_signature(columns: dict[str, str]) -> str:
+    """What identifies the schema of the files written from a declaration (column -> type)."""
+    return hashlib.sha256(orjson.dumps(list(columns.items()))).hexdigest()[:16]
 
 
 class Catalog:
@@ -28,6 +36,7 @@ class Catalog:
         tables: dict[str, dict[str, str]] | None = None,
         models: dict[str, str] | None = None,
         run_id: str | None = None,
+        schemas: dict[str, str] | None = None,
     ):
         self.wh = wh
         self.run_id = run_id  # the run that committed this catalog
@@ -36,6 +45,10 @@ class Catalog:
         self.tables: dict[str, dict[str, str]] = tables or {}
         # fact model -> fingerprint of what built its files (SQL text, time zone)
         self.models: dict[str, str] = models or {}
+        # table -> the schema every live file of it was written with (MIXED when they
+        # differ; absent when unknown): a view need not read each file's schema to line
+        # their columns up (union_by_name), a cost that grows with the files
+        self.schemas: dict[str, str] = schemas or {}
 
     @classmethod
     def empty(cls) -> Catalog:
@@ -48,7 +61,9 @@ class Catalog:
         if not current.exists():
             return cls(wh)
         body = orjson.loads(current.read_bytes())
-        return cls(wh, body["tables"], body.get("models", {}), body.get("run_id"))
+        return cls(
+            wh, body["tables"], body.get("models", {}), body.get("run_id"), body.get("schemas")
+        )
 
     def partitions(self, table: str) -> list[str]:
         return sorted(self.tables.get(table, {}))
@@ -65,16 +80,33 @@ class Catalog:
             if keys is None or key in keys
         ]
 
-    def put(self, table: str, key: str, path: Path) -> None:
+    def put(self, table: str, key: str, path: Path, schema: str) -> None:
+        """Make path the live file of a partition; schema: its schema_signature (or a
+        model's fingerprint)."""
+        others = any(k != key for k in self.tables.get(table, {}))
+        if others and self.schemas.get(table) != schema:
+            schema = MIXED
+        self.schemas[table] = schema
         self.tables.setdefault(table, {})[key] = path.relative_to(self.wh.parquet).as_posix()
 
     def drop(self, table: str, key: str) -> None:
         self.tables.get(table, {}).pop(key, None)
+        if not self.tables.get(table):
+            self.schemas.pop(table, None)
+
+    def uniform(self, table: str) -> bool:
+        """Whether every live file of the table is known to share one schema."""
+        return self.schemas.get(table, MIXED) != MIXED
 
     def commit(self, run_id: str, keep: int = 3) -> None:
         """Make this catalog live, then delete files no recent catalog names."""
         body = orjson.dumps(
-            {"run_id": run_id, "tables": self.tables, "models": self.models},
+            {
+                "run_id": run_id,
+                "tables": self.tables,
+                "models": self.models,
+                "schemas": self.schemas,
+            },
             option=orjson.OPT_SORT_KEYS,
         )
         write_bytes_atomic(self.wh.catalog_dir / f"{run_id}.json", body)

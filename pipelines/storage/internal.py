@@ -8,7 +8,7 @@ from datetime import date
 
 import duckdb
 
-from pipelines.storage.catalog import Catalog
+from pipelines.storage.catalog import Catalog, schema_signature
 from pipelines.storage.sessions import copy_to_parquet, quote_ident
 
 
@@ -47,7 +47,8 @@ class Internal:
             self.name, run_id, (self.partition, partition) if self.partition else None
         )
         copy_to_parquet(con, f"select {typed} from ({rows_sql})", target, params)
-        catalog.put(self.name, f"{partition}/{run_id}" if self.partition else run_id, target)
+        key = f"{partition}/{run_id}" if self.partition else run_id
+        catalog.put(self.name, key, target, schema_signature(self.columns))
 
 
 REJECTS = Internal(

@@ -25,10 +25,13 @@ def _typed_empty(columns: dict[str, str]) -> str:
     return f"select {cols} where false"
 
 
-def _files_view(files: list[Path], hive: bool) -> str:
+def _files_view(files: list[Path], hive: bool, uniform: bool) -> str:
+    """The rows of these files. Files of different schemas are lined up by column name,
+    which reads every file's schema first: only when the catalog does not know them to
+    share one."""
     return (
         f"select * from read_parquet({sql_list(files)}, "
-        f"hive_partitioning = {str(hive).lower()}, union_by_name = true)"
+        f"hive_partitioning = {str(hive).lower()}, union_by_name = {str(not uniform).lower()})"
     )
 
 
@@ -40,7 +43,7 @@ def _table_view(
     keys: set[str] | None = None,
 ) -> str:
     files = catalog.files(table, keys)
-    return _files_view(files, hive) if files else _typed_empty(columns)
+    return _files_view(files, hive, catalog.uniform(table)) if files else _typed_empty(columns)
 
 
 def record_view_sql(
@@ -62,7 +65,7 @@ def model_view_sql(catalog: Catalog, model: graph.Model, keys: set[str] | None =
         return model.sql
     files = catalog.files(model.name, keys)
     if files:
-        return _files_view(files, hive=True)
+        return _files_view(files, hive=True, uniform=catalog.uniform(model.name))
     if model.versions_of is not None:
         return (
             "select *, null::timestamptz as valid_to, null::date as valid_to_date "
@@ -71,55 +74,53 @@ def model_view_sql(catalog: Catalog, model: graph.Model, keys: set[str] | None =
     return f"select * from ({model.sql}) limit 0"
 
 
-def attach_model_view(
+def attach_views(
     con: duckdb.DuckDBPyConnection,
     catalog: Catalog,
-    model: graph.Model,
-    keys: set[str] | None = None,
-) -> None:
-    con.execute(f"create or replace view {model.name} as {model_view_sql(catalog, model, keys)}")
-
-
-def attach_views(
-    con: duckdb.DuckDBPyConnection, catalog: Catalog, tables: Iterable[str] | None = None
+    tables: Iterable[str] | None = None,
+    partitions: dict[str, set[str]] | None = None,
 ) -> None:
     """Create the table macros and a view for every table (or just the named ones: binding
-    a view reads its files' schemas, which grows with history): raw kinds, the internal
-    tables, staging models and facts."""
+    a view costs with its files): raw kinds, the internal tables, staging models and
+    facts. `partitions` limits a record table or model to some of its partitions."""
     macros = graph.macros().values()
     for macro in macros:
         if macro.reads is None:  # generic: the models may call it
             con.execute(macro.sql)
     wanted = None if tables is None else set(tables)
+    only = partitions or {}
 
     def view(name: str, body: str) -> None:
         if wanted is None or name in wanted:
             con.execute(f"create or replace view {name} as {body}")
 
     for kind in records.KINDS:
-        view(kind.table, record_view_sql(catalog, kind))
+        view(kind.table, record_view_sql(catalog, kind, only.get(kind.table)))
     for internal in INTERNAL:
         files = _table_view(
             catalog, internal.name, internal.partition is not None, internal.columns
         )
         view(internal.name, internal.view_sql(files))
     for model in graph.models().values():
-        view(model.name, model_view_sql(catalog, model))
+        view(model.name, model_view_sql(catalog, model, only.get(model.name)))
     for macro in macros:  # over named tables: after them
         if macro.reads is not None and (wanted is None or wanted.issuperset(macro.reads)):
             con.execute(macro.sql)
 
 
 def open_warehouse(
-    wh: Warehouse, catalog: Catalog | None = None, tables: Iterable[str] | None = None
+    wh: Warehouse,
+    catalog: Catalog | None = None,
+    tables: Iterable[str] | None = None,
+    partitions: dict[str, set[str]] | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB session with the warehouse views (all, or the named tables);
-    never locks usage.duckdb.
+    """An in-memory DuckDB session with the warehouse views (all, or the named tables,
+    some limited to some partitions); never locks usage.duckdb.
 
     Without a catalog it reads the committed state; a run passes its own, uncommitted one.
     """
     con = connect()
-    attach_views(con, catalog or Catalog.load(wh), tables)
+    attach_views(con, catalog or Catalog.load(wh), tables, partitions)
     return con
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -185,3 +186,18 @@ def models() -> dict[str, Model]:
     for name in sorted(found):
         visit(name, ())
     return ordered
+
+
+def tables_beneath(names: Iterable[str]) -> set[str]:
+    """The tables a session needs for these: themselves and, through every model (a model
+    without files is its select over no rows), the tables beneath."""
+    known = models()
+    found: set[str] = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name not in found:
+            found.add(name)
+            if name in known:
+                todo.extend(known[name].inputs)
+    return found

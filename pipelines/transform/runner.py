@@ -30,7 +30,7 @@ from datetime import UTC, date, datetime, timedelta
 from pipelines import records, storage
 from pipelines.config import Settings
 from pipelines.storage import Catalog, Warehouse, quote_ident
-from pipelines.transform.models import OPEN, Follows, Model, models
+from pipelines.transform.models import OPEN, Follows, Model, models, tables_beneath
 
 # table -> partition keys ("YYYY-MM-DD") rewritten this run; None means "everything".
 Dirty = dict[str, set[str]] | None
@@ -74,21 +74,6 @@ def _spread(days: set[date], width: int) -> set[date]:
     return {d + timedelta(days=k) for d in days for k in range(-width, width + 1)}
 
 
-def _closure(names: tuple[str, ...]) -> set[str]:
-    """The tables a session needs for these: themselves and, through every model (a model
-    without files is its select over no rows), the tables beneath."""
-    known = models()
-    found: set[str] = set()
-    todo = list(names)
-    while todo:
-        name = todo.pop()
-        if name not in found:
-            found.add(name)
-            if name in known:
-                todo.extend(known[name].inputs)
-    return found
-
-
 def _raw_events(name: str) -> set[str]:
     """The raw event tables whose days a table follows: itself, or those under a view."""
     kind = records.BY_TABLE.get(name)
@@ -113,7 +98,7 @@ def followed_days(catalog: Catalog, rule: Follows) -> set[date]:
             return "select null as k, null as v where false"
         return f"select {key} as k, {version} as v from read_parquet({storage.sql_list(files)})"
 
-    con = storage.open_warehouse(catalog.wh, catalog, _closure((rule.events,)))
+    con = storage.open_warehouse(catalog.wh, catalog, tables_beneath((rule.events,)))
     try:
         rows = con.execute(f"""
 with
@@ -219,6 +204,7 @@ def _write_partitions(
     run_id: str,
     scope: set[str] | None,
     targets: set[str] | None,
+    fingerprint: str,
 ) -> ModelResult:
     """The rows of temp table model_rows into one new file per partition value (only the
     targets' when given), dropping the partitions of `scope` (None: all) left empty."""
@@ -228,6 +214,9 @@ def _write_partitions(
         for (d,) in con.execute(f"select distinct {column} from model_rows order by 1").fetchall()
     ]
     wanted = produced if targets is None else [d for d in produced if d in targets]
+    replaced = set(catalog.partitions(model.name)) if scope is None else scope
+    for stale in replaced:  # unlisted first: no file of the old build counts as live beside the new
+        catalog.drop(model.name, stale)
     for day in wanted:
         target = catalog.wh.new_file(model.name, run_id, (model.partition, day))
         storage.copy_to_parquet(
@@ -236,12 +225,9 @@ def _write_partitions(
             target,
             {"day": day},
         )
-        catalog.put(model.name, day, target)
-    dropped = (set(catalog.partitions(model.name)) if scope is None else scope) - set(wanted)
-    for stale in dropped:
-        catalog.drop(model.name, stale)
+        catalog.put(model.name, day, target, fingerprint)
     (rows,) = con.execute("select count(*) from model_rows").fetchall()[0]
-    return ModelResult(model.name, rows, wanted, scope is None, sorted(dropped))
+    return ModelResult(model.name, rows, wanted, scope is None, sorted(replaced - set(wanted)))
 
 
 def _build(
@@ -249,19 +235,17 @@ def _build(
 ) -> ModelResult:
     """Run one fact over its inputs (restricted when targets are given) and replace the
     target partitions: one new file per partition value; emptied partitions dropped."""
-    con = storage.open_warehouse(catalog.wh, catalog, _closure(model.inputs))
+    partitions = {}
+    if targets is not None:
+        needed = _input_days(model, targets)
+        partitions = {t: needed for t in set().union(*map(_raw_events, model.inputs))}
+        partitions |= {t: needed for t in model.inputs if t.startswith("fct_")}
+    con = storage.open_warehouse(catalog.wh, catalog, tables_beneath(model.inputs), partitions)
     try:
         session_variables(con, settings)
-        if targets is not None:
-            needed = _input_days(model, targets)
-            for table in set().union(*map(_raw_events, model.inputs)):
-                view = storage.record_view_sql(catalog, records.BY_TABLE[table], needed)
-                con.execute(f"create or replace view {table} as {view}")
-            for table in model.inputs:
-                if table.startswith("fct_"):
-                    storage.attach_model_view(con, catalog, models()[table], needed)
         con.execute(f"create temp table model_rows as {model.sql}")
-        return _write_partitions(con, catalog, model, run_id, targets, targets)
+        fingerprint = model.fingerprint(settings.timezone)
+        return _write_partitions(con, catalog, model, run_id, targets, targets, fingerprint)
     finally:
         con.close()
 
@@ -285,14 +269,11 @@ def _build_versions(
         None if days is None else {p for p in catalog.partitions(model.name) if p >= days[0]}
     )
     say(f"versioning {model.name}" + ("" if days is None else f" (from {days[0]})"))
-    con = storage.open_warehouse(catalog.wh, catalog, [raw])
+    # The raw table: its rewritten days only (all of them for a whole build).
+    con = storage.open_warehouse(catalog.wh, catalog, [raw], {raw: set(days)} if days else None)
     try:
         versions = f"select * from ({model.sql})"
         if days is not None:
-            kind = records.BY_TABLE[raw]
-            con.execute(
-                f"create or replace view {raw} as {storage.record_view_sql(catalog, kind, set(days))}"
-            )
             kept = catalog.files(model.name, kept_partitions)
             if kept:
                 # The rows of the rewritten raw days come new from the raw table.
@@ -309,6 +290,7 @@ def _build_versions(
             f"from ({versions})",
             {"days": days} if days is not None and "$days" in versions else None,
         )
-        return _write_partitions(con, catalog, model, run_id, kept_partitions, None)
+        fingerprint = model.fingerprint(settings.timezone)
+        return _write_partitions(con, catalog, model, run_id, kept_partitions, None, fingerprint)
     finally:
         con.close()

@@ -1,27 +1,59 @@
--- active_users_rolling(first_day, last_day): one row per (source, day of [first_day,
--- last_day]) with a user active in the 30 days ending that day: the distinct users active
--- that day (DAU), in the 7 days (WAU) and in the 30 days (MAU) ending with it. Reads only
--- the daily partitions of first_day - 29 .. last_day.
+-- active_users_rolling(first_day, last_day): per (source, day of [first_day, last_day])
+-- the distinct users active that day (DAU), in the 7 days (WAU) and in the 30 days (MAU)
+-- ending with it; reads only the daily partitions of first_day - 29 .. last_day. A day
+-- before a source's first activity in that range has no row.
+-- Each (user, active day) counts its user from that day until the user's next active day,
+-- or for 7 (WAU) and 30 (MAU) days if sooner: the spans of one user never overlap, so a
+-- day's distinct users are the running sum of spans started minus spans ended.
 -- reads: fct_active_users_daily
 create or replace macro active_users_rolling(first_day, last_day) as table
 with
 
 daily as (
-    select * from fct_active_users_daily
+    select source, user_id, activity_date from fct_active_users_daily
     where activity_date between first_day::date - 29 and last_day::date
 ),
 
+spans as (
+    select
+        source,
+        activity_date,
+        lead(activity_date) over (partition by source, user_id order by activity_date) as next_date,
+    from daily
+),
+
+changes as (
+    select source, activity_date as change_date, 1 as dau, 1 as wau, 1 as mau, from spans
+    union all
+    select source, least(activity_date + 7, next_date), 0, -1, 0, from spans
+    union all
+    select source, least(activity_date + 30, next_date), 0, 0, -1, from spans
+),
+
+running as (
+    select
+        source,
+        change_date,
+        sum(dau) as dau,
+        sum(sum(wau)) over (partition by source order by change_date) as wau,
+        sum(sum(mau)) over (partition by source order by change_date) as mau,
+    from changes
+    group by source, change_date
+),
+
 days as (
-    select range::date as activity_date
-    from range(first_day::date, last_day::date + 1, interval 1 day)
+    select distinct daily.source, days.range::date as activity_date,
+    from daily
+    cross join range(first_day::date, last_day::date + 1, interval 1 day) as days
 )
 
 select
-    daily.source,
+    days.source,
     days.activity_date,
-    count(distinct daily.user_id) filter (where daily.activity_date = days.activity_date) as dau,
-    count(distinct daily.user_id) filter (where daily.activity_date > days.activity_date - 7) as wau,
-    count(distinct daily.user_id) as mau,
+    (case when running.change_date = days.activity_date then running.dau else 0 end)::bigint as dau,
+    running.wau::bigint as wau,
+    running.mau::bigint as mau,
 from days
-join daily on daily.activity_date between days.activity_date - 29 and days.activity_date
-group by all;
+asof join running
+  on running.source = days.source
+ and running.change_date <= days.activity_date;

@@ -1,0 +1,84 @@
+-- fct_coder_category_minutes: one row per (minute_at, user_id, category) of Coder's v1
+-- usage metrics: a minute of use counting for a category (any, ide, tunnel, web terminal,
+-- app, login), count_minutes 1; and on UTC days that only Coder's rollup covers
+-- (fct_coder_usage_30m.is_from_rollup), where the minute sets are gone, one row per half
+-- hour at its start: the rollup's minutes of the category summed over templates, filling
+-- the half hour up to 30 beside the minutes counted from raw records (audit logins).
+-- key: minute_at, user_id, category
+-- partition: minute_date
+-- window: 0 days
+-- inputs: fct_coder_activity_minutes, fct_coder_usage_30m
+with
+
+activity as (
+    select * from fct_coder_activity_minutes
+),
+
+categories as (
+    select unnest(['any', 'ide', 'tunnel', 'web terminal', 'app', 'login']) as category
+),
+
+counted_minutes as (
+    select distinct activity.minute_at, activity.user_id, categories.category,
+    from activity
+    cross join categories
+    where case categories.category
+        when 'ide' then activity.is_vscode or activity.is_jetbrains
+        when 'tunnel' then activity.is_ssh
+        when 'web terminal' then activity.is_reconnecting_pty or coalesce(activity.app_key = '[terminal]', false)
+        when 'app' then coalesce(activity.app_key <> '[terminal]', false)
+        when 'login' then activity.is_login
+        else true
+    end
+),
+
+rollup_per_half_hour as (
+    select
+        usage.start_time,
+        usage.user_id,
+        categories.category,
+        sum(case categories.category
+            when 'ide' then least(usage.vscode_mins + usage.jetbrains_mins, usage.usage_mins)
+            when 'tunnel' then usage.ssh_mins
+            when 'web terminal' then least(usage.reconnecting_pty_mins + coalesce(usage.app_usage_mins['[terminal]'], 0), usage.usage_mins)
+            when 'app' then least(coalesce(list_sum([e.value for e in map_entries(usage.app_usage_mins) if e.key <> '[terminal]']), 0), usage.usage_mins)
+            when 'login' then 0
+            else usage.usage_mins
+        end) as count_minutes,
+    from fct_coder_usage_30m as usage
+    cross join categories
+    where usage.is_from_rollup
+    group by all
+),
+
+counted_per_half_hour as (
+    select
+        date_trunc('hour', minute_at) + to_minutes(minute(minute_at) // 30 * 30) as start_time,
+        user_id,
+        category,
+        count(*) as count_minutes,
+    from counted_minutes
+    group by all
+),
+
+rollup_minutes as (
+    select
+        rollup_per_half_hour.start_time as minute_at,
+        rollup_per_half_hour.user_id,
+        rollup_per_half_hour.category,
+        least(
+            rollup_per_half_hour.count_minutes,
+            30 - coalesce(counted_per_half_hour.count_minutes, 0)
+        ) as count_minutes,
+    from rollup_per_half_hour
+    left join counted_per_half_hour using (start_time, user_id, category)
+    where rollup_per_half_hour.count_minutes > 0
+),
+
+final as (
+    select *, 1::bigint as count_minutes, minute_at::date as minute_date, from counted_minutes
+    union all by name
+    select *, minute_at::date as minute_date, from rollup_minutes where count_minutes > 0
+)
+
+select * from final

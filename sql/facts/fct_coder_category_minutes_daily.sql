@@ -1,0 +1,23 @@
+-- fct_coder_category_minutes_daily: one row per (activity_date, user_id, category): the
+-- minutes of fct_coder_category_minutes on a UTC day; v1 metrics over whole days read these.
+-- key: activity_date, user_id, category
+-- partition: activity_date
+-- window: 0 days
+-- inputs: fct_coder_category_minutes
+with
+
+minutes as (
+    select * from fct_coder_category_minutes
+),
+
+final as (
+    select
+        minute_date as activity_date,
+        user_id,
+        category,
+        sum(count_minutes)::bigint as count_minutes,
+    from minutes
+    group by all
+)
+
+select * from final
