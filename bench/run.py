@@ -132,11 +132,16 @@ CLIENTS = 8
 SERVE_SECONDS = 180  # at most
 
 
-def stage_history(history: Path, staged: Path, last: date, with_last: bool) -> None:
-    """Hard-link a generated tree into staged: all days but the last, or the last too."""
-    day = last.strftime("%Y/%m/%d")
+def stage_history(
+    history: Path, staged: Path, last: date, with_last: bool, first: date | None = None
+) -> None:
+    """Hard-link a generated tree into staged: its days from `first` (all when None)
+    before the last, or the last day alone."""
     for path in history.rglob("*"):
-        if path.is_file() and (day in path.as_posix()) == with_last:
+        if not path.is_file():
+            continue
+        day = datetime.strptime("/".join(path.relative_to(history).parts[2:5]), "%Y/%m/%d").date()
+        if (day == last) == with_last and (first is None or day >= first):
             target = staged / path.relative_to(history)
             target.parent.mkdir(parents=True, exist_ok=True)
             os.link(path, target)
@@ -340,18 +345,19 @@ def history_rows(args: argparse.Namespace, config: str, now: str) -> list[tuple[
     """One new day on short and long histories, and publishing on the long one."""
     rows, history_cost = [], {}
     lengths = [int(n) for n in args.histories.split(",")]
+    # One tree: every history is its last days, and the new day is the same for all.
+    history = generate(
+        OUT / f"raw-{args.history_scale}-{max(lengths)}days",
+        max(lengths) + 1,
+        NEW_DAY - timedelta(days=max(lengths)),
+        args.history_scale,
+    )
     for days in lengths:
-        history = generate(
-            OUT / f"raw-{args.history_scale}-{days}days",
-            days + 1,
-            NEW_DAY - timedelta(days=days),
-            args.history_scale,
-        )
         with tempfile.TemporaryDirectory(dir=OUT) as tmp:
             # Land the history first, then time the run that adds the last day.
             staged = Path(tmp) / "raw"
             staged.mkdir()
-            stage_history(history, staged, NEW_DAY, with_last=False)
+            stage_history(history, staged, NEW_DAY, False, NEW_DAY - timedelta(days=days))
             measure(NIGHTLY, str(staged), str(Path(tmp) / "wh"), config, now)
             stage_history(history, staged, NEW_DAY, with_last=True)
             seconds, mem, out = measure(NIGHTLY, str(staged), str(Path(tmp) / "wh"), config, now)

@@ -201,12 +201,14 @@ class Stopwatch:
 
 
 def finish(catalog: Catalog, summary: RunSummary, status: str, message: str = "") -> RunSummary:
-    """Record the run in the catalog and commit it: the one moment the run becomes visible."""
+    """Record the run in the catalog and commit it: the one moment the run becomes visible.
+    After a failed run, or one that follows a killed run, the commit also sweeps away the
+    files no catalog names."""
     summary.status = status
     summary.message = message
     summary.finished_at = datetime.now(UTC)
     record_run(catalog, summary)
-    catalog.commit(summary.run_id)
+    catalog.commit(summary.run_id, sweep=status != "ok" or catalog.wh.interrupted)
     return summary
 
 

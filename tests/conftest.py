@@ -60,6 +60,19 @@ def query(root: Path, sql: str) -> list[tuple]:
         con.close()
 
 
+def assert_only_cataloged_files(root: Path) -> None:
+    """Every Parquet file of a warehouse is one its kept catalogs name: a failed or killed
+    run's files are gone."""
+    wh = storage.Warehouse(root)
+    named = {
+        rel
+        for catalog in wh.catalog_dir.glob("*.json")
+        for table in orjson.loads(catalog.read_bytes())["tables"].values()
+        for rel in table.values()
+    }
+    assert {p.relative_to(wh.parquet).as_posix() for p in wh.parquet.rglob("*.parquet")} == named
+
+
 class MiniWarehouse:
     """A warehouse in tmp_path: add records, build, ask endpoints."""
 

@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from pipelines import storage
-from tests.conftest import write_raw
+from tests.conftest import assert_only_cataloged_files, write_raw
 
 DRIVER = """
 import os, signal, sys
@@ -106,6 +106,7 @@ def test_kill_at_any_point(tmp_path, kill_at):
     reference = tmp_path / "reference"
     assert drive(reference, raw, "never") == 0
     assert state(root) == state(reference)
+    assert_only_cataloged_files(root)  # healed: the killed run's files are gone
 
 
 def test_open_reader_does_not_block_a_run(tmp_path):

@@ -11,7 +11,7 @@ import pytest
 from pipelines import pipeline, storage
 from pipelines.config import ReportWindow, Settings
 from tests import coder_fixture as coder
-from tests.conftest import query, reports, write_raw
+from tests.conftest import assert_only_cataloged_files, query, reports, write_raw
 
 NOW = datetime(2024, 5, 10, 6, 0, tzinfo=UTC)
 WINDOW = ReportWindow(
@@ -100,6 +100,7 @@ def test_failed_run_keeps_the_published_state(tmp_path, monkeypatch):
     statuses = con.execute("select status, message from runs order by run_id").fetchall()
     con.close()
     assert statuses == [("ok", ""), ("failed", "RuntimeError: disk full")]
+    assert_only_cataloged_files(tmp_path / "wh")  # the failed run's files are swept
     # The next run picks the file up again and publishes it.
     recovered = run(tmp_path / "wh", raw)
     assert recovered.accepted == 1

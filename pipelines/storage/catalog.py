@@ -98,8 +98,10 @@ class Catalog:
         """Whether every live file of the table is known to share one schema."""
         return self.schemas.get(table, MIXED) != MIXED
 
-    def commit(self, run_id: str, keep: int = 3) -> None:
-        """Make this catalog live, then delete files no recent catalog names."""
+    def commit(self, run_id: str, keep: int = 3, sweep: bool = False) -> None:
+        """Make this catalog live, then delete files no recent catalog names: those the
+        catalogs leaving the last `keep` named, or (sweep) every such file under parquet/,
+        as a killed or failed run leaves files no catalog names."""
         body = orjson.dumps(
             {
                 "run_id": run_id,
@@ -111,27 +113,39 @@ class Catalog:
         )
         write_bytes_atomic(self.wh.catalog_dir / f"{run_id}.json", body)
         write_bytes_atomic(catalog_file(self.wh), body)
-        self._collect_garbage(keep)
+        self._collect_garbage(keep, sweep)
 
-    def _collect_garbage(self, keep: int) -> None:
+    def _collect_garbage(self, keep: int, sweep: bool) -> None:
         """Keep the files of the last `keep` catalogs (open readers may still use them)."""
         current = catalog_file(self.wh)
         history = sorted(p for p in self.wh.catalog_dir.glob("*.json") if p != current)
+        live = {rel for catalog in [*history[-keep:], current] for rel in _named(catalog)}
+        if sweep:
+            candidates = {
+                path.relative_to(self.wh.parquet).as_posix()
+                for path in self.wh.parquet.rglob("*.parquet")
+            }
+            candidates = {rel for rel in candidates if not rel.startswith(".staging/")}
+        else:
+            candidates = {rel for catalog in history[:-keep] for rel in _named(catalog)}
+        for relative in candidates - live:
+            path = self.wh.parquet / relative
+            path.unlink(missing_ok=True)
+            for folder in path.parents:  # partition folders left empty
+                if folder == self.wh.parquet or "=" not in folder.name or any(folder.iterdir()):
+                    break
+                folder.rmdir()
         for old in history[:-keep]:
             old.unlink()
-        live = {
-            rel
-            for catalog in [*history[-keep:], current]
-            for table in orjson.loads(catalog.read_bytes())["tables"].values()
-            for rel in table.values()
-        }
-        for path in self.wh.parquet.rglob("*.parquet"):
-            relative = path.relative_to(self.wh.parquet).as_posix()
-            if relative not in live and not relative.startswith(".staging/"):
-                path.unlink()
-        for folder in sorted(self.wh.parquet.rglob("*=*"), reverse=True):
-            if folder.is_dir() and not any(folder.iterdir()):
-                folder.rmdir()
+
+
+def _named(catalog: Path) -> set[str]:
+    """The files a catalog file names."""
+    return {
+        rel
+        for table in orjson.loads(catalog.read_bytes())["tables"].values()
+        for rel in table.values()
+    }
 
 
 def has_run(wh: Warehouse) -> bool:

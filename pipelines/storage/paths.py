@@ -37,6 +37,9 @@ class Warehouse:
 
     def __init__(self, root: Path | str):
         self.root = Path(root).resolve()
+        # Set by lock(): the previous holder of the lock was killed mid-run (its files not
+        # in any catalog may lie anywhere under parquet/).
+        self.interrupted = False
 
     @property
     def parquet(self) -> Path:
@@ -106,6 +109,9 @@ class Warehouse:
                 raise WarehouseBusy(
                     f"another run is using {self.root} (pid {holder}); wait for it to finish"
                 ) from None
+            # A holder that ended normally emptied the file: a pid left in it was killed.
+            handle.seek(0)
+            self.interrupted = bool(handle.read().strip())
             handle.truncate(0)
             handle.write(str(os.getpid()))
             handle.flush()
