@@ -33,6 +33,7 @@ def test_every_header_names_exactly_the_tables_its_body_reads():
         "as_of": None,
         "current_versions": None,
         "coder_usage": ("fct_coder_usage_30m",),
+        "newest_event": None,
     }
 
 

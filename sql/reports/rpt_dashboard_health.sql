@@ -17,25 +17,18 @@ newest_files as (
     group by all
 ),
 
--- Each within its newest day partition: one file read, not the whole history.
 events as (
-    select 'coder' as source, max(created_at) as newest_event_at from stg_coder_workspace_agent_stats
-    where day = (select max(day) from stg_coder_workspace_agent_stats)
+    select 'coder' as source, * from newest_event(stg_coder_workspace_agent_stats, created_at)
     union all
-    select 'coder', max(session_ended_at) from stg_coder_workspace_app_stats
-    where day = (select max(day) from stg_coder_workspace_app_stats)
+    select 'coder', * from newest_event(stg_coder_workspace_app_stats, session_ended_at)
     union all
-    select 'rocketchat', max(sent_at) from stg_rocketchat_messages
-    where day = (select max(day) from stg_rocketchat_messages)
+    select 'rocketchat', * from newest_event(stg_rocketchat_messages, sent_at)
     union all
-    select 'seatable', max(active_at) from stg_seatable_user_activity
-    where day = (select max(day) from stg_seatable_user_activity)
+    select 'seatable', * from newest_event(stg_seatable_user_activity, active_at)
     union all
-    select 'seatable', max(finished_at) from stg_seatable_script_runs
-    where day = (select max(day) from stg_seatable_script_runs)
+    select 'seatable', * from newest_event(stg_seatable_script_runs, finished_at)
     union all
-    select 'openl2m', max(logged_at) from stg_openl2m_log
-    where day = (select max(day) from stg_openl2m_log)
+    select 'openl2m', * from newest_event(stg_openl2m_log, logged_at)
 ),
 
 final as (
