@@ -289,8 +289,8 @@ def ingest(
     finally:
         con.close()
         storage.remove_tree(wh.staging(run_id))
-    if own_catalog:
-        catalog.commit(run_id)
+    if own_catalog:  # on its own, without the run lock to tell of a killed predecessor
+        catalog.commit(run_id, sweep=True)
     return result
 
 

@@ -192,8 +192,8 @@ def build_facts(
             dirty[model.name] = {*built.keys, *built.dropped}
             if built.full and model.versions_of is None:
                 dirty = None  # a whole rebuild makes everything downstream whole too
-    if own_catalog:
-        catalog.commit(run_id)
+    if own_catalog:  # on its own, without the run lock to tell of a killed predecessor
+        catalog.commit(run_id, sweep=True)
     return result
 
 
