@@ -5,6 +5,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import pyarrow as pa
@@ -134,32 +135,22 @@ def _byte_blocks(path: Path, seen: Fingerprint) -> Iterator[tuple[bytes, str | N
         yield b"".join(pending), stopped
 
 
-def _split_lines(data: bytes | memoryview) -> pa.Array:
+def _split_lines(data: bytes) -> pa.Array:
     """Lines of UTF-8 bytes as an Arrow array, split by Arrow's kernel: no Python object
-    per line. Raises pa.ArrowInvalid when the bytes are not UTF-8."""
-    whole = pa.LargeBinaryArray.from_buffers(
-        pa.large_binary(),
-        1,
-        [None, pa.array([0, len(data)], pa.int64()).buffers()[1], pa.py_buffer(data)],
-    ).cast(pa.large_string())
-    lines = pc.split_pattern(whole, "\n").flatten()
+    per line."""
+    lines = pc.split_pattern(_as_text(data), "\n").flatten()
     # The text after the last line break is a line only when it is not empty.
     return lines.slice(0, len(lines) - 1) if not len(data) or data[-1] == 10 else lines
 
 
-def _batch(first_line: int, lines: pa.Array, broken: str | None) -> pa.Table:
-    """Numbered lines, in record batches DuckDB scans in parallel."""
-    table = pa.table(
-        {
-            # first_line, first_line + 1, ...: an Arrow kernel, not a Python int per line
-            "_line": pc.add(pc.indices_nonzero(pc.is_valid(lines)), first_line).cast(pa.int64()),
-            "raw": lines,
-            "broken": pa.array([broken] * len(lines), pa.string())
-            if broken
-            else pa.nulls(len(lines), pa.string()),
-        }
-    )
-    return pa.Table.from_batches(table.to_batches(max_chunksize=16_384))
+def _as_text(data: bytes) -> pa.Array:
+    """The bytes as one Arrow string (no copy). Raises pa.ArrowInvalid when they are not
+    UTF-8."""
+    return pa.LargeBinaryArray.from_buffers(
+        pa.large_binary(),
+        1,
+        [None, pa.array([0, len(data)], pa.int64()).buffers()[1], pa.py_buffer(data)],
+    ).cast(pa.large_string())
 
 
 def _broken_lines(data: bytes) -> pa.Array:
@@ -167,6 +158,40 @@ def _broken_lines(data: bytes) -> pa.Array:
     if texts[-1] == "":
         texts.pop()
     return pa.array(texts, pa.large_string())
+
+
+@dataclass
+class Block:
+    """Whole lines of a file, as read: `first` is the number of the first one. `broken`
+    names why every line of the block is rejected unread: the rest of a file that is not
+    UTF-8, or the partial last line of a truncated gzip. Blank lines are still in."""
+
+    first: int
+    data: bytes
+    broken: str | None = None
+
+    @cached_property
+    def count(self) -> int:
+        """How many lines the block holds (a last line may lack its line break)."""
+        return self.data.count(b"\n") + (not self.data.endswith(b"\n"))
+
+    def lines(self) -> pa.Table:
+        """The block as (_line, raw, broken) rows, in record batches DuckDB scans in
+        parallel."""
+        lines = _broken_lines(self.data) if self.broken else _split_lines(self.data)
+        table = pa.table(
+            {
+                # first, first + 1, ...: an Arrow kernel, not a Python int per line
+                "_line": pc.add(pc.indices_nonzero(pc.is_valid(lines)), self.first).cast(
+                    pa.int64()
+                ),
+                "raw": lines,
+                "broken": pa.array([self.broken] * len(lines), pa.string())
+                if self.broken
+                else pa.nulls(len(lines), pa.string()),
+            }
+        )
+        return pa.Table.from_batches(table.to_batches(max_chunksize=16_384))
 
 
 class _LineReader:
@@ -178,62 +203,62 @@ class _LineReader:
         self.offset = 0  # bytes of the file already numbered
         self.not_utf8: str | None = None
 
-    def lines(self, data: bytes | memoryview) -> Iterator[pa.Table]:
-        """Whole lines (the block's bytes up to its last line break)."""
-        if self.not_utf8 is not None:
-            yield from self._numbered(_broken_lines(bytes(data)), self.not_utf8)
-        else:
+    def blocks(self, data: bytes) -> Iterator[Block]:
+        """The block of whole lines in data (and, from a byte that is not UTF-8 on, a
+        broken one)."""
+        size = len(data)
+        if self.not_utf8 is None:
             try:
-                good, rest = _split_lines(data), b""
+                _as_text(data)
             except pa.ArrowInvalid:
-                good, rest = self._split_at_bad_byte(bytes(data))
-            yield from self._numbered(good, None)
-            if rest:
-                yield from self._numbered(_broken_lines(rest), self.not_utf8)
-        self.offset += len(data)
+                bad = self._first_bad_line(data)
+                yield from self._numbered(data[:bad], None)
+                data = data[bad:]
+        yield from self._numbered(data, self.not_utf8)
+        self.offset += size
 
-    def _split_at_bad_byte(self, data: bytes) -> tuple[pa.Array, bytes]:
-        """The lines before the first byte that is not UTF-8, and the bytes from its line on."""
+    def _first_bad_line(self, data: bytes) -> int:
+        """Where the line holding the first byte that is not UTF-8 starts."""
         try:
             data.decode("utf-8")
             raise AssertionError("Arrow refused bytes that Python decodes")
         except UnicodeDecodeError as exc:
-            bad = data.rfind(b"\n", 0, exc.start) + 1
             self.not_utf8 = (
                 f"not UTF-8 ({exc.reason} at byte {self.offset + exc.start}); rest of file rejected"
             )
-        return _split_lines(data[:bad]), data[bad:]
+            return data.rfind(b"\n", 0, exc.start) + 1
 
-    def broken(self, text: bytes, reason: str) -> Iterator[pa.Table]:
-        line = pa.array([text.decode("utf-8", errors="replace")], pa.large_string())
-        yield from self._numbered(line, reason)
+    def broken(self, text: bytes, reason: str) -> Iterator[Block]:
+        """One line that could not be read whole (the tail of a truncated gzip)."""
+        yield from self._numbered(text, reason)
 
-    def _numbered(self, lines, broken: str | None) -> Iterator[pa.Table]:
-        if len(lines):
-            yield _batch(self.number, lines, broken)
-            self.number += len(lines)
+    def _numbered(self, data: bytes, broken: str | None) -> Iterator[Block]:
+        if data:
+            block = Block(self.number, data, broken)
+            yield block
+            self.number += block.count
 
 
-def read_batches(path: Path, seen: Fingerprint | None = None) -> Iterator[pa.Table]:
-    """The file's lines as Arrow tables of (_line, raw, broken), a block at a time; blank
-    lines are still in. `seen` takes the fingerprint of the bytes read.
-
-    `broken` names why a line is rejected before JSON parsing: the rest of a file that is
-    not UTF-8 from that line on, or the partial last line of a truncated gzip.
-    """
+def read_blocks(path: Path, seen: Fingerprint | None = None) -> Iterator[Block]:
+    """The file's lines, a block (about BLOCK_BYTES) at a time; `seen` takes the
+    fingerprint of the bytes read."""
     reader = _LineReader()
     carry = b""  # an unfinished line from the previous block
     stopped = None
     for block, why in _byte_blocks(path, seen or Fingerprint()):
         stopped = why  # only the last block can say why reading stopped
-        whole = carry + block if carry else block
-        cut = whole.rfind(b"\n") + 1
-        carry = whole[cut:]
-        yield from reader.lines(memoryview(whole)[:cut])  # a view: no copy of the block
+        cut = block.rfind(b"\n") + 1
+        if not cut:  # no line ends in this block: all of it waits for the next
+            carry += block
+            continue
+        # One copy of the block's whole lines (a view slices without copying).
+        whole = b"".join((carry, memoryview(block)[:cut]))
+        carry = block[cut:]
+        yield from reader.blocks(whole)
     if carry and stopped:
         yield from reader.broken(carry, stopped)
     elif carry:  # a last line without a line break
-        yield from reader.lines(carry)
+        yield from reader.blocks(carry)
 
 
 def stray(raw_root: Path) -> list[str]:
