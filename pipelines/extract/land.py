@@ -16,6 +16,8 @@ it. On the usual night no identity repeats, and no partition is written twice.
 from __future__ import annotations
 
 import os
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +33,8 @@ from pipelines.storage import Catalog, quote_ident, sql_literal
 ROW_GROUP_ROWS = 122_880
 # Rows of a table waiting to fill their row groups; past this, every partition's are written.
 BUFFER_BYTES = 256 << 20
+# Row groups handed to the encoding thread and not yet written, at most.
+ENCODING = 2
 
 
 def landing_columns(kind: records.RecordKind) -> str:
@@ -86,6 +90,9 @@ class Landing:
         self.schema = arrow_schema(con, kind)
         self.parts: dict[str, Part] = {}
         self.waiting_bytes = 0  # of all parts' waiting rows
+        # Parquet encoding runs on its own thread, beside the reading of the next block.
+        self.encoder = ThreadPoolExecutor(1)
+        self.encoding: deque[Future] = deque()
         # DuckDB spills it to disk past its memory limit: any number of rows fits.
         con.execute("create or replace temp table identities (_identity ubigint, day varchar)")
 
@@ -145,7 +152,12 @@ class Landing:
                 storage.temporary(part.path), self.schema, compression="zstd"
             )
             self._copy_live(part)
-        part.writer.write_table(pa.concat_tables(part.waiting), row_group_size=ROW_GROUP_ROWS)
+        rows = pa.concat_tables(part.waiting)
+        self.encoding.append(
+            self.encoder.submit(part.writer.write_table, rows, row_group_size=ROW_GROUP_ROWS)
+        )
+        while len(self.encoding) > ENCODING:  # bounded memory: wait for the oldest
+            self.encoding.popleft().result()
         self.waiting_bytes -= part.waiting_bytes
         part.waiting, part.waiting_rows, part.waiting_bytes = [], 0, 0
 
@@ -170,6 +182,10 @@ class Landing:
         partitions' files and how many copies were dropped."""
         for part in self.parts.values():
             self._write(part)
+        while self.encoding:
+            self.encoding.popleft().result()
+        self.encoder.shutdown()
+        for part in self.parts.values():
             part.writer.close()
             os.replace(storage.temporary(part.path), part.path)
         return list(self.parts.values()), self._settle()

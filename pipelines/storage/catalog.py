@@ -95,7 +95,7 @@ class Catalog:
         }
         for path in self.wh.parquet.rglob("*.parquet"):
             relative = path.relative_to(self.wh.parquet).as_posix()
-            if relative not in live and not relative.startswith(".staging/"):
+            if relative not in live:
                 path.unlink()
         for folder in sorted(self.wh.parquet.rglob("*=*"), reverse=True):
             if folder.is_dir() and not any(folder.iterdir()):
