@@ -239,8 +239,8 @@ class _LineReader:
     def _numbered(self, data: bytes, broken: str | None) -> Iterator[Block]:
         if data:
             block = Block(self.number, data, broken)
+            self.number += block.count  # counted here, on the reading thread
             yield block
-            self.number += block.count
 
 
 def read_blocks(path: Path, seen: Fingerprint | None = None) -> Iterator[Block]:

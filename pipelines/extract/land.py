@@ -38,11 +38,18 @@ ENCODING = 2
 
 
 def landing_columns(kind: records.RecordKind) -> str:
-    """`, day, _identity` (SQL over a typed row): the UTC day of its time for partitioned
-    kinds (as its partition is named), and the hash of its identity. Every path into a
-    landing adds them."""
-    day = f", ({kind.time_sql})::date::varchar as day" if kind.partitioned else ""
-    return f"{day}, hash({', '.join(kind.identity)}) as _identity"
+    """`, day, _identity` (SQL over a typed row): the UTC day of its time, as its partition
+    is named (null for a kind without a time), and a hash of its identity and day: two
+    copies of one record share it. Every path into a landing adds them."""
+    return f", {_day(kind)} as day, {_identity(kind, _day(kind))} as _identity"
+
+
+def _day(kind: records.RecordKind) -> str:
+    return f"({kind.time_sql})::date::varchar" if kind.partitioned else "null::varchar"
+
+
+def _identity(kind: records.RecordKind, day: str) -> str:
+    return f"hash({', '.join(kind.identity)}, {day})"
 
 
 @dataclass
@@ -97,14 +104,16 @@ class Landing:
         con.execute("create or replace temp table identities (_identity ubigint, day varchar)")
 
     def add(self, rows: pa.Table) -> None:
-        """Accepted rows: the kind's columns, lineage, `_identity` and (partitioned) `day`."""
+        """Accepted rows: the kind's columns (any order), lineage, `_identity` and, for a
+        partitioned kind, `day`."""
         if not len(rows):
             return
         self._remember(rows)
+        days = rows["day"].combine_chunks()
+        rows = rows.select(self.schema.names).cast(self.schema)
         if not self.kind.partitioned:
             self._append("", rows)
             return
-        days = rows["day"].combine_chunks()
         first, last = pc.min_max(days).values()
         if first == last:  # the usual block: one day
             self._append(first.as_py(), rows)
@@ -118,14 +127,12 @@ class Landing:
             start = end
 
     def _remember(self, rows: pa.Table) -> None:
-        day = rows["day"] if self.kind.partitioned else pa.nulls(len(rows), pa.string())
-        self.con.register("landed", pa.table({"_identity": rows["_identity"], "day": day}))
+        self.con.register("landed", rows.select(["_identity", "day"]))
         self.con.execute("insert into identities select * from landed")
         self.con.unregister("landed")
 
     def _append(self, key: str, rows: pa.Table) -> None:
         part = self.parts.get(key) or self._open(key)
-        rows = rows.select(self.schema.names).cast(self.schema)
         part.waiting.append(rows)
         part.waiting_rows += len(rows)
         part.waiting_bytes += rows.nbytes
@@ -167,9 +174,9 @@ class Landing:
         if live is None:
             return
         source = f"from read_parquet({sql_literal(live)})"
-        day = sql_literal(part.key) if part.key else "null"
+        day = f"{sql_literal(part.key)}::varchar" if part.key else "null::varchar"
         self.con.execute(
-            f"insert into identities select hash({', '.join(self.kind.identity)}), {day} {source}"
+            f"insert into identities select {_identity(self.kind, day)}, {day} {source}"
         )
         columns = ", ".join(quote_ident(name) for name in self.schema.names)
         for batch in self.con.sql(f"select {columns} {source}").to_arrow_reader(ROW_GROUP_ROWS):
@@ -192,9 +199,12 @@ class Landing:
 
     def _settle(self) -> int:
         """Drop every copy another copy of its record beats; returns how many."""
+        self.con.execute(
+            "create or replace temp table contested as "
+            "select _identity from identities group by all having count(*) > 1"
+        )
         contested = self.con.execute(
-            "select distinct day from "
-            "(select _identity, day from identities group by all having count(*) > 1)"
+            "select distinct day from identities semi join contested using (_identity)"
         ).fetchall()
         if not contested:
             return 0
@@ -224,18 +234,17 @@ class Landing:
         winner = f"{self.kind.winner}, " if self.kind.winner else ""
         copies = " union all ".join(
             f"select *, file_row_number >= {part.old} as _is_new, "
-            f"{sql_literal(part.key) if part.key else 'null'}::varchar as day, "
-            f"hash({identity}) as _identity "
+            f"{_identity(self.kind, sql_literal(part.key) if part.key else 'null::varchar')} "
+            "as _identity "
             f"from read_parquet({sql_literal(part.path)}, filename = true, file_row_number = true)"
             for part in parts
         )
+        # Rows of one file are of one partition: the file stands for the day.
         return f"""
-with copies as ({copies}),
-contested as (select _identity, day from identities group by all having count(*) > 1)
+with copies as ({copies})
 select filename, file_row_number
-from copies c
-semi join contested k on c._identity = k._identity and c.day is not distinct from k.day
+from copies semi join contested using (_identity)
 qualify row_number() over (
-    partition by {identity}, day order by {winner}_is_new desc, _file desc, _line desc
+    partition by {identity}, filename order by {winner}_is_new desc, _file desc, _line desc
 ) > 1
 """
