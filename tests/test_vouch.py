@@ -334,3 +334,35 @@ def test_clean_lines_are_vouched_for_without_the_judge(tmp_path, monkeypatch):
         "coder_workspace_build_parameters",  # value: "2", as Polars reads the number 2
         "rocketchat_statistics",  # free JSON
     }
+
+
+def test_a_bad_line_leaves_only_its_piece_to_the_judge(tmp_path, monkeypatch):
+    """One line that fails the read among 1,000: halving finds it; the judge sees the
+    piece holding it (at most LEAF_LINES lines) and the line's verdict stands."""
+    monkeypatch.setattr(vouch, "LEAF_LINES", 4)
+    kind = records.BY_TABLE["openl2m_log"]
+    good = [
+        orjson.dumps(
+            {"id": n, "timestamp": "2024-05-01T10:00:00Z", "type": 0, "action": 1}
+        ).decode()
+        for n in range(1000)
+    ]
+    good[617] = good[617].replace('"type":0', '"type":"0"')
+    write_lines(tmp_path / "raw", kind, good, "log.ndjson")
+    judged: list[int] = []
+    judge = ingest._judge
+
+    def counting(con, kind, lines, file):
+        judged.extend(lines["_line"].to_pylist())
+        return judge(con, kind, lines, file)
+
+    monkeypatch.setattr(ingest, "_judge", counting)
+    wh = storage.Warehouse(tmp_path / "wh")
+    result = ingest.ingest(wh, tmp_path / "raw", "r1", date(2024, 5, 2))
+    assert (result.accepted, result.rejected) == (999, 1)
+    assert 618 in judged and len(judged) <= 4
+    con = storage.open_warehouse(wh)
+    assert con.execute("select line, reason from rejects").fetchall() == [
+        (618, "field 'type': expected an integer")
+    ]
+    con.close()

@@ -27,7 +27,7 @@ holds the two side by side).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import duckdb
@@ -177,15 +177,17 @@ class Vouched:
     rows: list[pa.Table]
     judged: list[pa.Table]
 
-    def add(self, typed: pa.Table, lines: pa.Table) -> None:
-        """Keep the typed rows vouched for; the others' lines go to the judge."""
+    def add(self, typed: pa.Table, lines: Callable[[], pa.Table]) -> None:
+        """Keep the typed rows vouched for; the others' lines go to the judge (the lines
+        are split only then)."""
         vouched = typed["_vouched"]
         if pc.all(vouched).as_py():
             self.rows.append(typed.drop_columns("_vouched"))
             return
         self.rows.append(typed.filter(vouched).drop_columns("_vouched"))
         unsure = pc.filter(typed["_line"], pc.invert(vouched))
-        self.judged.append(lines.filter(pc.is_in(lines["_line"], unsure)))
+        split = lines()
+        self.judged.append(split.filter(pc.is_in(split["_line"], unsure)))
 
 
 def vouch(con: duckdb.DuckDBPyConnection, plan: Plan | None, block: Block, file: str) -> Vouched:
@@ -198,13 +200,9 @@ def vouch(con: duckdb.DuckDBPyConnection, plan: Plan | None, block: Block, file:
     surrogates = b"\\" in block.data and re.search(SURROGATE, block.data) is not None
     if not surrogates:
         frame = _read(plan, block.data, block.count)
-        if frame is not None:
+        if frame is not None:  # the usual block: read whole, never split into lines
             numbers = np.arange(block.first, block.first + block.count, dtype=np.int64)
-            typed = _type(con, plan, frame, numbers, file)
-            if pc.all(typed["_vouched"]).as_py():  # the usual block: no line split
-                result.rows.append(typed.drop_columns("_vouched"))
-            else:
-                result.add(typed, block.lines())
+            result.add(_type(con, plan, frame, numbers, file), block.lines)
             return result
     lines = block.lines()
     suspect = pc.match_substring_regex(lines["raw"], SURROGATE.decode())
@@ -215,29 +213,50 @@ def vouch(con: duckdb.DuckDBPyConnection, plan: Plan | None, block: Block, file:
     text = pc.binary_join_element_wise(clean["raw"], newline, empty).combine_chunks()
     _, offsets, data = text.buffers()
     starts = np.frombuffer(offsets, np.int64)[text.offset : text.offset + len(text) + 1]
+    pieces = _Pieces(plan, data, starts)
     # Read whole already (and failed) unless a surrogate kept it from being read.
-    pieces = _pieces(plan, data, starts, 0, len(clean), tried=not surrogates)
-    for frame, lo, hi in pieces:
+    for frame, lo, hi in pieces.of(0, len(clean), tried=not surrogates):
         piece = clean.slice(lo, hi - lo)
         if frame is None:
             result.judged.append(piece)
         else:
-            result.add(_type(con, plan, frame, piece["_line"], file), piece)
+            result.add(_type(con, plan, frame, piece["_line"], file), lambda piece=piece: piece)
     return result
 
 
-def _pieces(
-    plan: Plan, data: pa.Buffer, starts: np.ndarray, lo: int, hi: int, tried: bool = False
-) -> Iterator[tuple[pl.DataFrame | None, int, int]]:
-    """(frame, lo, hi) for lines lo..hi read whole, or (None, lo, hi) for lines the judge
-    takes; a read that fails is tried again in halves, down to LEAF_LINES. Line i is
-    data[starts[i]:starts[i + 1]]."""
-    frame = None if tried else _read(plan, data[starts[lo] : starts[hi]].to_pybytes(), hi - lo)
-    if frame is not None or hi - lo <= LEAF_LINES:
-        yield frame, lo, hi
-        return
-    yield from _pieces(plan, data, starts, lo, (lo + hi) // 2)
-    yield from _pieces(plan, data, starts, (lo + hi) // 2, hi)
+@dataclass(frozen=True)
+class _Pieces:
+    """Lines read again in pieces; line i is data[starts[i]:starts[i + 1]]."""
+
+    plan: Plan
+    data: pa.Buffer
+    starts: np.ndarray
+
+    def of(
+        self, lo: int, hi: int, tried: bool = False
+    ) -> Iterator[tuple[pl.DataFrame | None, int, int]]:
+        """(frame, lo, hi) for lines lo..hi read whole, or (None, lo, hi) for lines the
+        judge takes. A read that fails is tried again in halves, down to LEAF_LINES; when
+        both halves fail too, the failures are everywhere (a field of the wrong type on
+        every line) and the judge takes the lot. A failed read costs a whole read."""
+        frame = None if tried else self._read(lo, hi)
+        if frame is not None or hi - lo <= LEAF_LINES:
+            yield frame, lo, hi
+            return
+        halves = ((lo, (lo + hi) // 2), ((lo + hi) // 2, hi))
+        frames = [self._read(a, b) for a, b in halves]
+        if frames[0] is None and frames[1] is None:
+            yield None, lo, hi
+            return
+        for (a, b), half in zip(halves, frames, strict=True):
+            if half is None:
+                yield from self.of(a, b, tried=True)
+            else:
+                yield half, a, b
+
+    def _read(self, lo: int, hi: int) -> pl.DataFrame | None:
+        text = self.data[self.starts[lo] : self.starts[hi]].to_pybytes()
+        return _read(self.plan, text, hi - lo)
 
 
 def _read(plan: Plan, data: bytes, count: int) -> pl.DataFrame | None:
