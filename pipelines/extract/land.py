@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -36,16 +37,25 @@ BUFFER_BYTES = 256 << 20
 # Row groups handed to the encoding thread and not yet written, at most.
 ENCODING = 2
 
+FILE_NAMES = pa.dictionary(pa.int32(), pa.string())
+
+
+def file_names(file: str, count: int) -> pa.DictionaryArray:
+    """`_file` for count rows of one file, without a string per row."""
+    return pa.DictionaryArray.from_arrays(
+        pa.array(np.zeros(count, np.int32)), pa.array([file], pa.string())
+    )
+
 
 def landing_columns(kind: records.RecordKind) -> str:
-    """`, day, _identity` (SQL over a typed row): the UTC day of its time, as its partition
-    is named (null for a kind without a time), and a hash of its identity and day: two
-    copies of one record share it. Every path into a landing adds them."""
+    """`, day, _identity` (SQL over a typed row): the UTC day of its time (null for a kind
+    without a time), and a hash of its identity and day: two copies of one record share
+    it. Every path into a landing adds them."""
     return f", {_day(kind)} as day, {_identity(kind, _day(kind))} as _identity"
 
 
 def _day(kind: records.RecordKind) -> str:
-    return f"({kind.time_sql})::date::varchar" if kind.partitioned else "null::varchar"
+    return f"({kind.time_sql})::date" if kind.partitioned else "null::date"
 
 
 def _identity(kind: records.RecordKind, day: str) -> str:
@@ -69,7 +79,8 @@ class Part:
 
 def arrow_schema(con: duckdb.DuckDBPyConnection, kind: records.RecordKind) -> pa.Schema:
     """The Arrow schema of a table's files: DuckDB's own for its column types, with JSON
-    columns marked as JSON (Parquet's JSON type, as DuckDB writes it)."""
+    columns marked as JSON (Parquet's JSON type, as DuckDB writes it) and `_file` as a
+    dictionary (DuckDB reads both as it reads its own)."""
     columns = {**kind.columns, **records.LINEAGE_COLUMNS}
     nulls = ", ".join(f"null::{type_} as {quote_ident(name)}" for name, type_ in columns.items())
     schema = con.sql(f"select {nulls}").to_arrow_table().schema
@@ -77,7 +88,8 @@ def arrow_schema(con: duckdb.DuckDBPyConnection, kind: records.RecordKind) -> pa
         if type_ == "JSON":
             index = schema.get_field_index(name)
             schema = schema.set(index, pa.field(name, pa.json_(pa.string())))
-    return schema
+    # One file name for a block's rows: a dictionary, written as Parquet writes any.
+    return schema.set(schema.get_field_index("_file"), pa.field("_file", FILE_NAMES))
 
 
 class Landing:
@@ -95,14 +107,24 @@ class Landing:
         self.run_id = run_id
         self.kind = kind
         self.schema = arrow_schema(con, kind)
+        # What costs a quarter of the encoding and no reader needs: a dictionary for a
+        # key of one column (nearly every value distinct) and minimum and maximum of
+        # texts (uuids and names; queries filter on days and times, whose are kept).
+        unique = {kind.key[0]} if len(kind.key) == 1 else set()
+        self.encoding_options = {
+            "compression": "zstd",
+            "use_dictionary": [c for c in self.schema.names if c not in unique],
+            "write_statistics": [f.name for f in self.schema if not pa.types.is_string(f.type)],
+        }
         self.parts: dict[str, Part] = {}
         self.waiting_bytes = 0  # of all parts' waiting rows
         # Parquet encoding runs on its own thread, beside the reading of the next block.
         self.encoder = ThreadPoolExecutor(1)
         self.encoding: deque[Future] = deque()
-        # A date, not its text: 12 bytes a row (DuckDB keeps the table in memory up to
-        # its limit, then spills it).
+        # 12 bytes a row: DuckDB keeps the table in memory up to its limit, then spills it.
         con.execute("create or replace temp table identities (_identity ubigint, day date)")
+        # A partition is named by its day as DuckDB writes a date (`0001-01-01 (BC)` too).
+        self.keys: dict[int, str] = {}  # days since 1970 -> partition key
 
     def add(self, rows: pa.Table) -> None:
         """Accepted rows: the kind's columns (any order), lineage, `_identity` and, for a
@@ -110,26 +132,33 @@ class Landing:
         if not len(rows):
             return
         self._remember(rows)
-        days = rows["day"].combine_chunks()
+        days = rows["day"].combine_chunks().cast(pa.int32())
         rows = rows.select(self.schema.names).cast(self.schema)
         if not self.kind.partitioned:
             self._append("", rows)
             return
         first, last = pc.min_max(days).values()
         if first == last:  # the usual block: one day
-            self._append(first.as_py(), rows)
+            self._append(self.keys[first.as_py()], rows)
             return
         order = pc.sort_indices(days)  # stable: rows of a day stay in the order read
         rows, days = rows.take(order), days.take(order)
         runs = pc.run_end_encode(days)
         start = 0
-        for day, end in zip(runs.values, runs.run_ends.to_pylist(), strict=True):
-            self._append(day.as_py(), rows.slice(start, end - start))
+        for day, end in zip(runs.values.to_pylist(), runs.run_ends.to_pylist(), strict=True):
+            self._append(self.keys[day], rows.slice(start, end - start))
             start = end
 
     def _remember(self, rows: pa.Table) -> None:
+        """Keep the rows' identities, and the partition key of each new day."""
         self.con.register("landed", rows.select(["_identity", "day"]))
-        self.con.execute("insert into identities select _identity, day::date from landed")
+        self.con.execute("insert into identities select _identity, day from landed")
+        self.keys |= dict(
+            self.con.execute(
+                "select distinct day - date '1970-01-01', day::varchar from landed "
+                "where day is not null"
+            ).fetchall()
+        )
         self.con.unregister("landed")
 
     def _append(self, key: str, rows: pa.Table) -> None:
@@ -157,7 +186,7 @@ class Landing:
         if part.writer is None:
             part.path.parent.mkdir(parents=True, exist_ok=True)
             part.writer = pq.ParquetWriter(
-                storage.temporary(part.path), self.schema, compression="zstd"
+                storage.temporary(part.path), self.schema, **self.encoding_options
             )
             self._copy_live(part)
         rows = pa.concat_tables(part.waiting)
@@ -175,9 +204,9 @@ class Landing:
         if live is None:
             return
         source = f"from read_parquet({sql_literal(live)})"
-        day = f"{sql_literal(part.key)}::varchar" if part.key else "null::varchar"
+        day = f"{sql_literal(part.key)}::date" if part.key else "null::date"
         self.con.execute(
-            f"insert into identities select {_identity(self.kind, day)}, {day}::date {source}"
+            f"insert into identities select {_identity(self.kind, day)}, {day} {source}"
         )
         columns = ", ".join(quote_ident(name) for name in self.schema.names)
         for batch in self.con.sql(f"select {columns} {source}").to_arrow_reader(ROW_GROUP_ROWS):
@@ -235,7 +264,7 @@ class Landing:
         winner = f"{self.kind.winner}, " if self.kind.winner else ""
         copies = " union all ".join(
             f"select *, file_row_number >= {part.old} as _is_new, "
-            f"{_identity(self.kind, sql_literal(part.key) if part.key else 'null::varchar')} "
+            f"{_identity(self.kind, sql_literal(part.key) + '::date' if part.key else 'null::date')} "
             "as _identity "
             f"from read_parquet({sql_literal(part.path)}, filename = true, file_row_number = true)"
             for part in parts

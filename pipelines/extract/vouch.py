@@ -38,7 +38,7 @@ import pyarrow.compute as pc
 
 from pipelines import records
 from pipelines.extract.files import Block
-from pipelines.extract.land import landing_columns
+from pipelines.extract.land import file_names, landing_columns
 from pipelines.extract.validate import ts_from_text
 from pipelines.storage import quote_ident
 
@@ -127,8 +127,8 @@ def _read_ok(kind: records.RecordKind) -> pl.Expr:
 
 def _typing_sql(kind: records.RecordKind) -> str:
     """The statement over a parsed frame (`parsed`, with `_read_ok` and `_line`) giving
-    `_vouched` (the row is certain to be accepted), the lineage, the fields typed in SQL
-    as the judge types them, and what the landing needs (day, identity)."""
+    `_vouched` (the row is certain to be accepted), `_line`, the fields typed in SQL as
+    the judge types them, and what the landing needs (day, identity)."""
     names = [f.name for f in kind.fields]
 
     def value_of(f: records.Field) -> str:
@@ -158,13 +158,12 @@ with converted as (select *{"".join(converted)} from parsed),
 typed as (
     select
         {" and ".join(checks)} as _vouched,
-        $file as _file,
         _line,
         {", ".join(typed)},
     from converted
 )
 
-select _vouched, _file, _line{"".join(", " + c for c in in_sql)}{landing_columns(kind)}
+select _vouched, _line{"".join(", " + c for c in in_sql)}{landing_columns(kind)}
 from typed
 """
 
@@ -281,9 +280,9 @@ def _type(
     parsed = parsed.to_arrow()
     con.register("parsed", parsed)
     try:
-        typed = con.sql(plan.typing_sql, params={"file": file}).to_arrow_table()
+        typed = con.sql(plan.typing_sql).to_arrow_table()
     finally:
         con.unregister("parsed")
     for name in plan.read_fields:
         typed = typed.append_column(name, parsed[name])
-    return typed
+    return typed.append_column("_file", file_names(file, len(typed)))
