@@ -206,13 +206,13 @@ def ingest(
     result.ignored = found.ignored
     con = storage.connect()
     register_functions(con)
+    landing = None
     try:
         todo, result.skipped = _files_to_read(con, catalog, found.files)
         result.files = [FileResult(p.raw.relative, p.raw.kind.table, p.status) for p in todo]
         if todo:
             rejects = _Rejects(con)
             total_mb, done_mb = sum(p.size for p in todo) / 2**20, 0.0
-            landing = None
             for index, block in _blocks_ahead(todo):
                 pending = todo[index]
                 if landing is None or landing.kind is not pending.raw.kind:
@@ -231,11 +231,14 @@ def ingest(
             if landing is not None:
                 say(f"merging {landing.kind.table}")
                 _land(catalog, landing, result)
+                landing = None
             rejects.write(catalog, run_id, run_day)
             _write_manifest(con, catalog, run_id, todo, result)
         result.lines_read = sum(f.lines_read for f in result.files)
         result.rejected = sum(f.rejected for f in result.files)
     finally:
+        if landing is not None:
+            landing.abandon()  # the run failed while writing this table
         con.close()
     if own_catalog:
         catalog.commit(run_id)

@@ -227,6 +227,15 @@ class Landing:
             os.replace(storage.temporary(part.path), part.path)
         return list(self.parts.values()), self._settle()
 
+    def abandon(self) -> None:
+        """Stop writing (a run that failed): nothing moves into place, and the next run's
+        clean-up removes the temporary files."""
+        self.encoder.shutdown(cancel_futures=True)
+        for part in self.parts.values():
+            if part.writer is not None:
+                part.writer.close()
+        self.parts.clear()
+
     def _settle(self) -> int:
         """Drop every copy another copy of its record beats; returns how many."""
         self.con.execute(
