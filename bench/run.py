@@ -1,11 +1,12 @@
 """Benchmark: `make bench` (or `python bench/run.py --help`). Not a test: it prints figures.
 
-Every measurement runs in a child process, so its wall time and peak memory (max RSS,
-from wait4) are its own:
+Every measurement runs in a child process, so its wall time, CPU time and peak memory
+(max RSS, from wait4) are its own:
 
 - ingest of one generated day next to a bare DuckDB `read_json` -> Parquet of the same
   files, in the same run (events/s, MB/s, ratio);
 - the whole nightly run (extract, transform, checks, publish; no Prefect) of that day;
+- the ingest of three large days in one run (memory stays bounded; section `memory`);
 - one new day on top of 7 and of 90 days of history (cost growth with history);
 - publishing every configured report with 90 days of history;
 - `serve` under load: 8 clients asking the published windows of a demo-sized warehouse
@@ -29,6 +30,7 @@ import threading
 import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,8 +99,15 @@ trivial()
 """
 
 
-def measure(script: str, *args: str, env: dict | None = None) -> tuple[float, float, str]:
-    """(seconds, peak MB, stdout) of one child process."""
+class Measured(NamedTuple):
+    seconds: float  # wall time
+    peak_mb: float  # max RSS
+    out: str  # the last line printed
+    cpu: float  # user + system seconds of every thread: steadier than wall on a shared machine
+
+
+def measure(script: str, *args: str, env: dict | None = None) -> Measured:
+    """What one child process took."""
     start = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-c", script, *args],
@@ -113,7 +122,7 @@ def measure(script: str, *args: str, env: dict | None = None) -> tuple[float, fl
     if status != 0:
         raise RuntimeError(f"benchmark step failed ({status}): {script.splitlines()[1:3]}")
     last = out.strip().splitlines()[-1] if out.strip() else ""
-    return seconds, usage.ru_maxrss / 1024, last
+    return Measured(seconds, usage.ru_maxrss / 1024, last, usage.ru_utime + usage.ru_stime)
 
 
 def generate(out: Path, days: int, start: date, scale: str) -> Path:
@@ -314,30 +323,52 @@ def ingest_rows(args: argparse.Namespace, config: str, now: str) -> list[tuple[s
     day = generate(OUT / f"raw-{args.scale}-1day", 1, NEW_DAY, args.scale)
     mb = size_mb(day)
     with tempfile.TemporaryDirectory(dir=OUT) as tmp:
-        bare_s, bare_mem, _ = measure(BARE, str(day), tmp)
+        bare = measure(BARE, str(day), tmp)
     with tempfile.TemporaryDirectory(dir=OUT) as tmp:
-        ours_s, ours_mem, lines = measure(INGEST, str(day), tmp)
-    events = int(lines)
+        ours = measure(INGEST, str(day), tmp)
+    events = int(ours.out)
     with tempfile.TemporaryDirectory(dir=OUT) as tmp:
-        night_s, night_mem, _ = measure(NIGHTLY, str(day), tmp, config, now)
+        night = measure(NIGHTLY, str(day), tmp, config, now)
     return [
         ("input", f"{events:,} events, {mb:,.0f} MB", f"scale {args.scale}, 1 day"),
         (
             "bare DuckDB read_json -> Parquet",
-            f"{bare_s:.1f} s",
-            f"{events / bare_s:,.0f} ev/s, {mb / bare_s:.1f} MB/s, peak {bare_mem:,.0f} MB",
+            f"{bare.seconds:.1f} s",
+            f"{events / bare.seconds:,.0f} ev/s, {mb / bare.seconds:.1f} MB/s, "
+            f"peak {bare.peak_mb:,.0f} MB, cpu {bare.cpu:.1f} s",
         ),
         (
             "our ingest (validate, dedupe, land)",
-            f"{ours_s:.1f} s",
-            f"{events / ours_s:,.0f} ev/s, {mb / ours_s:.1f} MB/s, peak {ours_mem:,.0f} MB",
+            f"{ours.seconds:.1f} s",
+            f"{events / ours.seconds:,.0f} ev/s, {mb / ours.seconds:.1f} MB/s, "
+            f"peak {ours.peak_mb:,.0f} MB, cpu {ours.cpu:.1f} s",
         ),
-        ("ingest / bare", f"{ours_s / bare_s:.2f}x", "target <= 1.3x"),
+        (
+            "ingest / bare",
+            f"{ours.seconds / bare.seconds:.2f}x",
+            f"target <= 1.3x; cpu {ours.cpu / bare.cpu:.2f}x",
+        ),
         (
             "whole nightly run, no Prefect",
-            f"{night_s:.1f} s",
-            f"peak {night_mem:,.0f} MB; {night_s / bare_s:.2f}x bare ingest (target <= 2x, < 2 GB)",
+            f"{night.seconds:.1f} s",
+            f"peak {night.peak_mb:,.0f} MB, cpu {night.cpu:.1f} s; "
+            f"{night.seconds / bare.seconds:.2f}x bare ingest (target <= 2x, < 2 GB)",
         ),
+    ]
+
+
+def memory_rows(args: argparse.Namespace, config: str, now: str) -> list[tuple[str, str, str]]:
+    """Three large weekdays landed in one run: memory stays bounded whatever the input."""
+    days = generate(OUT / f"raw-{args.scale}-3weekdays", 3, NEW_DAY, args.scale)  # Mon-Wed
+    with tempfile.TemporaryDirectory(dir=OUT) as tmp:
+        ours = measure(INGEST, str(days), tmp)
+    return [
+        (
+            "ingest of three large weekdays in one run",
+            f"{ours.seconds:.1f} s",
+            f"{int(ours.out):,} events, {size_mb(days):,.0f} MB; "
+            f"peak {ours.peak_mb:,.0f} MB (target < 2 GB), cpu {ours.cpu:.1f} s",
+        )
     ]
 
 
@@ -360,7 +391,7 @@ def history_rows(args: argparse.Namespace, config: str, now: str) -> list[tuple[
             stage_history(history, staged, NEW_DAY, False, NEW_DAY - timedelta(days=days))
             measure(NIGHTLY, str(staged), str(Path(tmp) / "wh"), config, now)
             stage_history(history, staged, NEW_DAY, with_last=True)
-            seconds, mem, out = measure(NIGHTLY, str(staged), str(Path(tmp) / "wh"), config, now)
+            seconds, mem, out, _ = measure(NIGHTLY, str(staged), str(Path(tmp) / "wh"), config, now)
             history_cost[days] = {"whole run": seconds, **json.loads(out)}
             stages = ", ".join(f"{k} {v:.2f}" for k, v in json.loads(out).items())
             rows.append(
@@ -371,7 +402,7 @@ def history_rows(args: argparse.Namespace, config: str, now: str) -> list[tuple[
                 )
             )
             if days == max(lengths):
-                _, _, out = measure(PUBLISH, str(Path(tmp) / "wh"), config, now)
+                out = measure(PUBLISH, str(Path(tmp) / "wh"), config, now).out
                 count, publish_s = out.split()
                 rows.append(
                     (
@@ -413,8 +444,8 @@ def prefect_rows(args: argparse.Namespace, config: str, now: str) -> list[tuple[
         try:
             env = scheduling.server_env(Path(home), port)
             measure(TRIVIAL_FLOW, env=env)  # warm-up: first client start
-            flow_s, _, _ = measure(TRIVIAL_FLOW, env=env)
-            import_s, _, _ = measure("import prefect", env=env)
+            flow_s = measure(TRIVIAL_FLOW, env=env).seconds
+            import_s = measure("import prefect", env=env).seconds
         finally:
             scheduling.stop_server(server)
     return [
@@ -428,6 +459,7 @@ def prefect_rows(args: argparse.Namespace, config: str, now: str) -> list[tuple[
 
 SECTIONS = {
     "ingest": ingest_rows,
+    "memory": memory_rows,
     "history": history_rows,
     "serve": serve_rows,
     "prefect": prefect_rows,

@@ -175,7 +175,7 @@ def test_lines_straddling_blocks_are_read_whole_and_numbered(tmp_path, monkeypat
     body = ("\n".join(texts[:30]) + "\n\xff\n" + "\n".join(texts[30:])).encode("latin-1")
     path = tmp_path / ("f.ndjson.gz" if compressed else "f.ndjson")
     path.write_bytes(gzip.compress(body, mtime=0) if compressed else body)
-    rows = [r for batch in files.read_batches(path) for r in batch.to_pylist()]
+    rows = [r for block in files.read_blocks(path) for r in block.lines().to_pylist()]
     assert [r["_line"] for r in rows] == list(range(1, 42))
     assert [r["raw"].rstrip("\n") for r in rows[:30]] == texts[:30]
     assert all(r["broken"] is None for r in rows[:30])

@@ -5,8 +5,10 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -76,7 +78,7 @@ class Fingerprint:
         self.crc = 0
         self.size = 0
 
-    def update(self, data: bytes) -> bytes:
+    def update(self, data: memoryview) -> memoryview:
         self.crc = zlib.crc32(data, self.crc)
         self.size += len(data)
         return data
@@ -94,19 +96,23 @@ def fingerprint(path: Path) -> str:
     return seen.text
 
 
-# Text per batch: large enough for DuckDB to scan in parallel, small enough that a
-# multi-gigabyte file never sits in memory whole.
-BLOCK_BYTES = 64 << 20
+# Text per block: large enough for one parse to run on every core, small enough that a
+# multi-gigabyte file never sits in memory whole, and below glibc's largest mmap threshold
+# (32 MB): a block's copy then reuses heap memory instead of being faulted in afresh.
+BLOCK_BYTES = 30 << 20
 READ_BYTES = 4 << 20
 
 
-def _byte_blocks(path: Path, seen: Fingerprint) -> Iterator[tuple[bytes, str | None]]:
-    """The file's bytes, decompressed as far as they go, in blocks; the last block says
-    why reading stopped early (None when the file ended normally)."""
+def _byte_blocks(path: Path, seen: Fingerprint) -> Iterator[tuple[memoryview, str | None]]:
+    """The file's bytes, decompressed as far as they go, in blocks (each valid until the
+    next is read); the last block says why reading stopped early (None when the file ended
+    normally)."""
     with open(path, "rb") as handle:
         if not path.name.endswith(".gz"):
-            for block in iter(lambda: seen.update(handle.read(BLOCK_BYTES)), b""):
-                yield block, None
+            # One buffer for every block: memory read into again is not faulted in again.
+            buffer = bytearray(BLOCK_BYTES)
+            while size := handle.readinto(buffer):
+                yield seen.update(memoryview(buffer)[:size]), None
             return
         decompressor = zlib.decompressobj(wbits=31)
         pending: list[bytes] = []
@@ -121,7 +127,7 @@ def _byte_blocks(path: Path, seen: Fingerprint) -> Iterator[tuple[bytes, str | N
                     if data:  # concatenated gzip members
                         decompressor = zlib.decompressobj(wbits=31)
                 if size >= BLOCK_BYTES:
-                    yield b"".join(pending), None
+                    yield memoryview(b"".join(pending)), None
                     pending, size = [], 0
             pending.append(decompressor.flush())
             stopped = (
@@ -131,35 +137,35 @@ def _byte_blocks(path: Path, seen: Fingerprint) -> Iterator[tuple[bytes, str | N
             )
         except zlib.error as exc:
             stopped = f"corrupt gzip: {exc}"
-        yield b"".join(pending), stopped
+        yield memoryview(b"".join(pending)), stopped
 
 
-def _split_lines(data: bytes | memoryview) -> pa.Array:
+def _line_breaks(data: bytes) -> int:
+    """How many line breaks data holds. NumPy compares a megabyte at a time (it stays in
+    the CPU's cache): four times faster than bytes.count, which loops byte by byte."""
+    codes = np.frombuffer(data, np.uint8)
+    step = 1 << 20
+    return sum(
+        int(np.count_nonzero(codes[at : at + step] == 10)) for at in range(0, len(codes), step)
+    )
+
+
+def _split_lines(data: bytes) -> pa.Array:
     """Lines of UTF-8 bytes as an Arrow array, split by Arrow's kernel: no Python object
-    per line. Raises pa.ArrowInvalid when the bytes are not UTF-8."""
-    whole = pa.LargeBinaryArray.from_buffers(
-        pa.large_binary(),
-        1,
-        [None, pa.array([0, len(data)], pa.int64()).buffers()[1], pa.py_buffer(data)],
-    ).cast(pa.large_string())
-    lines = pc.split_pattern(whole, "\n").flatten()
+    per line."""
+    lines = pc.split_pattern(_as_text(data), "\n").flatten()
     # The text after the last line break is a line only when it is not empty.
     return lines.slice(0, len(lines) - 1) if not len(data) or data[-1] == 10 else lines
 
 
-def _batch(first_line: int, lines: pa.Array, broken: str | None) -> pa.Table:
-    """Numbered lines, in record batches DuckDB scans in parallel."""
-    table = pa.table(
-        {
-            # first_line, first_line + 1, ...: an Arrow kernel, not a Python int per line
-            "_line": pc.add(pc.indices_nonzero(pc.is_valid(lines)), first_line).cast(pa.int64()),
-            "raw": lines,
-            "broken": pa.array([broken] * len(lines), pa.string())
-            if broken
-            else pa.nulls(len(lines), pa.string()),
-        }
-    )
-    return pa.Table.from_batches(table.to_batches(max_chunksize=16_384))
+def _as_text(data: bytes) -> pa.Array:
+    """The bytes as one Arrow string (no copy). Raises pa.ArrowInvalid when they are not
+    UTF-8."""
+    return pa.LargeBinaryArray.from_buffers(
+        pa.large_binary(),
+        1,
+        [None, pa.array([0, len(data)], pa.int64()).buffers()[1], pa.py_buffer(data)],
+    ).cast(pa.large_string())
 
 
 def _broken_lines(data: bytes) -> pa.Array:
@@ -167,6 +173,40 @@ def _broken_lines(data: bytes) -> pa.Array:
     if texts[-1] == "":
         texts.pop()
     return pa.array(texts, pa.large_string())
+
+
+@dataclass
+class Block:
+    """Whole lines of a file, as read: `first` is the number of the first one. `broken`
+    names why every line of the block is rejected unread: the rest of a file that is not
+    UTF-8, or the partial last line of a truncated gzip. Blank lines are still in."""
+
+    first: int
+    data: bytes
+    broken: str | None = None
+
+    @cached_property
+    def count(self) -> int:
+        """How many lines the block holds (a last line may lack its line break)."""
+        return _line_breaks(self.data) + (not self.data.endswith(b"\n"))
+
+    def lines(self) -> pa.Table:
+        """The block as (_line, raw, broken) rows, in record batches DuckDB scans in
+        parallel."""
+        lines = _broken_lines(self.data) if self.broken else _split_lines(self.data)
+        table = pa.table(
+            {
+                # first, first + 1, ...: an Arrow kernel, not a Python int per line
+                "_line": pc.add(pc.indices_nonzero(pc.is_valid(lines)), self.first).cast(
+                    pa.int64()
+                ),
+                "raw": lines,
+                "broken": pa.array([self.broken] * len(lines), pa.string())
+                if self.broken
+                else pa.nulls(len(lines), pa.string()),
+            }
+        )
+        return pa.Table.from_batches(table.to_batches(max_chunksize=16_384))
 
 
 class _LineReader:
@@ -178,62 +218,62 @@ class _LineReader:
         self.offset = 0  # bytes of the file already numbered
         self.not_utf8: str | None = None
 
-    def lines(self, data: bytes | memoryview) -> Iterator[pa.Table]:
-        """Whole lines (the block's bytes up to its last line break)."""
-        if self.not_utf8 is not None:
-            yield from self._numbered(_broken_lines(bytes(data)), self.not_utf8)
-        else:
+    def blocks(self, data: bytes) -> Iterator[Block]:
+        """The block of whole lines in data (and, from a byte that is not UTF-8 on, a
+        broken one)."""
+        size = len(data)
+        if self.not_utf8 is None:
             try:
-                good, rest = _split_lines(data), b""
+                _as_text(data)
             except pa.ArrowInvalid:
-                good, rest = self._split_at_bad_byte(bytes(data))
-            yield from self._numbered(good, None)
-            if rest:
-                yield from self._numbered(_broken_lines(rest), self.not_utf8)
-        self.offset += len(data)
+                bad = self._first_bad_line(data)
+                yield from self._numbered(data[:bad], None)
+                data = data[bad:]
+        yield from self._numbered(data, self.not_utf8)
+        self.offset += size
 
-    def _split_at_bad_byte(self, data: bytes) -> tuple[pa.Array, bytes]:
-        """The lines before the first byte that is not UTF-8, and the bytes from its line on."""
+    def _first_bad_line(self, data: bytes) -> int:
+        """Where the line holding the first byte that is not UTF-8 starts."""
         try:
             data.decode("utf-8")
             raise AssertionError("Arrow refused bytes that Python decodes")
         except UnicodeDecodeError as exc:
-            bad = data.rfind(b"\n", 0, exc.start) + 1
             self.not_utf8 = (
                 f"not UTF-8 ({exc.reason} at byte {self.offset + exc.start}); rest of file rejected"
             )
-        return _split_lines(data[:bad]), data[bad:]
+            return data.rfind(b"\n", 0, exc.start) + 1
 
-    def broken(self, text: bytes, reason: str) -> Iterator[pa.Table]:
-        line = pa.array([text.decode("utf-8", errors="replace")], pa.large_string())
-        yield from self._numbered(line, reason)
+    def broken(self, text: bytes, reason: str) -> Iterator[Block]:
+        """One line that could not be read whole (the tail of a truncated gzip)."""
+        yield from self._numbered(text, reason)
 
-    def _numbered(self, lines, broken: str | None) -> Iterator[pa.Table]:
-        if len(lines):
-            yield _batch(self.number, lines, broken)
-            self.number += len(lines)
+    def _numbered(self, data: bytes, broken: str | None) -> Iterator[Block]:
+        if data:
+            block = Block(self.number, data, broken)
+            self.number += block.count  # counted here, on the reading thread
+            yield block
 
 
-def read_batches(path: Path, seen: Fingerprint | None = None) -> Iterator[pa.Table]:
-    """The file's lines as Arrow tables of (_line, raw, broken), a block at a time; blank
-    lines are still in. `seen` takes the fingerprint of the bytes read.
-
-    `broken` names why a line is rejected before JSON parsing: the rest of a file that is
-    not UTF-8 from that line on, or the partial last line of a truncated gzip.
-    """
+def read_blocks(path: Path, seen: Fingerprint | None = None) -> Iterator[Block]:
+    """The file's lines, a block (about BLOCK_BYTES) at a time; `seen` takes the
+    fingerprint of the bytes read."""
     reader = _LineReader()
     carry = b""  # an unfinished line from the previous block
     stopped = None
     for block, why in _byte_blocks(path, seen or Fingerprint()):
         stopped = why  # only the last block can say why reading stopped
-        whole = carry + block if carry else block
-        cut = whole.rfind(b"\n") + 1
-        carry = whole[cut:]
-        yield from reader.lines(memoryview(whole)[:cut])  # a view: no copy of the block
+        cut = block.obj.rfind(b"\n", 0, len(block)) + 1
+        if not cut:  # no line ends in this block: all of it waits for the next
+            carry = b"".join((carry, block))
+            continue
+        # One copy of the block's whole lines, the next block may be read over this one.
+        whole = b"".join((carry, block[:cut]))
+        carry = bytes(block[cut:])
+        yield from reader.blocks(whole)
     if carry and stopped:
         yield from reader.broken(carry, stopped)
     elif carry:  # a last line without a line break
-        yield from reader.lines(carry)
+        yield from reader.blocks(carry)
 
 
 def stray(raw_root: Path) -> list[str]:

@@ -1,27 +1,31 @@
 """Raw files -> validated records + rejects -> day-partitioned Parquet.
 
-One run: find files the manifest has not seen (or that changed), type every line with
-the kind's validation statement and stage every line (accepted or rejected) per block,
-then merge each table's staged rows into all its touched day partitions in one statement
-(dedupe, latest copy wins); the new files go live with the run's catalog. Counts reconcile:
-lines read = accepted (new records) + rejected + duplicates.
+One run: find files the manifest has not seen (or that changed) and read them a table at
+a time. The fast path (vouch.py) types whole blocks of clean lines in one Polars read;
+every line it cannot vouch for is typed or rejected by the kind's validation statement
+(validate.py, the judge). Accepted rows go straight to their partition's new file
+(land.py), rejected lines to the run's rejects file. After a table's last file, the few
+records with two copies in one partition are settled (the copy read last wins) and only
+their partitions are written again. The new files go live with the run's catalog. Counts
+reconcile: lines read = accepted (new records) + rejected + duplicates.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipelines import records, storage
-from pipelines.extract.files import Fingerprint, RawFile, discover, fingerprint, read_batches
+from pipelines.extract.files import Block, Fingerprint, RawFile, discover, fingerprint, read_blocks
+from pipelines.extract.land import Landing, landing_columns
 from pipelines.extract.validate import register_functions, validation_sql
-from pipelines.storage import Catalog, Warehouse, quote_ident, sql_literal
+from pipelines.extract.vouch import Plan, plan_for, vouch
+from pipelines.storage import Catalog
 from pipelines.storage.catalog import schema_signature
 from pipelines.storage.internal import INGESTED_FILES, REJECTS
 
@@ -44,8 +48,8 @@ class IngestResult:
     accepted: int = 0
     rejected: int = 0
     duplicates: int = 0
-    # table -> UTC days whose partition was rewritten (None for unpartitioned kinds)
-    touched: dict[str, set[date | None]] = field(default_factory=dict)
+    # table -> UTC days whose partition was rewritten ("" for unpartitioned kinds)
+    touched: dict[str, set[str]] = field(default_factory=dict)
 
     @property
     def reconciles(self) -> bool:
@@ -73,7 +77,8 @@ def _manifest(con, catalog: Catalog) -> dict[str, tuple[int, int, str]]:
 
 
 def _files_to_read(con, catalog: Catalog, files: list[RawFile]) -> tuple[list[Pending], int]:
-    """Files that are new or changed since the manifest saw them, with their fingerprint."""
+    """Files that are new or changed since the manifest saw them, with their fingerprint,
+    a table at a time (in path order within a table: the order copies are read in)."""
     seen = _manifest(con, catalog)
     todo = []
     skipped = 0
@@ -87,19 +92,19 @@ def _files_to_read(con, catalog: Catalog, files: list[RawFile]) -> tuple[list[Pe
             skipped += 1
             continue
         todo.append(Pending(raw, "changed" if known else "new", stat.st_size, stat.st_mtime_ns))
-    return todo, skipped
+    return sorted(todo, key=lambda p: (p.raw.kind.table, p.raw.relative)), skipped
 
 
-def _batches_ahead(todo: list[Pending]) -> Iterator[tuple[int, int, pa.Table]]:
-    """(file index, batch number, lines) for every file to read, read one batch ahead on a
-    thread: Python splits the next block while DuckDB types this one."""
+def _blocks_ahead(todo: list[Pending]) -> Iterator[tuple[int, Block]]:
+    """(file index, block) for every file to read, read one block ahead on a thread:
+    Python reads and checks the next block while Polars and DuckDB type this one."""
 
-    def batches():
+    def blocks():
         for index, pending in enumerate(todo):
-            for number, batch in enumerate(read_batches(pending.raw.path, pending.fingerprint)):
-                yield index, number, batch
+            for block in read_blocks(pending.raw.path, pending.fingerprint):
+                yield index, block
 
-    source = batches()
+    source = blocks()
     with ThreadPoolExecutor(1) as reader:
         ahead = reader.submit(next, source, None)
         while (item := ahead.result()) is not None:
@@ -107,136 +112,82 @@ def _batches_ahead(todo: list[Pending]) -> Iterator[tuple[int, int, pa.Table]]:
             yield item
 
 
-def _stage_batch(con, wh: Warehouse, run_id: str, raw: RawFile, name: str, lines: pa.Table):
-    """Type one batch of a file's lines; every line lands in the run's staging, accepted
-    (reason null) or rejected. Returns (lines, rejected)."""
-    target = wh.staged(run_id, raw.kind.table, name)
-    con.register("batch", lines)
-    storage.copy_to_parquet(
-        con,
-        validation_sql(raw.kind, "batch"),
-        target,
-        {"file": raw.relative},
-        compression="lz4_raw",  # read once by the merge, then deleted
-    )
-    con.unregister("batch")
-    return con.execute(
-        f"select count(*), count(reason) from read_parquet({sql_literal(target)})"
-    ).fetchall()[0]
+def _judge(con, kind: records.RecordKind, lines: pa.Table, file: str) -> pa.Table:
+    """The judge's verdict on lines: reason (null = accepted), _file, _line, raw (of a
+    rejected line), the typed columns and, when partitioned, the day."""
+    con.register("judged_lines", lines)
+    try:
+        return con.sql(
+            f"select *{landing_columns(kind)} from ({validation_sql(kind, 'judged_lines')})",
+            params={"file": file},
+        ).to_arrow_table()
+    finally:
+        con.unregister("judged_lines")
 
 
-def _columns(kind: records.RecordKind) -> str:
-    """A table's stored columns: the kind's fields and the lineage."""
-    return ", ".join(quote_ident(c) for c in [*kind.columns, *records.LINEAGE_COLUMNS])
+class _Rejects:
+    """The run's rejected lines, kept in a DuckDB table (it spills to disk past its memory
+    limit) and written once, through the rejects table's declaration."""
 
-
-def _rows_sql(kind: records.RecordKind, existing: list[Path], staged: Path) -> str:
-    """Existing rows of the touched partitions plus the staged accepted ones, with the
-    identity as _k0, _k1, ... and, for partitioned kinds, the UTC `day`."""
-    keys = [f"{expr} as _k{i}" for i, expr in enumerate(kind.identity)]
-    if kind.partitioned:
-        keys.append(f"({kind.time_sql})::date as day")
-    derived = ", ".join([_columns(kind), *keys])
-    new = (
-        f"select {derived}, 1 as _is_new from read_parquet({sql_literal(staged)}) "
-        "where reason is null"
-    )
-    if not existing:
-        return new
-    old = f"select {derived}, 0 as _is_new from read_parquet({storage.sql_list(existing)})"
-    return f"{old} union all {new}"
-
-
-def _per(kind: records.RecordKind) -> list[str]:
-    """The columns that make two rows copies of one record: identity (and day)."""
-    return [f"_k{i}" for i in range(len(kind.identity))] + (["day"] if kind.partitioned else [])
-
-
-def _same(columns: list[str]) -> str:
-    return " and ".join(f"r.{c} is not distinct from l.{c}" for c in columns)
-
-
-def _losers_sql(kind: records.RecordKind, rows: str) -> str:
-    """Every copy of a record that another copy beats: the one read last wins, unless the
-    kind names a winner (e.g. the latest end of a live session). A hash aggregate finds
-    the few contested identities; only those are ranked."""
-    per = _per(kind)
-    winner = f"{kind.winner}, " if kind.winner else ""
-    return f"""
-with rows as ({rows}),
-contested as (select {", ".join(per)} from rows group by all having count(*) > 1)
-select {", ".join(per)}, _is_new, _file, _line
-from rows r semi join contested l on {_same(per)}
-qualify row_number() over (
-    partition by {", ".join(per)} order by {winner}_is_new desc, _file desc, _line desc
-) > 1
-"""
-
-
-def _merge_table(
-    con, catalog: Catalog, run_id: str, kind: records.RecordKind
-) -> tuple[int, int, set]:
-    """Merge staged rows into the table; returns (staged rows, net new rows, days rewritten).
-
-    One statement per table writes every touched day partition. Without contested copies
-    (the usual night) the rows stream through in the order they were read.
-    """
-    wh = catalog.wh
-    staged = wh.staged(run_id, kind.table)
-    # Accepted rows per day partition ("" for a flat table), in one pass over the staging.
-    day = f"({kind.time_sql})::date::varchar" if kind.partitioned else "''"
-    per_day = con.execute(
-        f"select {day}, count(*) from read_parquet({sql_literal(staged)}) "
-        "where reason is null group by 1 order by 1"
-    ).fetchall()
-    if not per_day:
-        return 0, 0, set()
-    staged_rows = sum(n for _, n in per_day)
-    days = [d for d, _ in per_day]
-    existing = catalog.files(kind.table, set(days))
-    rows = _rows_sql(kind, existing, staged)
-    con.execute(f"create or replace temp table losers as {_losers_sql(kind, rows)}")
-    day_column = ", day" if len(days) > 1 else ""  # PARTITION_BY splits on it
-    query = f"with rows as ({rows}) select {_columns(kind)}{day_column} from rows r"
-    if con.execute("select count(*) from losers").fetchall()[0][0]:
-        query += f" anti join losers l on {_same([*_per(kind), '_is_new', '_file', '_line'])}"
-    written = {day: wh.new_file(kind.table, run_id, ("day", day) if day else None) for day in days}
-    if len(days) == 1:
-        storage.copy_to_parquet(con, query, written[days[0]])
-    else:
-        merged = wh.merged(run_id, kind.table)
-        merged.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, con):
+        self.con = con
         con.execute(
-            f"copy ({query}) to {sql_literal(merged)} "
-            "(format parquet, compression zstd, partition_by (day))"
+            "create or replace temp table rejected "
+            "(source varchar, kind varchar, file varchar, line bigint, reason varchar, raw varchar)"
         )
-        for day, target in written.items():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            parts = storage.partition_files(merged, "day", day)
-            if len(parts) == 1:
-                os.replace(parts[0], target)
-            else:  # DuckDB may split a partition when it holds many files open
-                storage.copy_to_parquet(
-                    con, f"select * from read_parquet({storage.sql_list(parts)})", target
-                )
-    schema = schema_signature({**kind.columns, **records.LINEAGE_COLUMNS})
-    for day, target in written.items():
-        catalog.put(kind.table, day, target, schema)
-    net_new = _count(con, list(written.values())) - _count(con, existing)
-    return staged_rows, net_new, set(days)
+
+    def add(self, kind: records.RecordKind, verdicts: pa.Table) -> int:
+        """Keep the rejected lines among the judge's verdicts; returns how many."""
+        self.con.register("verdicts", verdicts)
+        try:
+            (count,) = self.con.execute(
+                "insert into rejected select $source, $kind, _file, _line, reason, raw "
+                "from verdicts where reason is not null",
+                {"source": kind.source, "kind": kind.kind},
+            ).fetchone()
+        finally:
+            self.con.unregister("verdicts")
+        return count
+
+    def write(self, catalog: Catalog, run_id: str, run_day: date) -> None:
+        REJECTS.write(
+            self.con,
+            catalog,
+            "select *, $run_id as run_id from rejected order by file, line",
+            run_id,
+            run_day,
+            {"run_id": run_id},
+        )
 
 
-def _count(con, paths: list[Path]) -> int:
-    if not paths:
-        return 0
-    (count,) = con.execute(
-        f"select count(*) from read_parquet({storage.sql_list(paths)})"
-    ).fetchone()
-    return count
+def _read_block(
+    con, plan: Plan | None, landing: Landing, rejects: _Rejects, file: FileResult, block: Block
+) -> None:
+    """Every line of the block accepted into the landing or rejected."""
+    vouched = vouch(con, plan, block, file.file)
+    for rows in vouched.rows:
+        landing.add(rows)
+        file.lines_read += len(rows)
+    if vouched.judged:
+        verdicts = _judge(con, landing.kind, pa.concat_tables(vouched.judged), file.file)
+        landing.add(verdicts.filter(pc.is_null(verdicts["reason"])))
+        file.lines_read += len(verdicts)
+        file.rejected += rejects.add(landing.kind, verdicts)
+
+
+def _land(catalog: Catalog, landing: Landing, result: IngestResult) -> None:
+    """Close a table's new files; they join the catalog."""
+    parts, duplicates = landing.close()
+    schema = schema_signature({**landing.kind.columns, **records.LINEAGE_COLUMNS})
+    for part in parts:
+        catalog.put(landing.kind.table, part.key, part.path, schema)
+    result.accepted += sum(p.new for p in parts) - duplicates
+    result.duplicates += duplicates
+    result.touched[landing.kind.table] = {p.key for p in parts}
 
 
 def ingest(
-    wh: Warehouse,
+    wh: storage.Warehouse,
     raw_root,
     run_id: str,
     run_day: date,
@@ -257,63 +208,47 @@ def ingest(
     result.ignored = found.ignored
     con = storage.connect()
     register_functions(con)
+    landing = None
     try:
         todo, result.skipped = _files_to_read(con, catalog, found.files)
-        storage.remove_tree(wh.staging(run_id))
         result.files = [FileResult(p.raw.relative, p.raw.kind.table, p.status) for p in todo]
-        total_mb, done_mb = sum(p.size for p in todo) / 2**20, 0.0
-        for index, number, lines in _batches_ahead(todo):
-            raw, file_result = todo[index].raw, result.files[index]
-            if number == 0:
-                say(
-                    f"reading {raw.relative} (file {index + 1} of {len(todo)}, "
-                    f"{done_mb:,.0f} of {total_mb:,.0f} MB read)"
-                )
-                done_mb += todo[index].size / 2**20
-            read, rejected = _stage_batch(con, wh, run_id, raw, f"{index:06d}-{number:04d}", lines)
-            file_result.lines_read += read
-            file_result.rejected += rejected
-        for kind in records.KINDS:
-            if not any(p.raw.kind is kind for p in todo):
-                continue
-            say(f"merging {kind.table}")
-            staged_rows, net_new, days = _merge_table(con, catalog, run_id, kind)
-            result.accepted += net_new
-            result.duplicates += staged_rows - net_new
-            if days:
-                result.touched[kind.table] = days
         if todo:
-            _write_rejects_and_manifest(con, catalog, run_id, run_day, todo, result)
+            rejects = _Rejects(con)
+            total_mb, done_mb = sum(p.size for p in todo) / 2**20, 0.0
+            for index, block in _blocks_ahead(todo):
+                pending = todo[index]
+                if landing is None or landing.kind is not pending.raw.kind:
+                    if landing is not None:
+                        say(f"merging {landing.kind.table}")
+                        _land(catalog, landing, result)
+                    landing = Landing(con, catalog, run_id, pending.raw.kind)
+                    plan = plan_for(pending.raw.kind)
+                if block.first == 1:
+                    say(
+                        f"reading {pending.raw.relative} (file {index + 1} of {len(todo)}, "
+                        f"{done_mb:,.0f} of {total_mb:,.0f} MB read)"
+                    )
+                    done_mb += pending.size / 2**20
+                _read_block(con, plan, landing, rejects, result.files[index], block)
+            if landing is not None:
+                say(f"merging {landing.kind.table}")
+                _land(catalog, landing, result)
+                landing = None
+            rejects.write(catalog, run_id, run_day)
+            _write_manifest(con, catalog, run_id, todo, result)
         result.lines_read = sum(f.lines_read for f in result.files)
         result.rejected = sum(f.rejected for f in result.files)
     finally:
+        if landing is not None:
+            landing.abandon()  # the run failed while writing this table
         con.close()
-        storage.remove_tree(wh.staging(run_id))
     if own_catalog:  # on its own, without the run lock to tell of a killed predecessor
         catalog.commit(run_id, sweep=True)
     return result
 
 
-def _write_rejects_and_manifest(
-    con, catalog: Catalog, run_id: str, run_day: date, todo: list[Pending], result: IngestResult
-) -> None:
-    """This run's rejects (one file, by run day) and manifest entries join the catalog."""
-    wh = catalog.wh
-    staged = " union all ".join(
-        f"select {sql_literal(kind.source)} as source, {sql_literal(kind.kind)} as kind, "
-        "_file as file, _line as line, reason, raw "
-        f"from read_parquet({sql_literal(wh.staged(run_id, kind.table))}) "
-        "where reason is not null"
-        for kind in {p.raw.kind.table: p.raw.kind for p in todo}.values()
-    )
-    REJECTS.write(
-        con,
-        catalog,
-        f"select *, $run_id as run_id from ({staged}) order by file, line",
-        run_id,
-        run_day,
-        {"run_id": run_id},
-    )
+def _write_manifest(con, catalog: Catalog, run_id: str, todo: list[Pending], result) -> None:
+    """This run's manifest entries join the catalog."""
     manifest = pa.table(
         {
             "path": [p.raw.relative for p in todo],

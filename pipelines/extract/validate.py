@@ -72,7 +72,9 @@ def _path(*names: str) -> str:
     return "$" + "".join(f'."{n}"' for n in names)
 
 
-def _ts_from_string(text: str) -> str:
+def ts_from_text(text: str) -> str:
+    """The timestamp a JSON string holds (SQL over its text), or null unless it is RFC 3339
+    with an offset. The fast path casts its texts with this same expression."""
     return (
         f"case when regexp_full_match({text}, {sql_literal(TS_PATTERN)}) "
         f"then try_cast({text} as timestamptz) end"
@@ -87,8 +89,8 @@ def _mongo_ts(value: str) -> str:
         f"coalesce(try_cast(json_extract_string({date}, '$.\"$numberLong\"') as bigint), "
         f"case when json_type({date}) in ('BIGINT', 'UBIGINT') then try_cast({date} as bigint) end)"
     )
-    as_text = _ts_from_string(f"({value} ->> '$')")
-    date_text = _ts_from_string(f"({date} ->> '$')")
+    as_text = ts_from_text(f"({value} ->> '$')")
+    date_text = ts_from_text(f"({date} ->> '$')")
     return (
         f"case json_type({value}) when 'VARCHAR' then {as_text} "
         f"when 'OBJECT' then case when json_type({date}) = 'VARCHAR' then {date_text} "
@@ -108,11 +110,12 @@ def _mongo_number(value: str, type_: str) -> str:
         wrapped = f"case when regexp_full_match({wrapped}, '-?[0-9]+') then {wrapped} end"
     return (
         f"case json_type({value}) when 'OBJECT' then try_cast({wrapped} as {target}) "
-        f"else case when json_type({value}) in ({plain}) then {value}::{target} end end"
+        # try_cast: an integer past 64 bits is a wrong value, not a failed run
+        f"else case when json_type({value}) in ({plain}) then try_cast({value} as {target}) end end"
     )
 
 
-def plain_extended_json(text: str) -> str:
+def plain_extended_json(text: str) -> str | None:
     """A JSON value as mongoexport writes it, in either mode, to the JSON Rocket.Chat's own
     API answers with: dates as ISO 8601 UTC with milliseconds, numbers as JavaScript writes
     them (a whole number without a fraction; NaN and infinities as null), ObjectIds as
@@ -154,12 +157,23 @@ def plain_extended_json(text: str) -> str:
             return number(value)
         return value
 
-    return orjson.dumps(plain(orjson.loads(text))).decode()
+    try:
+        return orjson.dumps(plain(orjson.loads(text))).decode()
+    except (ValueError, TypeError, KeyError, OverflowError):
+        # A wrapper holding no date or number, or JSON only DuckDB reads (NaN, a trailing
+        # comma): null, so the line is rejected instead of failing the run.
+        return None
 
 
 def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     """The Python functions the validation statements call."""
-    con.create_function("mongo_plain_json", plain_extended_json, ["VARCHAR"], "VARCHAR")
+    con.create_function(
+        "mongo_plain_json",
+        lambda text: None if text is None else plain_extended_json(text),
+        ["VARCHAR"],
+        "VARCHAR",
+        null_handling="special",  # it returns null for a value it cannot read
+    )
 
 
 class _Plan:
@@ -200,7 +214,7 @@ class _Plan:
             case "json" if self.mongo:
                 return f"mongo_plain_json({extracted}::varchar)::json"
             case "ts":
-                return f"case when {ok} then {_ts_from_string(extracted)} end"
+                return f"case when {ok} then {ts_from_text(extracted)} end"
             case "str_list":
                 elements = f"json_type(raw, {sql_literal(_path(f.name) + '[*]')})"
                 return (

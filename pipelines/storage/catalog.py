@@ -125,7 +125,6 @@ class Catalog:
                 path.relative_to(self.wh.parquet).as_posix()
                 for path in self.wh.parquet.rglob("*.parquet")
             }
-            candidates = {rel for rel in candidates if not rel.startswith(".staging/")}
         else:
             candidates = {rel for catalog in history[:-keep] for rel in _named(catalog)}
         for relative in candidates - live:

@@ -40,11 +40,10 @@ def remove_temporaries(folder: Path) -> None:
 
 
 def clean_leftovers(wh: Warehouse) -> None:
-    """Remove what a killed run left behind: staging, temporary files, unpublished reports.
+    """Remove what a killed run left behind: temporary files, unpublished reports.
 
     Called with the run lock held, so no live run owns any of it.
     """
-    remove_tree(wh.parquet / ".staging")
     for tmp in [
         *wh.root.glob(".*.tmp*"),
         *wh.root.glob(".reports.*.link"),

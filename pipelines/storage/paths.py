@@ -71,17 +71,6 @@ class Warehouse:
             folder = folder / f"{partition[0]}={partition[1]}"
         return folder / f"{run_id}.parquet"
 
-    def staged(self, run_id: str, table: str, batch: str = "*") -> Path:
-        """A run's staged lines of one table: one Parquet file per batch (`*`: all)."""
-        return self.staging(run_id) / table / f"{batch}.parquet"
-
-    def merged(self, run_id: str, table: str) -> Path:
-        """Where a run's merge writes a table's day partitions before each moves into place."""
-        return self.staging(run_id) / "merged" / table
-
-    def staging(self, run_id: str) -> Path:
-        return self.parquet / ".staging" / run_id
-
     @property
     def catalog_dir(self) -> Path:
         return self.parquet / "_catalog"
@@ -140,11 +129,6 @@ def sql_models(layer: str) -> list[Path]:
 def sql_model(layer: str, name: str) -> Path:
     """sql/<layer>/<name>.sql"""
     return SQL_DIR / layer / f"{name}.sql"
-
-
-def partition_files(folder: Path, column: str, value: object) -> list[Path]:
-    """The Parquet files DuckDB's PARTITION_BY wrote for one value under folder."""
-    return sorted((folder / f"{column}={value}").glob("*.parquet"))
 
 
 def reports_manifest(folder: Path) -> Path:
