@@ -146,9 +146,7 @@ def stage_history(
 ) -> None:
     """Hard-link a generated tree into staged: its days from `first` (all when None)
     before the last, or the last day alone."""
-    for path in history.rglob("*"):
-        if not path.is_file():
-            continue
+    for path in history.glob("*/*/*/*/*/*"):  # <source>/<kind>/YYYY/MM/DD/<file>
         day = datetime.strptime("/".join(path.relative_to(history).parts[2:5]), "%Y/%m/%d").date()
         if (day == last) == with_last and (first is None or day >= first):
             target = staged / path.relative_to(history)
@@ -479,11 +477,10 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     config = str(ROOT / "flows.yaml")
     now = f"{NEW_DAY + timedelta(days=1)}T06:00:00+00:00"
-    rows = [row for name in args.only.split(",") for row in SECTIONS[name](args, config, now)]
-    width = max(len(r[0]) for r in rows)
-    print(f"\nmachine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
-    for name, value, note in rows:
-        print(f"{name:<{width}}  {value:>12}  {note}")
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}", flush=True)
+    for section in args.only.split(","):  # each section's rows as soon as it ends
+        for name, value, note in SECTIONS[section](args, config, now):
+            print(f"{name:<48}  {value:>12}  {note}", flush=True)
 
 
 if __name__ == "__main__":

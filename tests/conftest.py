@@ -62,7 +62,7 @@ def query(root: Path, sql: str) -> list[tuple]:
 
 def assert_only_cataloged_files(root: Path) -> None:
     """Every Parquet file of a warehouse is one its kept catalogs name: a failed or killed
-    run's files are gone."""
+    run's files (and its temporaries) are gone."""
     wh = storage.Warehouse(root)
     named = {
         rel
@@ -70,7 +70,12 @@ def assert_only_cataloged_files(root: Path) -> None:
         for table in orjson.loads(catalog.read_bytes())["tables"].values()
         for rel in table.values()
     }
-    assert {p.relative_to(wh.parquet).as_posix() for p in wh.parquet.rglob("*.parquet")} == named
+    files = {
+        p.relative_to(wh.parquet).as_posix()
+        for p in wh.parquet.rglob("*")
+        if p.is_file() and p.parent != wh.catalog_dir
+    }
+    assert files == named
 
 
 class MiniWarehouse:

@@ -293,3 +293,12 @@ def test_ignored_files_reported(tmp_path):
     (raw / "coder" / "nonsense" / "a.ndjson").write_text("{}\n")
     _, result = run(tmp_path)
     assert result.ignored == ["coder/nonsense/a.ndjson", "coder/users/notes.txt"]
+
+
+def test_files_outside_every_source_folder_are_named(tmp_path):
+    (tmp_path / "coder" / "users").mkdir(parents=True)
+    (tmp_path / "coder" / "users" / "u.ndjson").write_text("{}\n")
+    (tmp_path / "notes.txt").write_text("x")
+    (tmp_path / "old" / "coder").mkdir(parents=True)
+    (tmp_path / "old" / "coder" / "u.ndjson").write_text("{}\n")
+    assert files.stray(tmp_path) == ["notes.txt", "old/coder/u.ndjson"]

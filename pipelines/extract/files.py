@@ -280,8 +280,10 @@ def stray(raw_root: Path) -> list[str]:
     """Files outside every <source>/ folder: ignored, and reported by the run."""
     if not raw_root.is_dir():
         return []
+    outside = [p for p in raw_root.iterdir() if p.name not in records.SOURCES]
     return sorted(
         p.relative_to(raw_root).as_posix()
-        for p in raw_root.rglob("*")
-        if p.is_file() and p.relative_to(raw_root).parts[0] not in records.SOURCES
+        for top in outside
+        for p in ([top] if top.is_file() else top.rglob("*"))
+        if p.is_file()
     )

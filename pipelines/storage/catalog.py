@@ -74,8 +74,9 @@ class Catalog:
 
     def files(self, table: str, keys: set[str] | None = None) -> list[Path]:
         """The live files of a table, or of the partitions named by keys."""
+        parquet = self.wh.parquet
         return [
-            self.wh.parquet / rel
+            parquet / rel
             for key, rel in sorted(self.tables.get(table, {}).items())
             if keys is None or key in keys
         ]
@@ -101,7 +102,7 @@ class Catalog:
     def commit(self, run_id: str, keep: int = 3, sweep: bool = False) -> None:
         """Make this catalog live, then delete files no recent catalog names: those the
         catalogs leaving the last `keep` named, or (sweep) every such file under parquet/,
-        as a killed or failed run leaves files no catalog names."""
+        temporaries too, as a killed or failed run leaves files no catalog names."""
         body = orjson.dumps(
             {
                 "run_id": run_id,
@@ -120,10 +121,11 @@ class Catalog:
         current = catalog_file(self.wh)
         history = sorted(p for p in self.wh.catalog_dir.glob("*.json") if p != current)
         live = {rel for catalog in [*history[-keep:], current] for rel in _named(catalog)}
-        if sweep:
+        if sweep:  # every file: of failed or killed runs, and their temporaries
             candidates = {
                 path.relative_to(self.wh.parquet).as_posix()
-                for path in self.wh.parquet.rglob("*.parquet")
+                for path in self.wh.parquet.rglob("*")
+                if path.suffix in (".parquet", ".tmp")
             }
         else:
             candidates = {rel for catalog in history[:-keep] for rel in _named(catalog)}

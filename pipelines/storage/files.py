@@ -41,14 +41,11 @@ def remove_temporaries(folder: Path) -> None:
 
 def clean_leftovers(wh: Warehouse) -> None:
     """Remove what a killed run left behind: temporary files, unpublished reports.
+    (Under parquet/, its files are swept when the run commits: see Catalog.commit.)
 
     Called with the run lock held, so no live run owns any of it.
     """
-    for tmp in [
-        *wh.root.glob(".*.tmp*"),
-        *wh.root.glob(".reports.*.link"),
-        *wh.parquet.rglob(".*.tmp"),
-    ]:
+    for tmp in [*wh.root.glob(".*.tmp*"), *wh.root.glob(".reports.*.link")]:
         tmp.unlink(missing_ok=True)
     live = wh.reports.resolve() if wh.reports.is_symlink() else None
     if wh.report_versions.is_dir():

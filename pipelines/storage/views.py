@@ -90,18 +90,21 @@ def attach_views(
     wanted = None if tables is None else set(tables)
     only = partitions or {}
 
-    def view(name: str, body: str) -> None:
-        if wanted is None or name in wanted:
-            con.execute(f"create or replace view {name} as {body}")
+    def bind(name: str) -> bool:
+        return wanted is None or name in wanted
 
-    for kind in records.KINDS:
+    def view(name: str, body: str) -> None:
+        con.execute(f"create or replace view {name} as {body}")
+
+    # A view's SQL names its files: written only for the tables bound.
+    for kind in filter(lambda k: bind(k.table), records.KINDS):
         view(kind.table, record_view_sql(catalog, kind, only.get(kind.table)))
-    for internal in INTERNAL:
+    for internal in filter(lambda i: bind(i.name), INTERNAL):
         files = _table_view(
             catalog, internal.name, internal.partition is not None, internal.columns
         )
         view(internal.name, internal.view_sql(files))
-    for model in graph.models().values():
+    for model in filter(lambda m: bind(m.name), graph.models().values()):
         view(model.name, model_view_sql(catalog, model, only.get(model.name)))
     for macro in macros:  # over named tables: after them
         if macro.reads is not None and (wanted is None or wanted.issuperset(macro.reads)):
