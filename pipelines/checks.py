@@ -121,7 +121,7 @@ def open_session(catalog: Catalog, touched: dict[str, set[str]]) -> duckdb.DuckD
         sql_model("checks", name).read_text()
         for name in (*RUN_CHECKS, *(c for c, _ in FACT_CHECKS))
     ]
-    tables = tables_beneath({t for text in sql for t in reads(text)})
+    tables = tables_beneath({t for text in sql for t in reads(text)}, catalog.has_files)
     partitions = {}
     for kind in _events(touched):
         since = str(date.fromisoformat(min(touched[kind.table])) - timedelta(weeks=VOLUME_WEEKS))

@@ -283,13 +283,13 @@ def report(
 ) -> None:
     """Print one endpoint's JSON body, computed from the warehouse."""
     from pipelines import endpoints
-    from pipelines.endpoints.base import Context
+    from pipelines.endpoints.base import Context, open_session
     from pipelines.publish import dumps
 
     settings = _settings(config)
     wh = _existing_warehouse(settings, warehouse)
     as_of = parse_now(now)
-    con = storage.open_warehouse(wh)
+    con = open_session(wh)
     try:
         status, body = endpoints.call(Context(con, as_of, settings), target)
     finally:
@@ -310,12 +310,12 @@ def dashboard(
 ) -> None:
     """Write the dashboard page of the warehouse as of any instant (index.html + its script)."""
     from pipelines import dashboard as page
-    from pipelines.endpoints.base import Context
+    from pipelines.endpoints.base import Context, open_session
 
     settings = _settings(config)
     wh = _existing_warehouse(settings, warehouse)
     as_of = parse_now(now)
-    con = storage.open_warehouse(wh)
+    con = open_session(wh)
     try:
         data = page.page_data(Context(con, as_of, settings), datetime.now(UTC), {})
     finally:

@@ -17,7 +17,7 @@ import orjson
 
 from pipelines import dashboard, endpoints, storage
 from pipelines.config import DATE_TOKEN, ConfigError, Settings
-from pipelines.endpoints.base import Context
+from pipelines.endpoints.base import Context, open_session
 from pipelines.storage import Catalog
 
 
@@ -58,7 +58,7 @@ def check_windows(settings: Settings, config: Path, now: datetime) -> None:
     """Ask every configured window of an empty warehouse: a parameter its endpoint refuses
     is a ConfigError naming the file and the window, found before any work starts."""
     empty = storage.Catalog.empty()
-    con = storage.open_warehouse(empty.wh, empty)
+    con = open_session(empty.wh, empty)
     try:
         ctx = Context(con, now, settings)
         for index, window in enumerate(settings.reports):
@@ -83,7 +83,7 @@ def publish(
     """Compute every configured window as of `now` into a fresh folder (not yet live)."""
     folder = storage.publish_reports_dir(catalog.wh, run_id)
     result = PublishResult(folder)
-    con = storage.open_warehouse(catalog.wh, catalog)
+    con = open_session(catalog.wh, catalog)
     manifest_entries = []
     published: dict[str, dict] = {}
     try:

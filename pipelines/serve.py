@@ -18,7 +18,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from pipelines import auth, endpoints, records, storage
 from pipelines.config import Settings
-from pipelines.endpoints.base import Context
+from pipelines.endpoints.base import Context, open_session
 from pipelines.publish import dumps
 
 # Queries at once: DuckDB runs each on all cores, so more only queue inside it.
@@ -32,7 +32,7 @@ class Session:
 
     def __init__(self, wh: storage.Warehouse, version: tuple):
         self.version = version
-        self.con = storage.open_warehouse(wh)
+        self.con = open_session(wh)
         # The files of a committed run never change: their footers are read once, not per query.
         self.con.execute("set parquet_metadata_cache = true")
         self.users = 0

@@ -160,3 +160,26 @@ def test_any_instant_and_any_folder(published, tmp_path):
     assert '"now":"2026-03-08T00:00:00+00:00"' in page
     assert (tmp_path / "page" / "plotly.min.js").stat().st_size > 1_000_000
     shutil.rmtree(tmp_path / "page")
+
+
+def test_health_lists_the_runs_and_the_latest_warnings(published):
+    """The runs and the latest checks' warnings reach the page's data (they were once read
+    from two result sets of one connection, where the second query empties the first)."""
+    from pipelines import dashboard
+    from pipelines.endpoints.base import Context, open_session
+
+    con = open_session(storage.Warehouse(published))
+    try:
+        settings = load_settings(ROOT / "flows.yaml")
+        health = dashboard.page_data(Context(con, NOW, settings), NOW, {})["health"]
+    finally:
+        con.close()
+    runs = query(published, "select run_id from runs order by run_id desc")
+    assert runs
+    assert [r["run_id"] for r in health["runs"]] == [r for (r,) in runs]
+    warnings = query(
+        published,
+        "select check_name, subject, detail from checks "
+        "where run_id = (select max(run_id) from checks) order by all",
+    )
+    assert [tuple(w.values()) for w in health["warnings"]] == [tuple(w) for w in warnings]

@@ -180,24 +180,13 @@ def _seatable(ctx: Context, active: dict, users: dict, orgs: dict) -> dict:
 
 def _health(ctx: Context) -> dict:
     last = ctx.now.astimezone(UTC).date()
-    runs = ctx.con.execute(
-        "select run_id, status, started_at, extract_seconds, transform_seconds, "
-        "publish_seconds, seconds, rejected from runs order by run_id desc limit 10"
-    )
-    columns = [d[0] for d in runs.description]
-    warnings = ctx.con.execute(
-        "select check_name, subject, detail from checks "
-        "where run_id = (select max(run_id) from checks) order by all"
-    )
     return {
         "sources": rows(ctx, "rpt_dashboard_health"),
         "rejects_per_day": rows(
             ctx, "rpt_dashboard_rejects", {"first": last - timedelta(days=29), "last": last}
         ),
-        "runs": [dict(zip(columns, r, strict=True)) for r in runs.fetchall()],
-        "warnings": [
-            {"check_name": c, "subject": s, "detail": d} for c, s, d in warnings.fetchall()
-        ],
+        "runs": rows(ctx, "rpt_dashboard_runs"),
+        "warnings": rows(ctx, "rpt_dashboard_warnings"),
     }
 
 

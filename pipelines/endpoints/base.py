@@ -10,8 +10,10 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
+from pipelines import storage
 from pipelines.config import Settings
-from pipelines.storage import sql_model
+from pipelines.storage import Catalog, Warehouse, sql_model, sql_models
+from pipelines.transform.models import reads, tables_beneath
 
 # (HTTP status, JSON body); the body's key order is the product's.
 Response = tuple[int, dict]
@@ -66,6 +68,21 @@ class Query:
 def report_sql(name: str) -> str:
     """The text of sql/reports/<name>.sql."""
     return sql_model("reports", name).read_text()
+
+
+@cache
+def _report_reads() -> frozenset[str]:
+    """Every table a report query reads."""
+    return frozenset(t for path in sql_models("reports") for t in reads(path.read_text()))
+
+
+def open_session(wh: Warehouse, catalog: Catalog | None = None) -> duckdb.DuckDBPyConnection:
+    """A warehouse session for the endpoints and the dashboard: the tables the reports
+    read and what lies beneath them, but not the record tables of a staging model read
+    from its own files (binding a view costs with its files)."""
+    catalog = catalog or Catalog.load(wh)
+    tables = tables_beneath(_report_reads(), catalog.has_files)
+    return storage.open_warehouse(wh, catalog, tables)
 
 
 def rows(ctx: Context, name: str, params: dict | None = None) -> list[dict]:

@@ -68,6 +68,9 @@ class Catalog:
     def partitions(self, table: str) -> list[str]:
         return sorted(self.tables.get(table, {}))
 
+    def has_files(self, table: str) -> bool:
+        return bool(self.tables.get(table))
+
     def file(self, table: str, key: str) -> Path | None:
         relative = self.tables.get(table, {}).get(key)
         return self.wh.parquet / relative if relative else None

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -188,9 +188,12 @@ def models() -> dict[str, Model]:
     return ordered
 
 
-def tables_beneath(names: Iterable[str]) -> set[str]:
-    """The tables a session needs for these: themselves and, through every model (a model
-    without files is its select over no rows), the tables beneath."""
+def tables_beneath(
+    names: Iterable[str], has_files: Callable[[str], bool] = lambda name: False
+) -> set[str]:
+    """The tables a session needs for these: themselves and, through every model that is a
+    view or has no files yet (then it is its select over no rows), the tables beneath.
+    A model with files (`has_files`) is read from them alone."""
     known = models()
     found: set[str] = set()
     todo = list(names)
@@ -198,6 +201,7 @@ def tables_beneath(names: Iterable[str]) -> set[str]:
         name = todo.pop()
         if name not in found:
             found.add(name)
-            if name in known:
-                todo.extend(known[name].inputs)
+            model = known.get(name)
+            if model is not None and (model.is_view or not has_files(name)):
+                todo.extend(model.inputs)
     return found

@@ -98,7 +98,9 @@ def followed_days(catalog: Catalog, rule: Follows) -> set[date]:
             return "select null as k, null as v where false"
         return f"select {key} as k, {version} as v from read_parquet({storage.sql_list(files)})"
 
-    con = storage.open_warehouse(catalog.wh, catalog, tables_beneath((rule.events,)))
+    con = storage.open_warehouse(
+        catalog.wh, catalog, tables_beneath((rule.events,), catalog.has_files)
+    )
     try:
         rows = con.execute(f"""
 with
@@ -240,7 +242,9 @@ def _build(
         needed = _input_days(model, targets)
         partitions = {t: needed for t in set().union(*map(_raw_events, model.inputs))}
         partitions |= {t: needed for t in model.inputs if t.startswith("fct_")}
-    con = storage.open_warehouse(catalog.wh, catalog, tables_beneath(model.inputs), partitions)
+    con = storage.open_warehouse(
+        catalog.wh, catalog, tables_beneath(model.inputs, catalog.has_files), partitions
+    )
     try:
         session_variables(con, settings)
         con.execute(f"create temp table model_rows as {model.sql}")
