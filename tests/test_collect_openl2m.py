@@ -11,6 +11,7 @@ import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 
+import orjson
 import psycopg
 import pytest
 
@@ -148,6 +149,26 @@ def test_log_read_twice_misses_nothing_and_doubles_nothing(tmp_path, postgres):
     assert (result.duplicates, result.rejected) == (1, 0)
     assert query(wh.root, "select list(id order by id) from openl2m_log") == [([1, 2, 3, 4, 5],)]
     assert query(wh.root, "select description from openl2m_log where id = 5") == [(AWKWARD,)]
+
+
+def test_a_record_stamped_ahead_does_not_move_the_watermark_past_the_collect(tmp_path, postgres):
+    """A record stamped a day ahead (a fast clock): the watermark stops at the collect's
+    own instant, so a record committed after the collect and stamped before the one ahead
+    is still read; what is read twice is kept once."""
+    db = OpenL2MDatabase(postgres.create_database("openl2m_ahead"))
+    wh, raw = storage.Warehouse(tmp_path / "wh"), tmp_path / "raw"
+    first = datetime(2026, 3, 2, 11, tzinfo=UTC)
+    with psycopg.connect(db.dsn) as conn:
+        db.log(conn, [log_row(1, "2026-03-02T10:00:00Z"), log_row(2, "2026-03-03T10:00:00Z")])
+    assert collect("openl2m", db.dsn, wh, raw, first)["log"] == 2
+    state = orjson.loads(wh.collect_state("openl2m").read_bytes())
+    assert datetime.fromisoformat(state["watermarks"]["log"]) == first
+    with psycopg.connect(db.dsn) as conn:
+        db.log(conn, [log_row(3, "2026-03-02T11:30:00Z")])
+    landed = collect("openl2m", db.dsn, wh, raw, datetime(2026, 3, 2, 12, tzinfo=UTC))
+    assert landed["log"] == 3  # 1 again (within the overlap), 2 again (ahead), and 3
+    ingest(wh, raw, "r1", START)
+    assert query(wh.root, "select list(id order by id) from openl2m_log") == [([1, 2, 3],)]
 
 
 def test_counters_and_inventory_land_only_when_they_change(tmp_path, postgres):

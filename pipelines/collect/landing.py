@@ -86,6 +86,10 @@ class Landing:
                 count = 0
             state.digests[read.kind] = digest
         elif newest is not None:
+            # Never past the collect's own instant: a row stamped ahead (a product clock
+            # running fast) would otherwise hide the rows committed before its time. What
+            # is read again until then, the ingest keeps once.
+            newest = min(newest, self.collected_at)
             mark = state.watermarks.get(read.kind)
             state.watermarks[read.kind] = max(newest, mark) if mark else newest
         if count:
