@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import sys
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -274,6 +275,22 @@ def collect_command(
     Console().print(table)
 
 
+@contextmanager
+def _report_context(config: Path | None, warehouse: Path | None, now: str | None):
+    """What `report` and `dashboard` answer from: a report session of an existing
+    warehouse, as of --now."""
+    from pipelines.endpoints.base import Context, open_session
+
+    settings = _settings(config)
+    wh = _existing_warehouse(settings, warehouse)
+    as_of = parse_now(now)
+    con = open_session(wh)
+    try:
+        yield Context(con, as_of, settings)
+    finally:
+        con.close()
+
+
 @app.command()
 def report(
     target: Annotated[str, typer.Argument(help="'PATH?QUERY' of a product's endpoint.")],
@@ -283,17 +300,10 @@ def report(
 ) -> None:
     """Print one endpoint's JSON body, computed from the warehouse."""
     from pipelines import endpoints
-    from pipelines.endpoints.base import Context, open_session
     from pipelines.publish import dumps
 
-    settings = _settings(config)
-    wh = _existing_warehouse(settings, warehouse)
-    as_of = parse_now(now)
-    con = open_session(wh)
-    try:
-        status, body = endpoints.call(Context(con, as_of, settings), target)
-    finally:
-        con.close()
+    with _report_context(config, warehouse, now) as ctx:
+        status, body = endpoints.call(ctx, target)
     sys.stdout.buffer.write(dumps(body))
     sys.stdout.flush()
     if status != 200:
@@ -310,16 +320,9 @@ def dashboard(
 ) -> None:
     """Write the dashboard page of the warehouse as of any instant (index.html + its script)."""
     from pipelines import dashboard as page
-    from pipelines.endpoints.base import Context, open_session
 
-    settings = _settings(config)
-    wh = _existing_warehouse(settings, warehouse)
-    as_of = parse_now(now)
-    con = open_session(wh)
-    try:
-        data = page.page_data(Context(con, as_of, settings), datetime.now(UTC), {})
-    finally:
-        con.close()
+    with _report_context(config, warehouse, now) as ctx:
+        data = page.page_data(ctx, datetime.now(UTC), {})
     page.write(out, data)
     err.print(f"wrote {storage.dashboard_page(out)}")
 
