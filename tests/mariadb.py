@@ -23,6 +23,7 @@ import pytest
 from pymysql.constants import CLIENT
 
 from pipelines.scheduling import free_port
+from tests.ports import PORT_ATTEMPTS, port_taken
 
 SUPERUSER_PASSWORD = "test-superuser-password"
 # Small, fast and throw-away: no binary log, no flush at commit, little memory.
@@ -50,7 +51,6 @@ class Server:
 
     def __init__(self) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="usage-warehouse-mariadb-"))
-        self.port = free_port()
         self.owner = pwd.getpwnam("nobody") if os.geteuid() == 0 else None
         if self.owner:
             os.chown(self.folder, self.owner.pw_uid, self.owner.pw_gid)
@@ -72,24 +72,32 @@ class Server:
             **self._as_owner(),
         )
         self.log = self.folder / "server.log"
-        self.process = subprocess.Popen(
-            [
-                binary("mariadbd"),
-                "--no-defaults",
-                f"--datadir={data}",
-                f"--socket={self.socket}",
-                f"--port={self.port}",
-                "--bind-address=127.0.0.1",
-                f"--pid-file={self.folder / 'mariadb.pid'}",
-                f"--log-error={self.log}",
-                *OPTIONS,
-            ],
-            cwd=self.folder,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            **self._as_owner(),
-        )
-        self._wait()
+        for attempt in range(PORT_ATTEMPTS):
+            self.port = free_port()
+            self.log.unlink(missing_ok=True)
+            self.process = subprocess.Popen(
+                [
+                    binary("mariadbd"),
+                    "--no-defaults",
+                    f"--datadir={data}",
+                    f"--socket={self.socket}",
+                    f"--port={self.port}",
+                    "--bind-address=127.0.0.1",
+                    f"--pid-file={self.folder / 'mariadb.pid'}",
+                    f"--log-error={self.log}",
+                    *OPTIONS,
+                ],
+                cwd=self.folder,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                **self._as_owner(),
+            )
+            try:
+                self._wait()
+                break
+            except RuntimeError:
+                if not port_taken(self.log) or attempt == PORT_ATTEMPTS - 1:
+                    raise
         with self.admin() as conn, conn.cursor() as cursor:
             cursor.execute(
                 "create or replace user 'root'@'127.0.0.1' identified by %s", (SUPERUSER_PASSWORD,)

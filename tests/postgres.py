@@ -21,6 +21,7 @@ import psycopg
 import pytest
 
 from pipelines.scheduling import free_port
+from tests.ports import PORT_ATTEMPTS, port_taken
 
 SUPERUSER_PASSWORD = "test-superuser-password"
 
@@ -40,7 +41,6 @@ class Server:
 
     def __init__(self) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="usage-warehouse-pg-"))
-        self.port = free_port()
         self.owner = pwd.getpwnam("nobody") if os.geteuid() == 0 else None
         if self.owner:
             os.chown(self.folder, self.owner.pw_uid, self.owner.pw_gid)
@@ -61,21 +61,30 @@ class Server:
             "UTF8",
             "--locale=C",
         )
-        options = (
-            f"-k {self.folder} -h 127.0.0.1 -p {self.port} "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        )
-        self._run(
-            binary("pg_ctl"),
-            "-D",
-            str(self.folder / "data"),
-            "-l",
-            str(self.folder / "server.log"),
-            "-o",
-            options,
-            "-w",
-            "start",
-        )
+        log = self.folder / "server.log"
+        for attempt in range(PORT_ATTEMPTS):
+            self.port = free_port()
+            log.unlink(missing_ok=True)
+            options = (
+                f"-k {self.folder} -h 127.0.0.1 -p {self.port} "
+                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+            )
+            try:
+                self._run(
+                    binary("pg_ctl"),
+                    "-D",
+                    str(self.folder / "data"),
+                    "-l",
+                    str(log),
+                    "-o",
+                    options,
+                    "-w",
+                    "start",
+                )
+                return
+            except RuntimeError:
+                if not port_taken(log) or attempt == PORT_ATTEMPTS - 1:
+                    raise
 
     def _run(self, *args: str) -> None:
         owner = self.owner
