@@ -101,6 +101,11 @@ class RecordKind:
     def columns(self) -> dict[str, str]:
         return {f.name: DUCKDB_TYPES[f.type] for f in self.fields}
 
+    @property
+    def stored_columns(self) -> dict[str, str]:
+        """The columns of the kind's files: its fields, then the lineage."""
+        return {**self.columns, **LINEAGE_COLUMNS}
+
 
 def _as_sql(expression: str) -> str:
     """Quote a bare column name; leave an expression as written."""

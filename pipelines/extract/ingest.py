@@ -25,7 +25,7 @@ from pipelines.extract.files import Block, Fingerprint, RawFile, discover, finge
 from pipelines.extract.land import Landing, landing_columns
 from pipelines.extract.validate import register_functions, validation_sql
 from pipelines.extract.vouch import Plan, plan_for, vouch
-from pipelines.storage import Catalog
+from pipelines.storage import Catalog, quote_ident
 from pipelines.storage.catalog import schema_signature
 from pipelines.storage.internal import INGESTED_FILES, REJECTS
 
@@ -131,10 +131,13 @@ class _Rejects:
 
     def __init__(self, con):
         self.con = con
-        con.execute(
-            "create or replace temp table rejected "
-            "(source varchar, kind varchar, file varchar, line bigint, reason varchar, raw varchar)"
+        # The declared columns, but those the write adds (the run, and the run's day).
+        columns = ", ".join(
+            f"{quote_ident(name)} {type_}"
+            for name, type_ in REJECTS.columns.items()
+            if name not in ("run_id", REJECTS.partition)
         )
+        con.execute(f"create or replace temp table rejected ({columns})")
 
     def add(self, kind: records.RecordKind, verdicts: pa.Table) -> int:
         """Keep the rejected lines among the judge's verdicts; returns how many."""
@@ -178,7 +181,7 @@ def _read_block(
 def _land(catalog: Catalog, landing: Landing, result: IngestResult) -> None:
     """Close a table's new files; they join the catalog."""
     parts, duplicates = landing.close()
-    schema = schema_signature({**landing.kind.columns, **records.LINEAGE_COLUMNS})
+    schema = schema_signature(landing.kind.stored_columns)
     for part in parts:
         catalog.put(landing.kind.table, part.key, part.path, schema)
     result.accepted += sum(p.new for p in parts) - duplicates

@@ -81,7 +81,7 @@ def arrow_schema(con: duckdb.DuckDBPyConnection, kind: records.RecordKind) -> pa
     """The Arrow schema of a table's files: DuckDB's own for its column types, with JSON
     columns marked as JSON (Parquet's JSON type, as DuckDB writes it) and `_file` as a
     dictionary (DuckDB reads both as it reads its own)."""
-    columns = {**kind.columns, **records.LINEAGE_COLUMNS}
+    columns = kind.stored_columns
     nulls = ", ".join(f"null::{type_} as {quote_ident(name)}" for name, type_ in columns.items())
     schema = con.sql(f"select {nulls}").to_arrow_table().schema
     for name, type_ in columns.items():

@@ -51,7 +51,7 @@ def record_view_sql(
 ) -> str:
     """The view of one raw record kind (or of some of its days): its source columns,
     lineage and the day partition."""
-    columns = {**kind.columns, **records.LINEAGE_COLUMNS}
+    columns = kind.stored_columns
     if kind.partitioned:
         columns["day"] = "DATE"
     return _table_view(catalog, kind.table, kind.partitioned, columns, days)
