@@ -10,20 +10,16 @@ durability for speed: a server starts in a second or two and is killed when done
 from __future__ import annotations
 
 import os
-import pwd
 import shutil
 import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pymysql
 import pytest
 from pymysql.constants import CLIENT
 
-from pipelines.scheduling import free_port
-from tests.ports import PORT_ATTEMPTS, port_taken
+from tests.servers import private_folder, start_on_a_free_port
 
 SUPERUSER_PASSWORD = "test-superuser-password"
 # Small, fast and throw-away: no binary log, no flush at commit, little memory.
@@ -50,10 +46,7 @@ class Server:
     """One running server; dsn() builds connection URLs for it, admin() connects as root."""
 
     def __init__(self) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="usage-warehouse-mariadb-"))
-        self.owner = pwd.getpwnam("nobody") if os.geteuid() == 0 else None
-        if self.owner:
-            os.chown(self.folder, self.owner.pw_uid, self.owner.pw_gid)
+        self.folder, self.owner = private_folder("usage-warehouse-mariadb-")
         self.socket = self.folder / "mariadb.sock"
         data = self.folder / "data"
         subprocess.run(
@@ -72,37 +65,32 @@ class Server:
             **self._as_owner(),
         )
         self.log = self.folder / "server.log"
-        for attempt in range(PORT_ATTEMPTS):
-            self.port = free_port()
-            self.log.unlink(missing_ok=True)
-            self.process = subprocess.Popen(
-                [
-                    binary("mariadbd"),
-                    "--no-defaults",
-                    f"--datadir={data}",
-                    f"--socket={self.socket}",
-                    f"--port={self.port}",
-                    "--bind-address=127.0.0.1",
-                    f"--pid-file={self.folder / 'mariadb.pid'}",
-                    f"--log-error={self.log}",
-                    *OPTIONS,
-                ],
-                cwd=self.folder,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                **self._as_owner(),
-            )
-            try:
-                self._wait()
-                break
-            except RuntimeError:
-                if not port_taken(self.log) or attempt == PORT_ATTEMPTS - 1:
-                    raise
+        self.port = start_on_a_free_port(self._start, self.log)
         with self.admin() as conn, conn.cursor() as cursor:
             cursor.execute(
                 "create or replace user 'root'@'127.0.0.1' identified by %s", (SUPERUSER_PASSWORD,)
             )
             cursor.execute("grant all on *.* to 'root'@'127.0.0.1' with grant option")
+
+    def _start(self, port: int) -> None:
+        self.process = subprocess.Popen(
+            [
+                binary("mariadbd"),
+                "--no-defaults",
+                f"--datadir={self.folder / 'data'}",
+                f"--socket={self.socket}",
+                f"--port={port}",
+                "--bind-address=127.0.0.1",
+                f"--pid-file={self.folder / 'mariadb.pid'}",
+                f"--log-error={self.log}",
+                *OPTIONS,
+            ],
+            cwd=self.folder,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            **self._as_owner(),
+        )
+        self._wait()
 
     def _as_owner(self) -> dict:
         owner = self.owner

@@ -10,18 +10,14 @@ from __future__ import annotations
 
 import glob
 import os
-import pwd
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
 
-from pipelines.scheduling import free_port
-from tests.ports import PORT_ATTEMPTS, port_taken
+from tests.servers import private_folder, start_on_a_free_port
 
 SUPERUSER_PASSWORD = "test-superuser-password"
 
@@ -40,10 +36,7 @@ class Server:
     """One running server; dsn() builds connection URLs for it."""
 
     def __init__(self) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="usage-warehouse-pg-"))
-        self.owner = pwd.getpwnam("nobody") if os.geteuid() == 0 else None
-        if self.owner:
-            os.chown(self.folder, self.owner.pw_uid, self.owner.pw_gid)
+        self.folder, self.owner = private_folder("usage-warehouse-pg-")
         (self.folder / "pwfile").write_text(SUPERUSER_PASSWORD + "\n")
         if self.owner:
             os.chown(self.folder / "pwfile", self.owner.pw_uid, self.owner.pw_gid)
@@ -61,30 +54,24 @@ class Server:
             "UTF8",
             "--locale=C",
         )
-        log = self.folder / "server.log"
-        for attempt in range(PORT_ATTEMPTS):
-            self.port = free_port()
-            log.unlink(missing_ok=True)
-            options = (
-                f"-k {self.folder} -h 127.0.0.1 -p {self.port} "
-                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-            )
-            try:
-                self._run(
-                    binary("pg_ctl"),
-                    "-D",
-                    str(self.folder / "data"),
-                    "-l",
-                    str(log),
-                    "-o",
-                    options,
-                    "-w",
-                    "start",
-                )
-                return
-            except RuntimeError:
-                if not port_taken(log) or attempt == PORT_ATTEMPTS - 1:
-                    raise
+        self.port = start_on_a_free_port(self._start, self.folder / "server.log")
+
+    def _start(self, port: int) -> None:
+        options = (
+            f"-k {self.folder} -h 127.0.0.1 -p {port} "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
+        self._run(
+            binary("pg_ctl"),
+            "-D",
+            str(self.folder / "data"),
+            "-l",
+            str(self.folder / "server.log"),
+            "-o",
+            options,
+            "-w",
+            "start",
+        )
 
     def _run(self, *args: str) -> None:
         owner = self.owner
