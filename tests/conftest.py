@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -270,6 +271,36 @@ def cli(*args: str, env: dict | None = None, **kw) -> subprocess.CompletedProces
         env={**os.environ, **(env or {})},
         **kw,
     )
+
+
+def assert_a_collect_killed_while_writing_lands_nothing(
+    raw: Path, wh: Path, args: list[str], kind: str, size: int, rows: int
+) -> None:
+    """`usage-warehouse <args>` (a collect) killed once the temporary file of `kind` holds
+    more than `size` bytes: only temporary dot files, which the ingest never reads, and no
+    watermark; the next collect removes them and lands all `rows` of the kind."""
+    from pipelines.extract.files import discover
+
+    source = args[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipelines", *args], cwd=ROOT, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        writing = list(raw.rglob(f".{kind}-*.tmp"))
+        if writing and writing[0].stat().st_size > size:
+            break
+        time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, "the collect ended before it could be killed"
+    assert list(raw.rglob(".*.tmp"))
+    assert discover(raw).files == []
+    assert not storage.Warehouse(wh).collect_state(source).exists()
+    again = cli(*args)
+    assert again.returncode == 0, again.stderr
+    assert not list(raw.rglob(".*.tmp"))
+    assert len(raw_lines(raw, source)[kind]) == rows
 
 
 def tree(folder: Path) -> dict[str, bytes]:

@@ -6,23 +6,18 @@ from __future__ import annotations
 
 import json
 import re
-import signal
-import subprocess
-import sys
-import time
 from datetime import UTC, date, datetime, timedelta
 
 import psycopg
 import pytest
 
 from pipelines import pipeline, records, storage
-from pipelines.extract.files import discover
 from pipelines.extract.ingest import ingest
 from tests import coder_pg
 from tests.conftest import (
     AWKWARD,
     COLLECT_PROBLEMS,
-    ROOT,
+    assert_a_collect_killed_while_writing_lands_nothing,
     assert_collect_fails_cleanly,
     assert_declared_fields_only,
     cli,
@@ -239,25 +234,9 @@ def test_sigkill_during_a_collect_lands_nothing_partial(tmp_path, postgres):
     )
     raw, wh = tmp_path / "raw", tmp_path / "wh"
     args = ["collect", "coder", "--dsn", db.dsn, "--raw", str(raw), "--warehouse", str(wh)]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pipelines", *args], cwd=ROOT, stderr=subprocess.DEVNULL
+    assert_a_collect_killed_while_writing_lands_nothing(
+        raw, wh, args, "workspace_agent_stats", 100_000, 300_000
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        writing = list(raw.rglob(".workspace_agent_stats-*.tmp"))
-        if writing and writing[0].stat().st_size > 100_000:
-            break
-        time.sleep(0.005)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    assert process.returncode == -signal.SIGKILL, "the collect ended before it could be killed"
-    assert list(raw.rglob(".*.tmp"))
-    assert discover(raw).files == []
-    assert not storage.Warehouse(wh).collect_state("coder").exists()
-    again = cli(*args)
-    assert again.returncode == 0, again.stderr
-    assert not list(raw.rglob(".*.tmp"))
-    assert len(raw_lines(raw, "coder")["workspace_agent_stats"]) == 300_000
 
 
 @pytest.mark.parametrize("problem", COLLECT_PROBLEMS)

@@ -5,10 +5,6 @@ out; no secret ever in a raw file; crashes; errors; the documented grants."""
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
-import time
 from datetime import UTC, date, datetime, timedelta
 
 import orjson
@@ -17,13 +13,12 @@ import pytest
 
 from pipelines import pipeline, storage
 from pipelines.collect import CollectError
-from pipelines.extract.files import discover
 from pipelines.extract.ingest import ingest
 from pipelines.scheduling import free_port
 from tests import seatable_db
 from tests.conftest import (
     AWKWARD,
-    ROOT,
+    assert_a_collect_killed_while_writing_lands_nothing,
     assert_declared_fields_only,
     cli,
     collect,
@@ -271,25 +266,9 @@ def test_sigkill_during_a_collect_lands_nothing_partial(tmp_path, mariadb):
         "--warehouse",
         str(wh),
     ]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pipelines", *args], cwd=ROOT, stderr=subprocess.DEVNULL
+    assert_a_collect_killed_while_writing_lands_nothing(
+        raw, wh, args, "script_runs", 50_000, 50_000
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        writing = list(raw.rglob(".script_runs-*.tmp"))
-        if writing and writing[0].stat().st_size > 50_000:
-            break
-        time.sleep(0.005)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    assert process.returncode == -signal.SIGKILL, "the collect ended before it could be killed"
-    assert list(raw.rglob(".*.tmp"))
-    assert discover(raw).files == []
-    assert not storage.Warehouse(wh).collect_state("seatable").exists()
-    again = cli(*args)
-    assert again.returncode == 0, again.stderr
-    assert not list(raw.rglob(".*.tmp"))
-    assert len(raw_lines(raw, "seatable")["script_runs"]) == 50_000
 
 
 @pytest.mark.parametrize(
