@@ -42,8 +42,8 @@ running as (
 ),
 
 days as (
-    select distinct daily.source, days.range::date as activity_date,
-    from daily
+    select sources.source, days.range::date as activity_date,
+    from (select distinct source from daily) as sources
     cross join range(first_day::date, last_day::date + 1, interval 1 day) as days
 )
 

@@ -18,17 +18,17 @@ newest_files as (
 ),
 
 events as (
-    select 'coder' as source, * from newest_event(stg_coder_workspace_agent_stats, created_at)
+    select 'coder' as source, * from newest_event('stg_coder_workspace_agent_stats', created_at)
     union all
-    select 'coder', * from newest_event(stg_coder_workspace_app_stats, session_ended_at)
+    select 'coder', * from newest_event('stg_coder_workspace_app_stats', session_ended_at)
     union all
-    select 'rocketchat', * from newest_event(stg_rocketchat_messages, sent_at)
+    select 'rocketchat', * from newest_event('stg_rocketchat_messages', sent_at)
     union all
-    select 'seatable', * from newest_event(stg_seatable_user_activity, active_at)
+    select 'seatable', * from newest_event('stg_seatable_user_activity', active_at)
     union all
-    select 'seatable', * from newest_event(stg_seatable_script_runs, finished_at)
+    select 'seatable', * from newest_event('stg_seatable_script_runs', finished_at)
     union all
-    select 'openl2m', * from newest_event(stg_openl2m_log, logged_at)
+    select 'openl2m', * from newest_event('stg_openl2m_log', logged_at)
 ),
 
 final as (
