@@ -28,6 +28,7 @@ from pipelines.extract.ingest import ingest
 from pipelines.generate import generate
 from pipelines.scheduling import free_port
 from pipelines.transform.runner import build_facts
+from tests.servers import start_on_a_free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -139,10 +140,15 @@ def prefect_env(tmp_path_factory) -> Iterator[dict[str, str]]:
     with open(root / "prefect-server.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # held while starting: the others wait for it
         if not state.exists():
-            home = root / "prefect-home"
-            port = scheduling.free_port()
-            proc = scheduling.start_server(home, port, root / "prefect-server.log")
-            state.write_bytes(orjson.dumps({"pid": proc.pid, "home": str(home), "port": port}))
+            home, log = root / "prefect-home", root / "prefect-server.log"
+
+            def start(port: int) -> None:
+                server = scheduling.start_server(home, port, log)
+                state.write_bytes(
+                    orjson.dumps({"pid": server.pid, "home": str(home), "port": port})
+                )
+
+            start_on_a_free_port(start, log)
     server = orjson.loads(state.read_bytes())
     yield scheduling.server_env(Path(server["home"]), server["port"])
     if not os.environ.get("PYTEST_XDIST_WORKER"):

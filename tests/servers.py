@@ -1,6 +1,6 @@
-"""What the tests' database servers (tests/postgres.py, tests/mariadb.py) share: a
-folder of their own that the server's user owns, and a loopback port that is really
-theirs."""
+"""What the tests' servers share: a folder of their own that the server's user owns (the
+database servers of tests/postgres.py and tests/mariadb.py), and a loopback port that is
+really theirs (those and the shared Prefect server of conftest.py)."""
 
 from __future__ import annotations
 
@@ -29,8 +29,9 @@ def private_folder(prefix: str) -> tuple[Path, pwd.struct_passwd | None]:
 def start_on_a_free_port(start: Callable[[int], None], log: Path) -> int:
     """start(port) on a free loopback port; returns the port. A port free when asked may
     be taken before the server binds it (every client's outgoing connection draws from
-    the same range): when start fails and the server's log says so (PostgreSQL and
-    MariaDB say it alike), it starts again on another, a few times."""
+    the same range): when start fails and the server's log says so (PostgreSQL and MariaDB:
+    "Address already in use"; Prefect: "Port N is already in use"), it starts again on
+    another, a few times."""
     attempts = PORT_ATTEMPTS
     while True:
         port = free_port()
@@ -40,6 +41,6 @@ def start_on_a_free_port(start: Callable[[int], None], log: Path) -> int:
             return port
         except RuntimeError:
             attempts -= 1
-            taken = log.exists() and "Address already in use" in log.read_text(errors="replace")
+            taken = log.exists() and "already in use" in log.read_text(errors="replace")
             if not attempts or not taken:
                 raise

@@ -87,7 +87,9 @@ def _newest_partition_macro(catalog: Catalog) -> str:
         if model.is_view and len(model.inputs) == 1 and model.inputs[0] in newest:
             newest[model.name] = newest[model.inputs[0]]
     pairs = ", ".join(f"{sql_literal(t)}: DATE {sql_literal(d)}" for t, d in sorted(newest.items()))
-    return f"create or replace macro newest_partition(t) as (map {{{pairs}}}::map(varchar, date))[t]"
+    return (
+        f"create or replace macro newest_partition(t) as (map {{{pairs}}}::map(varchar, date))[t]"
+    )
 
 
 def attach_views(
