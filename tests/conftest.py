@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import orjson
@@ -234,6 +234,30 @@ def day_records(raw: Path, source: str, day: date) -> dict[str, list[dict]]:
                 orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()
             )
     return found
+
+
+def collect_every_night(
+    load: Callable[[dict[str, list[dict]]], None],
+    generated: Path,
+    source: str,
+    days: list[date],
+    settings: Settings,
+    wh: storage.Warehouse,
+    raw: Path,
+) -> int:
+    """Each day: its generated records loaded into the product's database (`load`), then
+    the next morning's nightly run, collect included; every run ok, something collected,
+    nothing rejected, counts reconciled. Returns the duplicates the runs dropped (a
+    collect reads again what the previous one may have read)."""
+    duplicates = 0
+    for day in days:
+        load(day_records(generated, source, day))
+        morning = datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC)
+        summary = pipeline.run_nightly(settings, wh, raw, morning + timedelta(hours=6))
+        assert summary.status == "ok" and summary.collected[source] > 0
+        assert summary.rejected == 0 and summary.reconciles
+        duplicates += summary.duplicates
+    return duplicates
 
 
 def raw_lines(raw: Path, source: str) -> dict[str, list[dict]]:

@@ -22,6 +22,7 @@ from tests.conftest import (
     assert_declared_fields_only,
     cli,
     collect,
+    collect_every_night,
     configured_source,
     day_records,
     direct_landing,
@@ -71,15 +72,10 @@ def test_nightly_collects_and_publishes_what_direct_landing_publishes(
     db = coder_pg.CoderDatabase(postgres.create_database(f"coder_{shape}"), shape)
     configured = repo_settings(sources=configured_source(monkeypatch, "coder", db.dsn))
     wh, raw = storage.Warehouse(tmp_path / "wh"), tmp_path / "raw"
-    duplicates = 0
-    for n in range(DAYS):
-        day = START + timedelta(days=n)
-        db.load(day_records(deployment["generated"], "coder", day))
-        morning = datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC)
-        summary = pipeline.run_nightly(configured, wh, raw, morning + timedelta(hours=6))
-        assert summary.status == "ok" and summary.collected["coder"] > 0
-        assert summary.rejected == 0 and summary.reconciles
-        duplicates += summary.duplicates
+    days = [START + timedelta(days=n) for n in range(DAYS)]
+    duplicates = collect_every_night(
+        db.load, deployment["generated"], "coder", days, configured, wh, raw
+    )
     assert reports(tmp_path / "wh") == deployment["reports"]
     assert sorted(query(tmp_path / "wh", EVENT_COUNTS)) == deployment["counts"]
     assert duplicates > 0  # the overlaps read rows again; the ingest kept them once

@@ -11,7 +11,7 @@ import orjson
 import pymysql
 import pytest
 
-from pipelines import pipeline, storage
+from pipelines import storage
 from pipelines.collect import CollectError
 from pipelines.extract.ingest import ingest
 from pipelines.scheduling import free_port
@@ -22,6 +22,7 @@ from tests.conftest import (
     assert_declared_fields_only,
     cli,
     collect,
+    collect_every_night,
     configured_source,
     day_records,
     direct_landing,
@@ -65,15 +66,10 @@ def test_nightly_collects_and_publishes_what_direct_landing_publishes(
     db = seatable_db.SeaTableDatabases(mariadb, names("nightly"))
     configured = repo_settings(sources=configured_source(monkeypatch, "seatable", db.urls()))
     wh, raw = storage.Warehouse(tmp_path / "wh"), tmp_path / "raw"
-    duplicates = 0
-    for n in range(DAYS):
-        day = START + timedelta(days=n)
-        db.load(day_records(deployment["generated"], "seatable", day))
-        morning = datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC)
-        summary = pipeline.run_nightly(configured, wh, raw, morning + timedelta(hours=6))
-        assert summary.status == "ok" and summary.collected["seatable"] > 0
-        assert summary.rejected == 0 and summary.reconciles
-        duplicates += summary.duplicates
+    days = [START + timedelta(days=n) for n in range(DAYS)]
+    duplicates = collect_every_night(
+        db.load, deployment["generated"], "seatable", days, configured, wh, raw
+    )
     collected = reports(tmp_path / "wh")
     assert collected == deployment["reports"]
     scripts = "api/v2.1/admin/statistics/scripts-running/users-this-month.json"
