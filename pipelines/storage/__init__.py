@@ -47,6 +47,7 @@ from pipelines.storage.sessions import (
 from pipelines.storage.views import (
     attach_views,
     open_warehouse,
+    partition_files_sql,
     rebuild_duckdb_file,
 )
 
@@ -68,6 +69,7 @@ __all__ = [
     "keep_or_write",
     "landing_file",
     "open_warehouse",
+    "partition_files_sql",
     "publish_reports_dir",
     "published_file",
     "quote_ident",

@@ -41,7 +41,7 @@ class Catalog:
         self.wh = wh
         self.run_id = run_id  # the run that committed this catalog
         # table -> partition key ("2024-05-01", a run id, or "" for a flat table) -> file
-        # path relative to parquet/
+        # path relative to parquet/ (the days of a fact packed in one file name it alike)
         self.tables: dict[str, dict[str, str]] = tables or {}
         # fact model -> fingerprint of what built its files (SQL text, time zone)
         self.models: dict[str, str] = models or {}
@@ -76,13 +76,15 @@ class Catalog:
         return self.wh.parquet / relative if relative else None
 
     def files(self, table: str, keys: set[str] | None = None) -> list[Path]:
-        """The live files of a table, or of the partitions named by keys."""
+        """The live files of a table, or of the partitions named by keys; a file that
+        several partitions share (a fact's packed days) once."""
         parquet = self.wh.parquet
-        return [
-            parquet / rel
+        named = dict.fromkeys(
+            rel
             for key, rel in sorted(self.tables.get(table, {}).items())
             if keys is None or key in keys
-        ]
+        )
+        return [parquet / rel for rel in named]
 
     def put(self, table: str, key: str, path: Path, schema: str) -> None:
         """Make path the live file of a partition; schema: its schema_signature (or a

@@ -7,7 +7,9 @@ Layout under the warehouse root:
     .prefect/                                Prefect's state (unless PREFECT_HOME is set)
     parquet/<table>/day=YYYY-MM-DD/<run>.parquet    records, one live file a UTC day
     parquet/<model>/<date column>=.../<run>.parquet facts and versioned staging, one live
-                                             file a partition
+                                             file a partition; a fact's settled days
+                                             packed (<first day>..<last day>, holding
+                                             the date column; transform/compaction.py)
     parquet/<table>/<run>.parquet            kinds without a time; runs; the file manifest
     parquet/rejects/day=YYYY-MM-DD/<run>.parquet    rejected lines, by run day
     parquet/_catalog/current.json            which file of each partition is live
@@ -26,6 +28,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
+PACKED = ".."  # in a partition folder's name: a file of several days, not one
+
+
+def is_packed(path: Path) -> bool:
+    """Whether a partition file holds several days (its date column inside) or one (its
+    day in the folder's name alone, read back by hive partitioning)."""
+    return PACKED in path.parent.name
 
 
 class WarehouseBusy(RuntimeError):
@@ -70,6 +79,10 @@ class Warehouse:
         if partition is not None:
             folder = folder / f"{partition[0]}={partition[1]}"
         return folder / f"{run_id}.parquet"
+
+    def new_packed_file(self, table: str, run_id: str, column: str, days: tuple) -> Path:
+        """Where a run writes the one file of a fact's days from days[0] to days[1]."""
+        return self.new_file(table, run_id, (column, f"{days[0]}{PACKED}{days[1]}"))
 
     @property
     def catalog_dir(self) -> Path:

@@ -13,7 +13,7 @@ import duckdb
 from pipelines import records
 from pipelines.storage.catalog import Catalog
 from pipelines.storage.internal import INTERNAL
-from pipelines.storage.paths import Warehouse
+from pipelines.storage.paths import Warehouse, is_packed
 from pipelines.storage.sessions import connect, quote_ident, sql_list, sql_literal
 
 # The module, not its names: transform.models reads SQL paths from this package.
@@ -33,6 +33,25 @@ def _files_view(files: list[Path], hive: bool, uniform: bool) -> str:
         f"select * from read_parquet({sql_list(files)}, "
         f"hive_partitioning = {str(hive).lower()}, union_by_name = {str(not uniform).lower()})"
     )
+
+
+def partition_files_sql(
+    files: list[Path], column: str, uniform: bool, keys: set[str] | None = None
+) -> str:
+    """The rows of a partitioned table's files: day files name their day in the folder
+    (hive partitioning), packed files hold the date column (and rows of other days than
+    `keys` when a reader wants some days only, then filtered); columns in the day files'
+    order, the date column last."""
+    days = [f for f in files if not is_packed(f)]
+    packed = [f for f in files if is_packed(f)]
+    parts = [_files_view(days, True, uniform)] if days else []
+    if packed:
+        rows = _files_view(packed, False, uniform)
+        if keys is not None:
+            wanted = ", ".join(f"DATE {sql_literal(k)}" for k in sorted(keys))
+            rows += f" where {quote_ident(column)} in ({wanted})"
+        parts.append(rows)
+    return " union all by name ".join(parts)
 
 
 def _table_view(
@@ -65,7 +84,7 @@ def model_view_sql(catalog: Catalog, model: graph.Model, keys: set[str] | None =
         return model.sql
     files = catalog.files(model.name, keys)
     if files:
-        return _files_view(files, hive=True, uniform=catalog.uniform(model.name))
+        return partition_files_sql(files, model.partition, catalog.uniform(model.name), keys)
     if model.versions_of is not None:
         return (
             "select *, null::timestamptz as valid_to, null::date as valid_to_date "

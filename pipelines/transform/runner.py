@@ -26,10 +26,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from pipelines import records, storage
 from pipelines.config import Settings
 from pipelines.storage import Catalog, Warehouse, quote_ident
+from pipelines.transform.compaction import storage_unit
 from pipelines.transform.models import OPEN, Follows, Model, models, tables_beneath
 
 # table -> partition keys ("YYYY-MM-DD") rewritten this run; None means "everything".
@@ -208,28 +210,66 @@ def _write_partitions(
     targets: set[str] | None,
     fingerprint: str,
 ) -> ModelResult:
-    """The rows of temp table model_rows into one new file per partition value (only the
-    targets' when given), dropping the partitions of `scope` (None: all) left empty."""
-    column = quote_ident(model.partition)
+    """The rows of temp table model_rows into the partitions they fill (only the targets'
+    when given), dropping the partitions of `scope` (None: all) left empty. A fact's days
+    are stored as compaction.py says: a file that would hold a new day or lose one is
+    written anew, from the new rows and the kept days of the files it replaces."""
+    name, column = model.name, quote_ident(model.partition)
     produced = [
         str(d)
         for (d,) in con.execute(f"select distinct {column} from model_rows order by 1").fetchall()
     ]
     wanted = produced if targets is None else [d for d in produced if d in targets]
-    replaced = set(catalog.partitions(model.name)) if scope is None else scope
+    replaced = set(catalog.partitions(name)) if scope is None else scope
+    before = {key: catalog.file(name, key) for key in catalog.partitions(name)}
     for stale in replaced:  # unlisted first: no file of the old build counts as live beside the new
-        catalog.drop(model.name, stale)
-    for day in wanted:
-        target = catalog.wh.new_file(model.name, run_id, (model.partition, day))
-        storage.copy_to_parquet(
-            con,
-            f"select * exclude ({column}) from model_rows where {column} = $day order by all",
-            target,
-            {"day": day},
-        )
-        catalog.put(model.name, day, target, fingerprint)
+        catalog.drop(name, stale)
+    kept = {key: before[key] for key in catalog.partitions(name)}
+    holds: dict[Path, set[str]] = {}  # file -> the days it held
+    for key, path in before.items():
+        holds.setdefault(path, set()).add(key)
+    for (first, last), days in _storage_units(model, sorted({*kept, *wanted})).items():
+        fresh = [d for d in days if d in wanted]
+        old = sorted({kept[d] for d in days if d not in fresh})
+        if not fresh and len(old) == 1 and holds[old[0]] == set(days):
+            continue  # stored as it should be
+        parts = []
+        if fresh:
+            parts.append(f"select * from model_rows where list_contains($fresh::date[], {column})")
+        if old:
+            files = storage.partition_files_sql(old, model.partition, catalog.uniform(name))
+            parts.append(f"select * from ({files}) where list_contains($kept::date[], {column})")
+        rows = " union all by name ".join(parts)
+        if first == last:
+            target = catalog.wh.new_file(name, run_id, (model.partition, first))
+            query = f"select * exclude ({column}) from ({rows}) order by all"
+        else:
+            target = catalog.wh.new_packed_file(name, run_id, model.partition, (first, last))
+            query = f"select * exclude ({column}), {column} from ({rows}) order by all"
+        params = {"fresh": fresh, "kept": [d for d in days if d not in fresh]}
+        storage.copy_to_parquet(con, query, target, {k: v for k, v in params.items() if v})
+        for day in days:
+            catalog.put(name, day, target, fingerprint)
     (rows,) = con.execute("select count(*) from model_rows").fetchall()[0]
-    return ModelResult(model.name, rows, wanted, scope is None, sorted(replaced - set(wanted)))
+    return ModelResult(name, rows, wanted, scope is None, sorted(replaced - set(wanted)))
+
+
+def _storage_units(model: Model, days: list[str]) -> dict[tuple[str, str], list[str]]:
+    """The days of a table grouped by the file that holds them (first, last day): a fact's
+    as compaction.py packs them, a versioned staging model's one a file."""
+    units: dict[tuple[str, str], list[str]] = {}
+    if not days:
+        return units
+    newest = date.fromisoformat(days[-1])
+    window = 7 if model.window_days is None else model.window_days  # week: its 7 days
+    for day in days:
+        if model.versions_of is None:
+            first, last = storage_unit(date.fromisoformat(day), newest, window)
+            unit = (str(first), str(last))
+        else:
+            unit = (day, day)
+        units.setdefault(unit, []).append(day)
+    return units
 
 
 def _build(

@@ -1,0 +1,37 @@
+"""Which days of a fact share one Parquet file.
+
+A fact is partitioned by day, but a file per day makes every read of a long window open
+one file per day: the cost a report pays grows with the history it spans. So a fact's
+settled days are packed: a whole month in one file, and in the month not yet settled,
+each settled block of seven days (the 1st-7th, 8th-14th, ... of the month) in one; the
+recent days keep a file each. A day is settled once it is more than the fact's window
+plus SETTLE_DAYS older than the fact's newest day: new data arriving in order rebuilds
+only the days within the window of its own, so a night rewrites day files alone, and a
+packed file is written once, when its days settle (or again when late data reaches them).
+The catalog keeps one entry per day, several days naming the same file.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, timedelta
+
+# Late data (a collect's overlap, an app session that ends days later) reaches back a few
+# days; a week past the window it has settled.
+SETTLE_DAYS = 7
+BLOCK_DAYS = 7
+
+
+def storage_unit(day: date, newest: date, window_days: int) -> tuple[date, date]:
+    """The first and last day of the file that holds `day`: its month, its block of the
+    month, or itself."""
+    settled = newest - timedelta(days=window_days + SETTLE_DAYS)
+    first = day.replace(day=1)
+    last = first.replace(day=calendar.monthrange(day.year, day.month)[1])
+    if last <= settled:
+        return first, last
+    block_first = first + timedelta(days=BLOCK_DAYS * ((day.day - 1) // BLOCK_DAYS))
+    block_last = min(block_first + timedelta(days=BLOCK_DAYS - 1), last)
+    if block_last <= settled:
+        return block_first, block_last
+    return day, day
