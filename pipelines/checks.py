@@ -68,7 +68,7 @@ def day_volume(con, touched, limits: Checks) -> list[Warning]:
     the four weeks before it (same weekday: weekends are quiet by nature).
 
     Polars, not SQL: a per-(table, weekday) rolling median over a date window reads as
-    one expression here; SQL only counts the records per day.
+    one expression here; the records per day come from fct_record_days.
     """
     kinds = _events(touched)
     if not kinds:
@@ -77,12 +77,11 @@ def day_volume(con, touched, limits: Checks) -> list[Warning]:
     since = min(date.fromisoformat(d) for k in kinds for d in touched[k.table]) - timedelta(
         weeks=VOLUME_WEEKS
     )
-    per_day = " union all ".join(
-        f"select '{k.table}' as table_name, day, count(*) as count_records "
-        f"from {k.table} where day >= DATE '{since}' group by all"
-        for k in kinds
-    )
-    counts = pl.from_arrow(con.sql(per_day).to_arrow_table())
+    counts = con.sql(
+        "select table_name, record_date as day, count_records from fct_record_days "
+        "where record_date >= $since and list_contains($tables, table_name)",
+        params={"since": since, "tables": [k.table for k in kinds]},
+    ).pl()
     compared = counts.sort("day").with_columns(
         median_before=pl.col("count_records")
         .rolling_median_by("day", window_size=f"{VOLUME_WEEKS * 7}d", closed="left")
@@ -115,17 +114,15 @@ VOLUME_WEEKS = 4  # day_volume compares a day with the same weekday of the weeks
 
 
 def open_session(catalog: Catalog, touched: dict[str, set[str]]) -> duckdb.DuckDBPyConnection:
-    """A session with just what the checks read: their SQL's tables, and each touched
-    event table from VOLUME_WEEKS before its earliest touched day on."""
+    """A session with just what the checks read: their SQL's tables, the day counts, and
+    the touched days of each touched event table."""
     sql = [
         sql_model("checks", name).read_text()
         for name in (*RUN_CHECKS, *(c for c, _ in FACT_CHECKS))
     ]
-    tables = tables_beneath({t for text in sql for t in reads(text)}, catalog.has_files)
-    partitions = {}
-    for kind in _events(touched):
-        since = str(date.fromisoformat(min(touched[kind.table])) - timedelta(weeks=VOLUME_WEEKS))
-        partitions[kind.table] = {p for p in catalog.partitions(kind.table) if p >= since}
+    read = {t for text in sql for t in reads(text)} | {"fct_record_days"}
+    tables = tables_beneath(read, catalog.has_files)
+    partitions = {kind.table: touched[kind.table] for kind in _events(touched)}
     return storage.open_warehouse(catalog.wh, catalog, tables | set(partitions), partitions)
 
 
