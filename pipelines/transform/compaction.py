@@ -1,4 +1,4 @@
-"""Which days of a fact share one Parquet file.
+"""Which days of a fact (or of a versioned staging model) share one Parquet file.
 
 A fact is partitioned by day, but a file per day makes every read of a long window open
 one file per day: the cost a report pays grows with the history it spans. So a fact's
@@ -9,6 +9,10 @@ plus SETTLE_DAYS older than the fact's newest day: new data arriving in order re
 only the days within the window of its own, so a night rewrites day files alone, and a
 packed file is written once, when its days settle (or again when late data reaches them).
 The catalog keeps one entry per day, several days naming the same file.
+
+A versioned staging model is partitioned by the day its versions' validity ended; its
+days settle likewise (window 0: new versions close ranges on their own day), and its
+current versions (9999-12-31) keep a file of their own.
 """
 
 from __future__ import annotations

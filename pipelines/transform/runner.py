@@ -211,8 +211,8 @@ def _write_partitions(
     fingerprint: str,
 ) -> ModelResult:
     """The rows of temp table model_rows into the partitions they fill (only the targets'
-    when given), dropping the partitions of `scope` (None: all) left empty. A fact's days
-    are stored as compaction.py says: a file that would hold a new day or lose one is
+    when given), dropping the partitions of `scope` (None: all) left empty. The days are
+    stored as compaction.py says: a file that would hold a new day or lose one is
     written anew, from the new rows and the kept days of the files it replaces."""
     name, column = model.name, quote_ident(model.partition)
     produced = [
@@ -255,19 +255,21 @@ def _write_partitions(
 
 
 def _storage_units(model: Model, days: list[str]) -> dict[tuple[str, str], list[str]]:
-    """The days of a table grouped by the file that holds them (first, last day): a fact's
-    as compaction.py packs them, a versioned staging model's one a file."""
+    """The days of a table grouped by the file that holds them (first, last day), as
+    compaction.py packs them; a versioned staging model's current versions (9999-12-31)
+    in a file of their own, its other days settled as a window of 0 days."""
+    dated = [d for d in days if d != OPEN]
+    newest = date.fromisoformat(dated[-1]) if dated else None
+    window = model.window_days or 0
+    if model.versions_of is None and model.window_days is None:
+        window = 7  # week: its 7 days
     units: dict[tuple[str, str], list[str]] = {}
-    if not days:
-        return units
-    newest = date.fromisoformat(days[-1])
-    window = 7 if model.window_days is None else model.window_days  # week: its 7 days
     for day in days:
-        if model.versions_of is None:
+        if day == OPEN or newest is None:
+            unit = (day, day)
+        else:
             first, last = storage_unit(date.fromisoformat(day), newest, window)
             unit = (str(first), str(last))
-        else:
-            unit = (day, day)
         units.setdefault(unit, []).append(day)
     return units
 
@@ -321,10 +323,12 @@ def _build_versions(
             kept = catalog.files(model.name, kept_partitions)
             if kept:
                 # The rows of the rewritten raw days come new from the raw table.
+                files = storage.partition_files_sql(
+                    kept, model.partition, catalog.uniform(model.name), kept_partitions
+                )
                 versions += (
                     " union all by name select * exclude (valid_to, valid_to_date) from "
-                    f"read_parquet({storage.sql_list(kept)}, hive_partitioning = true) "
-                    "where strftime(valid_from, '%Y-%m-%d') not in (select unnest($days))"
+                    f"({files}) where strftime(valid_from, '%Y-%m-%d') not in (select unnest($days))"
                 )
         key = ", ".join(quote_ident(k) for k in model.versions_of)
         chain = f"over ({f'partition by {key} ' if key else ''}order by valid_from)"
