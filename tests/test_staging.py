@@ -33,8 +33,17 @@ def test_every_header_names_exactly_the_tables_its_body_reads():
         "as_of": None,
         "current_versions": None,
         "coder_usage": ("fct_coder_usage_30m",),
+        "day_counts": None,
         "newest_event": None,
     }
+
+
+def test_the_records_per_day_cover_every_event_kind():
+    """The day-volume check reads fct_record_days: each event kind, under its own name."""
+    events = [k.table for k in records.KINDS if k.sort == "event" and k.partitioned]
+    sql = models()["fct_record_days"].sql
+    assert set(models()["fct_record_days"].inputs) == {f"stg_{t}" for t in events}
+    assert re.findall(r"day_counts\('stg_(\w+)', '(\w+)'\)", sql) == [(t, t) for t in events]
 
 
 def test_a_table_in_a_comment_or_a_string_is_no_input():

@@ -12,41 +12,23 @@
 with
 
 counts as (
-    select 'coder_workspace_builds' as table_name, day as record_date, count(*) as count_records,
-    from stg_coder_workspace_builds
-    group by all
+    select * from day_counts('stg_coder_workspace_builds', 'coder_workspace_builds')
     union all
-    select 'coder_workspace_agent_stats', day, count(*),
-    from stg_coder_workspace_agent_stats
-    group by all
+    select * from day_counts('stg_coder_workspace_agent_stats', 'coder_workspace_agent_stats')
     union all
-    select 'coder_workspace_app_stats', day, count(*),
-    from stg_coder_workspace_app_stats
-    group by all
+    select * from day_counts('stg_coder_workspace_app_stats', 'coder_workspace_app_stats')
     union all
-    select 'coder_audit_logs', day, count(*),
-    from stg_coder_audit_logs
-    group by all
+    select * from day_counts('stg_coder_audit_logs', 'coder_audit_logs')
     union all
-    select 'coder_template_usage_stats', day, count(*),
-    from stg_coder_template_usage_stats
-    group by all
+    select * from day_counts('stg_coder_template_usage_stats', 'coder_template_usage_stats')
     union all
-    select 'rocketchat_messages', day, count(*),
-    from stg_rocketchat_messages
-    group by all
+    select * from day_counts('stg_rocketchat_messages', 'rocketchat_messages')
     union all
-    select 'seatable_user_activity', day, count(*),
-    from stg_seatable_user_activity
-    group by all
+    select * from day_counts('stg_seatable_user_activity', 'seatable_user_activity')
     union all
-    select 'seatable_script_runs', day, count(*),
-    from stg_seatable_script_runs
-    group by all
+    select * from day_counts('stg_seatable_script_runs', 'seatable_script_runs')
     union all
-    select 'openl2m_log', day, count(*),
-    from stg_openl2m_log
-    group by all
+    select * from day_counts('stg_openl2m_log', 'openl2m_log')
 ),
 
 final as (
