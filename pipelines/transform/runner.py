@@ -233,19 +233,21 @@ def _write_partitions(
         old = sorted({kept[d] for d in days if d not in fresh})
         if not fresh and len(old) == 1 and holds[old[0]] == set(days):
             continue  # stored as it should be
-        parts = []
+        sources = []  # the unit's rows: the new ones, and the kept days of its old files
         if fresh:
-            parts.append(f"select * from model_rows where list_contains($fresh::date[], {column})")
+            sources.append(
+                f"select * from model_rows where list_contains($fresh::date[], {column})"
+            )
         if old:
             files = storage.partition_files_sql(old, model.partition, catalog.uniform(name))
-            parts.append(f"select * from ({files}) where list_contains($kept::date[], {column})")
-        rows = " union all by name ".join(parts)
-        if first == last:
+            sources.append(f"select * from ({files}) where list_contains($kept::date[], {column})")
+        unit_rows = " union all by name ".join(sources)
+        if first == last:  # a day file: its day in the folder's name
             target = catalog.wh.new_file(name, run_id, (model.partition, first))
-            query = f"select * exclude ({column}) from ({rows}) order by all"
-        else:
+            query = f"select * exclude ({column}) from ({unit_rows}) order by all"
+        else:  # a packed file: the date column inside, last as a day file's view has it
             target = catalog.wh.new_packed_file(name, run_id, model.partition, (first, last))
-            query = f"select * exclude ({column}), {column} from ({rows}) order by all"
+            query = f"select * exclude ({column}), {column} from ({unit_rows}) order by all"
         params = {"fresh": fresh, "kept": [d for d in days if d not in fresh]}
         storage.copy_to_parquet(con, query, target, {k: v for k, v in params.items() if v})
         for day in days:
@@ -260,9 +262,12 @@ def _storage_units(model: Model, days: list[str]) -> dict[tuple[str, str], list[
     in a file of their own, its other days settled as a window of 0 days."""
     dated = [d for d in days if d != OPEN]
     newest = date.fromisoformat(dated[-1]) if dated else None
-    window = model.window_days or 0
-    if model.versions_of is None and model.window_days is None:
-        window = 7  # week: its 7 days
+    if model.versions_of is not None:
+        window = 0  # a new version closes ranges on its own day
+    elif model.window_days is None:
+        window = 7  # `window: week`: its 7 days
+    else:
+        window = model.window_days
     units: dict[tuple[str, str], list[str]] = {}
     for day in days:
         if day == OPEN or newest is None:
