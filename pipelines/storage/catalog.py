@@ -41,7 +41,7 @@ class Catalog:
         self.wh = wh
         self.run_id = run_id  # the run that committed this catalog
         # table -> partition key ("2024-05-01", a run id, or "" for a flat table) -> file
-        # path relative to parquet/ (the days of a fact packed in one file name it alike)
+        # path relative to parquet/ (days packed in one file all name it)
         self.tables: dict[str, dict[str, str]] = tables or {}
         # fact model -> fingerprint of what built its files (SQL text, time zone)
         self.models: dict[str, str] = models or {}
@@ -77,7 +77,7 @@ class Catalog:
 
     def files(self, table: str, keys: set[str] | None = None) -> list[Path]:
         """The live files of a table, or of the partitions named by keys; a file that
-        several partitions share (a fact's packed days) once."""
+        several partitions share (packed days) once."""
         parquet = self.wh.parquet
         named = dict.fromkeys(
             rel

@@ -7,9 +7,9 @@ Layout under the warehouse root:
     .prefect/                                Prefect's state (unless PREFECT_HOME is set)
     parquet/<table>/day=YYYY-MM-DD/<run>.parquet    records, one live file a UTC day
     parquet/<model>/<date column>=.../<run>.parquet facts and versioned staging, one live
-                                             file a partition; a fact's settled days
-                                             packed (<first day>..<last day>, holding
-                                             the date column; transform/compaction.py)
+                                             file a partition; settled days packed
+                                             (<first day>..<last day>, holding the date
+                                             column; transform/compaction.py)
     parquet/<table>/<run>.parquet            kinds without a time; runs; the file manifest
     parquet/rejects/day=YYYY-MM-DD/<run>.parquet    rejected lines, by run day
     parquet/_catalog/current.json            which file of each partition is live
@@ -81,7 +81,8 @@ class Warehouse:
         return folder / f"{run_id}.parquet"
 
     def new_packed_file(self, table: str, run_id: str, column: str, days: tuple) -> Path:
-        """Where a run writes the one file of a fact's days from days[0] to days[1]."""
+        """Where a run writes the one file of a fact's (or versioned staging model's)
+        days from days[0] to days[1]."""
         return self.new_file(table, run_id, (column, f"{days[0]}{PACKED}{days[1]}"))
 
     @property
