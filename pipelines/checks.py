@@ -19,6 +19,13 @@ from pipelines.config import Checks
 from pipelines.storage import Catalog, sql_model
 from pipelines.transform.models import reads, tables_beneath
 
+FACT_CHECKS = (  # check -> the fact whose rebuilt partitions it checks
+    ("chk_active_users_nested", "fct_active_users_daily"),
+    ("chk_coder_rollup_agreement", "fct_coder_usage_30m"),
+)
+RUN_CHECKS = ("chk_reject_rate", "chk_source_silence")
+VOLUME_WEEKS = 4  # day_volume compares a day with the same weekday of the weeks before
+
 
 @dataclass(frozen=True)
 class Warning:
@@ -103,14 +110,6 @@ def day_volume(con, touched, limits: Checks) -> list[Warning]:
         for row in outliers.iter_rows(named=True)
         if str(row["day"]) in touched[row["table_name"]]
     ]
-
-
-FACT_CHECKS = (  # check -> the fact whose rebuilt partitions it checks
-    ("chk_active_users_nested", "fct_active_users_daily"),
-    ("chk_coder_rollup_agreement", "fct_coder_usage_30m"),
-)
-RUN_CHECKS = ("chk_reject_rate", "chk_source_silence")
-VOLUME_WEEKS = 4  # day_volume compares a day with the same weekday of the weeks before
 
 
 def open_session(catalog: Catalog, touched: dict[str, set[str]]) -> duckdb.DuckDBPyConnection:
