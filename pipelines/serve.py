@@ -33,8 +33,6 @@ class Session:
     def __init__(self, wh: storage.Warehouse, version: tuple):
         self.version = version
         self.con = open_session(wh)
-        # The files of a committed run never change: their footers are read once, not per query.
-        self.con.execute("set parquet_metadata_cache = true")
         self.users = 0
         self.retired = False
 

@@ -82,7 +82,11 @@ def open_session(wh: Warehouse, catalog: Catalog | None = None) -> duckdb.DuckDB
     from its own files (binding a view costs with its files)."""
     catalog = catalog or Catalog.load(wh)
     tables = tables_beneath(_report_reads(), catalog.has_files)
-    return storage.open_warehouse(wh, catalog, tables)
+    con = storage.open_warehouse(wh, catalog, tables)
+    # A file never changes under its name (new rows make a new file): its footer is read
+    # once for every report of the session, not once per query.
+    con.execute("set parquet_metadata_cache = true")
+    return con
 
 
 def rows(ctx: Context, name: str, params: dict | None = None) -> list[dict]:
