@@ -22,6 +22,7 @@ import hashlib
 import http.client
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -31,8 +32,11 @@ import threading
 import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlencode
+
+if TYPE_CHECKING:
+    from pipelines.records import RecordKind
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -146,13 +150,58 @@ def stage_history(
     history: Path, staged: Path, last: date, with_last: bool, first: date | None = None
 ) -> None:
     """Hard-link a generated tree into staged: its days from `first` (all when None)
-    before the last, or the last day alone."""
+    before the last, or the last day alone. A history cut at `first` starts the way a
+    warehouse that began collecting that day does: its first collect lands every
+    snapshot kind's state (the latest version of each key), not that day's changes only."""
     for path in history.glob("*/*/*/*/*/*"):  # <source>/<kind>/YYYY/MM/DD/<file>
         day = datetime.strptime("/".join(path.relative_to(history).parts[2:5]), "%Y/%m/%d").date()
         if (day == last) == with_last and (first is None or day >= first):
             target = staged / path.relative_to(history)
             target.parent.mkdir(parents=True, exist_ok=True)
             os.link(path, target)
+    if first is not None and not with_last:
+        from pipelines import records
+
+        for kind in records.KINDS:
+            if kind.sort == "snapshot":
+                land_initial_state(history, staged, kind, first)
+
+
+def _version_time(record: dict, expression: str | None) -> datetime | None:
+    """A snapshot record's version time: the first present field of the kind's time
+    expression (a column or a coalesce of columns); Rocket.Chat wraps it in {"$date": }."""
+    for name in re.findall(r"\w+", expression or ""):
+        value = record.get(name)
+        if isinstance(value, dict):
+            value = value.get("$date")
+        if name != "coalesce" and value is not None:
+            return datetime.fromisoformat(value)
+    return None
+
+
+def land_initial_state(history: Path, staged: Path, kind: RecordKind, first: date) -> None:
+    """Write the state of one snapshot kind before `first` (per key, its latest version;
+    a tie or no time: the last read) into the first day's folder, as the first collect of
+    a warehouse started that day lands it."""
+    latest: dict[tuple, tuple[datetime | None, bytes]] = {}
+    for path in sorted((history / kind.source / kind.kind).glob("*/*/*/*")):
+        day = datetime.strptime("/".join(path.parts[-4:-1]), "%Y/%m/%d").date()
+        if day >= first:
+            continue
+        for line in path.read_bytes().splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:  # a broken line is a reject, not state
+                continue
+            key = tuple(json.dumps(record.get(field)) for field in kind.key)
+            at = _version_time(record, kind.time)
+            if key not in latest or at is None or latest[key][0] is None or at >= latest[key][0]:
+                latest[key] = (at, line)
+    if latest:
+        folder = staged / kind.source / kind.kind / first.strftime("%Y/%m/%d")
+        folder.mkdir(parents=True, exist_ok=True)
+        lines = b"".join(line + b"\n" for _, line in latest.values())
+        (folder / f"{kind.kind}-state-before-{first:%Y%m%d}.ndjson").write_bytes(lines)
 
 
 def published_windows(config: str, now: datetime) -> list[str]:
@@ -396,12 +445,14 @@ def history_rows(args: argparse.Namespace, config: str, now: str) -> list[tuple[
         # landed history, and the medians are compared.
         runs = {days: [] for days in lengths}
         peak = dict.fromkeys(lengths, 0.0)
-        wh = Path(tmp) / "wh"
+        wh = {days: Path(tmp) / f"wh-{days}" for days in lengths}
         for _ in range(args.repeats):
             for days in lengths:
-                shutil.rmtree(wh, ignore_errors=True)
-                shutil.copytree(landed[days], wh, symlinks=True)
-                seconds, mem, out, _ = measure(NIGHTLY, str(staged[days]), str(wh), config, now)
+                shutil.rmtree(wh[days], ignore_errors=True)
+                shutil.copytree(landed[days], wh[days], symlinks=True)
+                seconds, mem, out, _ = measure(
+                    NIGHTLY, str(staged[days]), str(wh[days]), config, now
+                )
                 runs[days].append({"whole run": seconds, **json.loads(out)})
                 peak[days] = max(peak[days], mem)
         for days in lengths:
@@ -419,8 +470,9 @@ def history_rows(args: argparse.Namespace, config: str, now: str) -> list[tuple[
                     f"(scale {args.history_scale}); seconds: {stages}",
                 )
             )
+        rows.append(same_answers(wh, config, now))
         # The last run's warehouse: the longest history with the new day.
-        out = measure(PUBLISH, str(wh), config, now).out
+        out = measure(PUBLISH, str(wh[lengths[-1]]), config, now).out
         count, publish_s = out.split()
         rows.append(
             (
@@ -441,6 +493,19 @@ def history_rows(args: argparse.Namespace, config: str, now: str) -> list[tuple[
                     )
                 )
     return rows
+
+
+def same_answers(wh: dict[int, Path], config: str, now: str) -> tuple[str, str, str]:
+    """Which published windows answer alike on every history: those within the shortest
+    (the histories hold the same product state and the same recent days), and no other."""
+    targets = published_windows(config, datetime.fromisoformat(now))
+    answers = [bodies(w, config, targets, datetime.fromisoformat(now)) for w in wh.values()]
+    same = [t for t in targets if len({a[t] for a in answers}) == 1]
+    return (
+        f"windows answering alike on {' and '.join(map(str, wh))} days of history",
+        f"{len(same)} of {len(targets)}",
+        "; ".join(same) or "none",
+    )
 
 
 def serve_rows(args: argparse.Namespace, config: str, now: str) -> list[tuple[str, str, str]]:
