@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,6 +36,18 @@ def _is_log_name(name: str) -> bool:
     return base.endswith(SUFFIXES)
 
 
+def _files_below(folder: str) -> Iterator[str]:
+    """Every file below a folder, as pathlib's rglob finds them (into folders, not through
+    links to folders), without a stat call per entry: os.scandir lists each entry's type,
+    which makes walking a long landing tree (a file per kind and day) several times faster."""
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                yield from _files_below(entry.path)
+            elif entry.is_file():
+                yield entry.path
+
+
 def missing_tree(raw_root: Path) -> str | None:
     """Why raw_root holds no landing tree, or None when it has a source folder."""
     if not raw_root.is_dir():
@@ -55,9 +68,13 @@ def discover(raw_root: Path, source: str | None = None) -> Discovery:
     top = raw_root / source if source else raw_root
     if not top.is_dir():
         return Discovery(files, ignored)
-    for path in sorted(p for p in top.rglob("*") if p.is_file()):
-        relative = path.relative_to(raw_root).as_posix()
+    below = len(os.path.join(top, ""))  # the names start with top and a separator
+    prefix = f"{source}/" if source else ""
+    # Path order: part by part, as pathlib sorts ("a/b/c" before "a/b-c").
+    for name in sorted(_files_below(str(top)), key=lambda name: name.split(os.sep)):
+        relative = prefix + name[below:].replace(os.sep, "/")
         parts = relative.split("/")
+        path = Path(name)
         kind = records.kind_for(parts[0], parts[1]) if len(parts) >= 3 else None
         if kind is None or not _is_log_name(path.name) or path.name.startswith("."):
             ignored.append(relative)
