@@ -86,6 +86,20 @@ def written_by(root: Path, run_id: str) -> set[str]:
     return {d for d in catalog.partitions(table) if run_id in catalog.file(table, d).name}
 
 
+def files_read(root: Path, first_day: str) -> int:
+    """How many Parquet reads DuckDB plans for the fact's days from first_day on: one for
+    the day files, and one more when the packed files may hold some of those days."""
+    con = storage.open_warehouse(storage.Warehouse(root))
+    try:
+        plan = con.execute(
+            "explain select count(*) from fct_active_users_daily where activity_date >= $day",
+            {"day": D(first_day)},
+        ).fetchall()[0][1]
+    finally:
+        con.close()
+    return plan.count("Read Parquet")
+
+
 def same_as_a_whole_build(root: Path, raw: Path, now: str, tmp_path: Path) -> None:
     whole = tmp_path / f"whole-{now[:10]}"
     run(whole, raw, now)
@@ -140,3 +154,17 @@ def test_packed_days_answer_as_day_files_in_order_and_late(tmp_path):
     ]
     same_as_a_whole_build(wh, raw, "2026-02-13T07:00:00", tmp_path)
     assert_only_cataloged_files(wh)
+
+
+def test_a_query_of_later_days_leaves_the_packed_files_unopened(tmp_path):
+    raw, wh = tmp_path / "raw", tmp_path / "wh"
+    write_raw(raw, "seatable_user_activity", activity("2025-12-25", "2026-02-12"), "a.ndjson")
+    run(wh, raw, "2026-02-13T06:00:00")
+    assert {files(wh)[d] for d in ("2025-12-31", "2026-01-31")} == {
+        "activity_date=2025-12-01..2025-12-31",
+        "activity_date=2026-01-01..2026-01-31",
+    }
+    # February's days: the day files alone (DuckDB drops the packed files by the days
+    # their folders name, unopened); a day of January: the packed files too.
+    assert files_read(wh, "2026-02-01") == 1
+    assert files_read(wh, "2026-01-31") == 2

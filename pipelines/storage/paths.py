@@ -31,10 +31,12 @@ SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 PACKED = ".."  # in a partition folder's name: a file of several days, not one
 
 
-def is_packed(path: Path) -> bool:
-    """Whether a partition file holds several days (its date column inside) or one (its
-    day in the folder's name alone, read back by hive partitioning)."""
-    return PACKED in path.parent.name
+def packed_days(path: Path) -> tuple[str, str] | None:
+    """The first and last day of a partition file holding several days (its date column
+    inside), or None for a file of one day (its day in the folder's name alone, read back
+    by hive partitioning)."""
+    first, packed, last = path.parent.name.partition("=")[2].partition(PACKED)
+    return (first, last) if packed else None
 
 
 class WarehouseBusy(RuntimeError):

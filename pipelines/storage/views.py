@@ -13,7 +13,7 @@ import duckdb
 from pipelines import records
 from pipelines.storage.catalog import Catalog
 from pipelines.storage.internal import INTERNAL
-from pipelines.storage.paths import Warehouse, is_packed
+from pipelines.storage.paths import Warehouse, packed_days
 from pipelines.storage.sessions import connect, quote_ident, sql_list, sql_literal
 
 # The module, not its names: transform.models reads SQL paths from this package.
@@ -41,15 +41,26 @@ def partition_files_sql(
     """The rows of a partitioned table's files: day files name their day in the folder
     (hive partitioning), packed files hold the date column (and rows of other days than
     `keys` when a reader wants some days only, then filtered); columns in the day files'
-    order, the date column last."""
-    days = [f for f in files if not is_packed(f)]
-    packed = [f for f in files if is_packed(f)]
+    order, the date column last.
+
+    The packed files' rows are bounded by the days their folders name: a query whose days
+    lie outside contradicts the bound, and DuckDB drops the packed files unopened, as it
+    drops day files by their folder (it opens a packed file to skip it otherwise)."""
+    days = [f for f in files if packed_days(f) is None]
+    packed = {f: packed_days(f) for f in files if packed_days(f) is not None}
     parts = [_files_view(days, True, uniform)] if days else []
     if packed:
-        rows = _files_view(packed, False, uniform)
+        rows = _files_view(list(packed), False, uniform)
         if keys is not None:
             wanted = ", ".join(f"DATE {sql_literal(k)}" for k in sorted(keys))
             rows += f" where {quote_ident(column)} in ({wanted})"
+        else:
+            first = min(first for first, _ in packed.values())
+            last = max(last for _, last in packed.values())
+            rows += (
+                f" where {quote_ident(column)} between DATE {sql_literal(first)} "
+                f"and DATE {sql_literal(last)}"
+            )
         parts.append(rows)
     return " union all by name ".join(parts)
 
