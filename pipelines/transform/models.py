@@ -76,7 +76,9 @@ class Macro:
 def macros() -> dict[str, Macro]:
     found: dict[str, Macro] = {}
     for path in sql_models("macros"):
-        for block in re.split(r"\n(?=\n--)", path.read_text()):
+        # A macro's block: its header comments and its statement (a comment inside the
+        # statement, after a blank line, stays in it).
+        for block in re.split(r"\n(?=\n(?:--.*\n)*create or replace macro)", path.read_text()):
             name = re.search(r"create or replace macro (\w+)", block)
             if name:
                 declared = header(block, "reads") or ""

