@@ -10,28 +10,32 @@ checked_days as (
     select unnest($days::date[]) as day
 ),
 
+-- The range of $days bounds every read to its partitions (a subquery's days do not).
 raw_days as (
     select stats_date as day from fct_coder_raw_stats_daily
     semi join checked_days on checked_days.day = fct_coder_raw_stats_daily.stats_date
+    where stats_date between list_min($days::date[]) and list_max($days::date[])
 ),
 
 ours as (
     select * from fct_coder_usage_30m
     where not is_from_rollup
       and bucket_date in (select day from raw_days)
+      and bucket_date between list_min($days::date[]) and list_max($days::date[])
 ),
 
 -- Coder recomputes its latest hour (and the open half hour) every few minutes: only the
 -- half hours before that are final in a landed copy.
 settled as (
     select max(start_time) - interval 1 hour as before from stg_coder_template_usage_stats
-    where day = (select max(day) from stg_coder_template_usage_stats)  -- day: of start_time
+    where day = newest_partition('stg_coder_template_usage_stats')  -- day: of start_time
 ),
 
 theirs as (
     select * replace (median_latency_ms::float as median_latency_ms),
     from stg_coder_template_usage_stats
     where day in (select day from raw_days)
+      and day between list_min($days::date[]) and list_max($days::date[])
       and start_time < (select before from settled)
 ),
 
