@@ -14,6 +14,7 @@ from importlib import import_module
 from pathlib import Path
 
 from pipelines import storage
+from pipelines.collect.landing import Collect
 
 # The products whose database `collect` reads (Rocket.Chat's MongoDB is exported with
 # mongoexport instead: docs/sources/rocketchat.md).
@@ -40,6 +41,5 @@ def collect(
     caller, the nightly run, holds it already). Raises CollectError with a one-line message.
     """
     product = import_module(f"pipelines.collect.{source}")
-    return product.DATABASE.collect(
-        source, dsn, product.TABLES, product.plan, wh, raw, collected_at, say, guard
-    )
+    run = Collect(source, wh, raw, collected_at, say, guard)
+    return product.DATABASE.collect(run, dsn, product.TABLES, product.plan)

@@ -14,6 +14,7 @@ import gzip
 import hashlib
 import os
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,6 +22,20 @@ from pathlib import Path
 import orjson
 
 from pipelines import storage
+
+
+@dataclass(frozen=True)
+class Collect:
+    """One collect of a source: where it lands (the warehouse's state, the raw tree), its
+    instant, where progress goes, and the guard taken once the database answers (the
+    warehouse lock, or nothing when the caller holds it already)."""
+
+    source: str
+    wh: storage.Warehouse
+    raw: Path
+    collected_at: datetime
+    say: Callable[[str], None]
+    guard: Callable[[], AbstractContextManager]
 
 
 @dataclass(frozen=True)
@@ -140,24 +155,21 @@ EARLIEST = datetime.fromisoformat("0001-01-01T00:00:00+00:00")
 
 
 def land_reads(
-    source: str,
-    wh: storage.Warehouse,
-    raw: Path,
-    collected_at: datetime,
+    run: Collect,
     state: State,
     reads: list[Read],
     rows_of: Callable[[Read, datetime], Iterable[tuple[str, object]]],
-    say: Callable[[str], None],
 ) -> dict[str, int]:
     """Write every read's rows aside (rows_of(read, since) runs its query), land them all,
     then save the state; returns kind -> rows landed. On any error nothing is landed."""
-    files = Landing(raw, source, collected_at)
+    source = run.source
+    files = Landing(run.raw, source, run.collected_at)
     counts: dict[str, int] = {}
     try:
         for read in reads:
             mark = state.watermarks.get(read.kind)
             since = max(mark - read.overlap, EARLIEST) if mark and read.overlap else EARLIEST
-            say(
+            run.say(
                 f"collecting {source} {read.kind}"
                 + (f" since {since:%Y-%m-%d %H:%M}" if mark else "")
             )
@@ -166,5 +178,5 @@ def land_reads(
         files.discard()
         raise
     files.land()
-    save_state(wh, source, state, collected_at)
+    save_state(run.wh, source, state, run.collected_at)
     return counts

@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import orjson
@@ -29,7 +28,7 @@ import pymysql.cursors
 from pymysql.constants import ER, FIELD_TYPE
 from pymysql.converters import conversions
 
-from pipelines import records, storage
+from pipelines import records
 from pipelines.collect import CollectError, landing
 from pipelines.transform.models import header
 
@@ -244,24 +243,20 @@ def lines(
 
 
 def collect(
-    source: str,
+    run: landing.Collect,
     dsn: str | dict[str, str],
     tables: dict[str, Database],
     plan: Callable[[], list[landing.Read]],
-    wh: storage.Warehouse,
-    raw: Path,
-    collected_at: datetime,
-    say: Callable[[str], None],
-    guard: Callable[[], AbstractContextManager],
 ) -> dict[str, int]:
     """Run a source's reads in snapshots of its databases and land their rows; returns
     kind -> rows.
 
     `tables` names the product's databases (key -> default name and the tables read in it).
-    `guard` (the warehouse lock) is taken once every database answers and holds every
-    table, so a wrong URL or a missing table leaves the warehouse as it was. Raises
-    CollectError (one line).
+    The collect's guard (the warehouse lock) is taken once every database answers and
+    holds every table, so a wrong URL or a missing table leaves the warehouse as it was.
+    Raises CollectError (one line).
     """
+    source = run.source
     located = servers(source, dsn, tables)
     names = {key: name for key, (_, name) in located.items()}
     try:
@@ -275,13 +270,11 @@ def collect(
                 # Unbuffered: the rows stream as the server sends them, nothing held in memory.
                 with connections[home].cursor(pymysql.cursors.SSCursor) as cursor:
                     cursor.execute(sql, params)
-                    yield from lines(kind, cursor, read.overlap is None, collected_at)
+                    yield from lines(kind, cursor, read.overlap is None, run.collected_at)
 
-            with guard():
-                state = landing.load_state(wh, source)
-                return landing.land_reads(
-                    source, wh, raw, collected_at, state, plan(), rows_of, say
-                )
+            with run.guard():
+                state = landing.load_state(run.wh, source)
+                return landing.land_reads(run, state, plan(), rows_of)
     except pymysql.MySQLError as exc:
         if exc.args and exc.args[0] in DENIED:
             raise CollectError(

@@ -9,14 +9,12 @@ strings round-trip exactly, and a server-side cursor streams big tables in slice
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from datetime import datetime
-from pathlib import Path
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
-from pipelines import storage
 from pipelines.collect import CollectError, landing
 
 
@@ -75,22 +73,19 @@ def stream(conn: psycopg.Connection, name: str, sql: str, params: dict) -> Itera
 
 
 def collect(
-    source: str,
+    run: landing.Collect,
     dsn: str,
     tables: list[str],
     plan: Callable[[psycopg.Connection, dict[str, datetime]], list[landing.Read]],
-    wh: storage.Warehouse,
-    raw: Path,
-    collected_at: datetime,
-    say: Callable[[str], None],
-    guard: Callable[[], AbstractContextManager],
 ) -> dict[str, int]:
     """Run a source's reads in one snapshot and land their rows; returns kind -> rows.
 
-    `plan` turns the connection and the watermarks into the reads. `guard` (the warehouse
-    lock) is taken once the database answers and holds every table, so a wrong DSN or a
-    missing table leaves the warehouse as it was. Raises CollectError (one line).
+    `plan` turns the connection and the watermarks into the reads. The collect's guard
+    (the warehouse lock) is taken once the database answers and holds every table, so a
+    wrong DSN or a missing table leaves the warehouse as it was. Raises CollectError (one
+    line).
     """
+    source = run.source
     with snapshot(source, dsn) as conn:
         missing = missing_tables(conn, tables)
         if missing:
@@ -98,23 +93,19 @@ def collect(
                 f"collect {source}: {describe(dsn)} has no table {', '.join(missing)}: "
                 f"is this {source}'s database? (docs/sources/{source}.md)"
             )
-        with guard():
-            state = landing.load_state(wh, source)
+        with run.guard():
+            state = landing.load_state(run.wh, source)
             try:
                 return landing.land_reads(
-                    source,
-                    wh,
-                    raw,
-                    collected_at,
+                    run,
                     state,
                     plan(conn, state.watermarks),
                     lambda read, since: stream(
                         conn,
                         read.kind,
                         read.sql,
-                        {**read.params, "since": since, "collected_at": collected_at},
+                        {**read.params, "since": since, "collected_at": run.collected_at},
                     ),
-                    say,
                 )
             except psycopg.errors.InsufficientPrivilege as exc:
                 raise CollectError(
