@@ -12,23 +12,23 @@
 with
 
 counts as (
-    select * from day_counts('stg_coder_workspace_builds', 'coder_workspace_builds')
+    select * from day_counts('stg_coder_workspace_builds')
     union all
-    select * from day_counts('stg_coder_workspace_agent_stats', 'coder_workspace_agent_stats')
+    select * from day_counts('stg_coder_workspace_agent_stats')
     union all
-    select * from day_counts('stg_coder_workspace_app_stats', 'coder_workspace_app_stats')
+    select * from day_counts('stg_coder_workspace_app_stats')
     union all
-    select * from day_counts('stg_coder_audit_logs', 'coder_audit_logs')
+    select * from day_counts('stg_coder_audit_logs')
     union all
-    select * from day_counts('stg_coder_template_usage_stats', 'coder_template_usage_stats')
+    select * from day_counts('stg_coder_template_usage_stats')
     union all
-    select * from day_counts('stg_rocketchat_messages', 'rocketchat_messages')
+    select * from day_counts('stg_rocketchat_messages')
     union all
-    select * from day_counts('stg_seatable_user_activity', 'seatable_user_activity')
+    select * from day_counts('stg_seatable_user_activity')
     union all
-    select * from day_counts('stg_seatable_script_runs', 'seatable_script_runs')
+    select * from day_counts('stg_seatable_script_runs')
     union all
-    select * from day_counts('stg_openl2m_log', 'openl2m_log')
+    select * from day_counts('stg_openl2m_log')
 ),
 
 final as (
