@@ -46,8 +46,9 @@ def partition_files_sql(
     The packed files' rows are bounded by the days their folders name: a query whose days
     lie outside contradicts the bound, and DuckDB drops the packed files unopened, as it
     drops day files by their folder (it opens a packed file to skip it otherwise)."""
-    days = [f for f in files if packed_days(f) is None]
-    packed = {f: packed_days(f) for f in files if packed_days(f) is not None}
+    spans = {f: packed_days(f) for f in files}
+    days = [f for f, span in spans.items() if span is None]
+    packed = {f: span for f, span in spans.items() if span is not None}
     parts = [_files_view(days, True, uniform)] if days else []
     if packed:
         rows = _files_view(list(packed), False, uniform)
