@@ -16,18 +16,26 @@ usage as (
     select * from coder_usage($start, $end, $template_ids)
 ),
 
+-- Each rollup row finds its interval with an as-of join (sorted merge), not a range join:
+-- the intervals do not overlap, so the one starting last at or before the row is its only
+-- candidate.
+placed as (
+    select intervals.start_time as interval_start, usage.template_id, usage.user_id,
+    from usage
+    asof join intervals on usage.start_time >= intervals.start_time
+    where usage.start_time < intervals.end_time
+      and usage.end_time <= intervals.end_time
+),
+
 final as (
     select
         intervals.start_time,
         intervals.end_time,
-        coalesce(list(distinct usage.template_id order by usage.template_id)
-            filter (where usage.template_id is not null), []) as template_ids,
-        count(distinct usage.user_id) as active_users,
+        coalesce(list(distinct placed.template_id order by placed.template_id)
+            filter (where placed.template_id is not null), []) as template_ids,
+        count(distinct placed.user_id) as active_users,
     from intervals
-    left join usage
-      on usage.start_time >= intervals.start_time
-     and usage.start_time < intervals.end_time
-     and usage.end_time <= intervals.end_time
+    left join placed on placed.interval_start = intervals.start_time
     group by all
     order by intervals.start_time
 )
