@@ -3,6 +3,7 @@ snapshot versions kept with their validity, closed one range at a time."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -196,3 +197,39 @@ def test_a_late_snapshot_change_closes_one_range_and_rewrites_only_its_partition
             ]
         finally:
             con.close()
+
+
+def test_a_fact_built_anew_rebuilds_the_models_reading_it_and_no_other(tmp_path):
+    raw, root = tmp_path / "raw", tmp_path / "wh"
+    history(raw)
+    for day in range(DAYS - 1):
+        message = {"_id": f"m{day}", "rid": "room-0", "ts": at(day), "u": {"_id": "u1"}}
+        write_raw(
+            raw,
+            "rocketchat_messages",
+            [message],
+            f"{START + timedelta(days=day):%Y/%m/%d}/m.ndjson",
+        )
+    run(root, raw)
+    # As if fct_active_users_daily's SQL had changed since its files were built.
+    current = storage.Warehouse(root).catalog_dir / "current.json"
+    body = json.loads(current.read_text())
+    body["models"]["fct_active_users_daily"] = "an older SQL"
+    current.write_text(json.dumps(body))
+    catalog = storage.Catalog.load(storage.Warehouse(root))
+    daily, weekly = (
+        catalog.partitions(t) for t in ("fct_active_users_daily", "fct_active_users_weekly")
+    )
+
+    second = run(root, raw)  # no new records
+
+    # The fact whole, the weekly fact over it in every week it reaches; nothing else.
+    assert written_by(root, second.run_id) == {
+        "fct_active_users_daily": set(daily),
+        "fct_active_users_weekly": set(weekly),
+    }
+    whole = tmp_path / "whole"
+    run(whole, raw)
+    for table in ("fct_active_users_daily", "fct_active_users_weekly", "fct_record_days"):
+        ordered = f"select * from {table} order by all"
+        assert query(root, ordered) == query(whole, ordered)

@@ -17,8 +17,9 @@ rebuilds only what its new data can change:
   only the days of the event rows naming an entity whose current version changed in the
   followed columns.
 
-A model is rebuilt whole when it is new, or its SQL or the time zone changed; a whole
-rebuild makes everything downstream whole too. Every step is one SQL statement.
+A model is rebuilt whole when it is new, or its SQL or the time zone changed; the models
+reading it then rebuild every partition its partitions reach, and no other model is
+touched. Every step is one SQL statement.
 """
 
 from __future__ import annotations
@@ -193,9 +194,9 @@ def build_facts(
         catalog.models[model.name] = model.fingerprint(settings.timezone)
         result.models.append(built)
         if dirty is not None:
+            # A whole rebuild names every partition it wrote or dropped: the models reading
+            # this one rebuild every partition those reach, and the others nothing.
             dirty[model.name] = {*built.keys, *built.dropped}
-            if built.full and model.versions_of is None:
-                dirty = None  # a whole rebuild makes everything downstream whole too
     if own_catalog:  # on its own, without the run lock to tell of a killed predecessor
         catalog.commit(run_id, sweep=True)
     return result
