@@ -18,8 +18,8 @@ from pipelines import auth, endpoints, storage
 from pipelines.config import ProductAuth, Serve, Settings
 from pipelines.endpoints.base import Context
 from pipelines.publish import dumps
-from pipelines.scheduling import free_port
 from pipelines.serve import make_app
+from tests.servers import start_on_a_free_port
 from tests.test_flows import ROOT
 
 NOW = "2030-01-01T00:00:00Z"
@@ -257,30 +257,41 @@ def test_serve_refuses_a_network_address_without_tokens(mini):
     assert refused.returncode == 1
     assert len(stderr.strip().splitlines()) == 1
     assert "coder, rocketchat, seatable, openl2m would answer anyone" in stderr
-    port = free_port()
-    insecure = serve_command(
-        "--host",
-        "0.0.0.0",
-        "--port",
-        str(port),
-        "--insecure-no-auth",
-        "--warehouse",
-        str(m.wh.root),
-    )
-    try:
+    log = m.wh.root.parent / "serve.log"
+    started: list[subprocess.Popen] = []
+
+    def start(port: int) -> None:
+        with open(log, "w") as stderr:
+            server = subprocess.Popen(
+                [sys.executable, "-m", "pipelines", "serve", "--host", "0.0.0.0"]
+                + ["--port", str(port), "--insecure-no-auth", "--warehouse", str(m.wh.root)],
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+            )
+        started.append(server)
         deadline = time.monotonic() + 60
         while True:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as ok:
                     assert ok.status == 200
-                    break
+                    return
             except OSError:
-                assert time.monotonic() < deadline and insecure.poll() is None
+                if server.poll() is not None:  # another process took the port first
+                    raise RuntimeError(f"serve exited with {server.returncode}") from None
+                assert time.monotonic() < deadline
                 time.sleep(0.2)
+
+    try:
+        start_on_a_free_port(start, log)
     finally:
-        insecure.terminate()
-        _, stderr = insecure.communicate(timeout=30)
-    assert "warning: serving coder, rocketchat, seatable, openl2m on 0.0.0.0 without" in stderr
+        for server in started:
+            server.terminate()
+            server.wait(timeout=30)
+    assert (
+        "warning: serving coder, rocketchat, seatable, openl2m on 0.0.0.0 without"
+        in log.read_text()
+    )
 
 
 def test_settings_without_auth_are_the_default():
