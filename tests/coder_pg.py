@@ -44,6 +44,29 @@ SHAPES = {
             add column session_counts jsonb default '{}' not null;
     """,
 }
+# The two ways Coder has kept its rollup's minutes per app family: five columns of
+# template_usage_stats, or (migration 000591 on) a table of one row per rollup row and
+# family with minutes, the columns dropped.
+FAMILY_MINUTES = {
+    "columns": "",
+    "families": """
+        create table template_usage_stats_session_families (
+            start_time timestamptz not null,
+            template_id uuid not null,
+            user_id uuid not null,
+            family text not null,
+            usage_mins smallint not null,
+            primary key (start_time, user_id, template_id, family),
+            foreign key (start_time, template_id, user_id)
+                references template_usage_stats (start_time, template_id, user_id)
+                on delete cascade
+        );
+        alter table template_usage_stats drop column ssh_mins, drop column sftp_mins,
+            drop column reconnecting_pty_mins, drop column vscode_mins,
+            drop column jetbrains_mins;
+    """,
+}
+FAMILIES = ("ssh", "sftp", "reconnecting_pty", "vscode", "jetbrains")
 COUNTS = {  # raw field -> the app name newer agents report (one of Coder's aliases)
     "session_count_vscode": "cursor",
     "session_count_jetbrains": "jetbrains",
@@ -78,13 +101,15 @@ def _at(text: str) -> datetime:
 class CoderDatabase(Database):
     """A Coder database in the test server; load() writes a day's records into it."""
 
-    def __init__(self, dsn: str, shape: str = "columns"):
+    def __init__(self, dsn: str, shape: str = "columns", family_minutes: str = "columns"):
         super().__init__(dsn)
         self.shape = shape
+        self.family_minutes = family_minutes
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute(SCHEMA.read_text())
-            if SHAPES[shape]:
-                conn.execute(SHAPES[shape])
+            for change in (SHAPES[shape], FAMILY_MINUTES[family_minutes]):
+                if change:
+                    conn.execute(change)
         self.agents: set[str] = set()
         self.placeholder_builds: dict[str, str] = {}  # workspace -> build of its old apps
 
@@ -410,8 +435,28 @@ class CoderDatabase(Database):
         )
 
     def rollup(self) -> None:
-        """Coder's template_usage_stats over everything loaded (tests/pg/coder_rollup.sql)."""
-        self.execute(ROLLUP.read_text())
+        """Coder's template_usage_stats over everything loaded (tests/pg/coder_rollup.sql);
+        with the families table, its family minutes then moved there as Coder's migration
+        000591 moves history (a row per family with minutes)."""
+        if self.family_minutes == "columns":
+            self.execute(ROLLUP.read_text())
+            return
+        columns = [f"{family}_mins" for family in FAMILIES]
+        with psycopg.connect(self.dsn) as conn:
+            conn.execute(
+                "alter table template_usage_stats "
+                + ", ".join(f"add column {c} smallint not null default 0" for c in columns)
+            )
+            conn.execute(ROLLUP.read_text())
+            moved = " union all ".join(
+                f"select start_time, template_id, user_id, '{family}', {family}_mins "
+                f"from template_usage_stats where {family}_mins > 0"
+                for family in FAMILIES
+            )
+            conn.execute(f"insert into template_usage_stats_session_families {moved}")
+            conn.execute(
+                "alter table template_usage_stats " + ", ".join(f"drop column {c}" for c in columns)
+            )
 
     def purge(self) -> None:
         """Coder's purge: agent stats older than a day before the newest rollup half hour."""

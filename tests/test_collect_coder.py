@@ -113,13 +113,17 @@ def test_live_sessions_grow_between_collects(tmp_path, postgres, deployment):
     assert count == 1 and ended == datetime.fromisoformat(copies[1]["session_ended_at"])
 
 
+@pytest.mark.parametrize("family_minutes", list(coder_pg.FAMILY_MINUTES))
 def test_history_past_coders_purge_comes_from_its_rollup(
-    tmp_path, postgres, deployment, monkeypatch
+    tmp_path, postgres, deployment, monkeypatch, family_minutes
 ):
     """Coder with its rollup and its agent stats purged to the last day: the first collect
     lands raw stats from the horizon on, the rollup for the days before, and every Coder v2
-    insight equals the one computed from all the raw stats; the two rollups agree."""
-    db = coder_pg.CoderDatabase(postgres.create_database("coder_purged"))
+    insight equals the one computed from all the raw stats; the two rollups agree. Whether
+    Coder keeps the rollup's minutes per app family in columns or in a table of their own."""
+    db = coder_pg.CoderDatabase(
+        postgres.create_database(f"coder_purged_{family_minutes}"), family_minutes=family_minutes
+    )
     for n in range(DAYS):
         db.load(day_records(deployment["generated"], "coder", START + timedelta(days=n)))
     db.rollup()
@@ -243,26 +247,34 @@ def test_errors_are_one_line_and_leave_the_warehouse_as_it_was(tmp_path, postgre
     )
 
 
-def grant_statements(shape: str) -> list[str]:
-    """The role and grants of docs/sources/coder.md: the first SQL block, and the line of
-    the second that fits this schema's session counts."""
+def grant_statements(shape: str, family_minutes: str) -> list[str]:
+    """The role and grants of docs/sources/coder.md: the first SQL block, and the lines of
+    the second and third that fit this schema's session counts and family minutes."""
     blocks = documented_sql("coder")
     common = [s for s in blocks[0].split(";\n") if s.strip()]
-    fits = {"columns": "session_count_vscode", "jsonb": "(session_counts)", "table": "app_name"}
-    counts = [
+    counts = {"columns": "session_count_vscode", "jsonb": "(session_counts)", "table": "app_name"}
+    minutes = {"columns": "ssh_mins", "families": "template_usage_stats_session_families"}
+    fitting = [
         line.rstrip(";")
-        for line in blocks[1].splitlines()
-        if line.startswith("grant") and fits[shape] in line
+        for block, fits in ((blocks[1], counts[shape]), (blocks[2], minutes[family_minutes]))
+        for line in block.splitlines()
+        if line.startswith("grant") and fits in line
     ]
-    return [*common, *counts]
+    return [*common, *fitting]
 
 
-@pytest.mark.parametrize("shape", ["columns", "table"])
-def test_the_documented_role_can_collect_and_nothing_more(tmp_path, postgres, deployment, shape):
-    database = "coder" if shape == "columns" else "coder_table_role"
-    db = coder_pg.CoderDatabase(postgres.create_database(database), shape)
+@pytest.mark.parametrize(
+    ("shape", "family_minutes"),
+    # the releases before session counts moved; the table of some releases; the newest
+    [("columns", "columns"), ("table", "columns"), ("jsonb", "families")],
+)
+def test_the_documented_role_can_collect_and_nothing_more(
+    tmp_path, postgres, deployment, shape, family_minutes
+):
+    database = f"coder_role_{shape}"
+    db = coder_pg.CoderDatabase(postgres.create_database(database), shape, family_minutes)
     db.load(day_records(deployment["generated"], "coder", START))
-    reader = documented_reader(postgres, database, "coder", grant_statements(shape))
+    reader = documented_reader(postgres, database, "coder", grant_statements(shape, family_minutes))
     landed = collect("coder", reader, storage.Warehouse(tmp_path / "wh"), tmp_path / "raw", NOW)
     assert landed["workspace_agent_stats"] > 0 and landed["workspace_apps"] > 0
     with psycopg.connect(reader) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):

@@ -89,34 +89,48 @@ APP_FAMILIES: dict[str, str] = {
 }
 
 
-def _session_counts_shape(conn: psycopg.Connection) -> str:
-    """Which of sql/collect/coder/session_counts/*.sql fits this Coder's schema: the
-    workspace_agent_session_counts table, a session_counts JSON column, or four columns."""
-    table, column = conn.execute(
-        "select to_regclass('workspace_agent_session_counts') is not null, exists ("
-        "  select 1 from information_schema.columns"
+def _shapes(conn: psycopg.Connection) -> dict[str, str]:
+    """Which file of each shape-dependent part fits this Coder's schema: the session counts
+    of an agent report (sql/collect/coder/session_counts/: the workspace_agent_session_counts
+    table, a session_counts JSON column, or four columns), and the rollup's minutes per app
+    family (family_minutes/: five columns of template_usage_stats, or the
+    template_usage_stats_session_families table of migration 000591 on)."""
+    counts_table, counts_column, family_columns = conn.execute(
+        "select to_regclass('workspace_agent_session_counts') is not null,"
+        " exists (select 1 from information_schema.columns"
         "  where table_schema = current_schema() and table_name = 'workspace_agent_stats'"
-        "    and column_name = 'session_counts')"
+        "    and column_name = 'session_counts'),"
+        " exists (select 1 from information_schema.columns"
+        "  where table_schema = current_schema() and table_name = 'template_usage_stats'"
+        "    and column_name = 'ssh_mins')"
     ).fetchone()
-    return "table" if table else "jsonb" if column else "columns"
+    return {
+        "session_counts": "table" if counts_table else "jsonb" if counts_column else "columns",
+        "family_minutes": "columns" if family_columns else "families",
+    }
 
 
-def query(kind: str, shape: str) -> str:
+# kind -> the shape-dependent part its query reads as a named CTE
+PARTS = {"workspace_agent_stats": "session_counts", "template_usage_stats": "family_minutes"}
+
+
+def query(kind: str, shapes: dict[str, str]) -> str:
     sql = storage.sql_model(QUERIES, kind).read_text()
-    if kind == "workspace_agent_stats":
-        counts = storage.sql_model(f"{QUERIES}/session_counts", shape).read_text()
-        sql = f"with session_counts as (\n{counts}\n)\n{sql}"
+    if part := PARTS.get(kind):
+        fitting = storage.sql_model(f"{QUERIES}/{part}", shapes[part]).read_text()
+        sql = f"with {part} as (\n{fitting}\n)\n{sql}"
     return sql
 
 
 def plan(conn: psycopg.Connection, watermarks: dict[str, datetime]) -> list[landing.Read]:
     """The reads of one collect, for this Coder's schema and purge horizon."""
-    shape = _session_counts_shape(conn)
+    shapes = _shapes(conn)
     (horizon,) = conn.execute(
         storage.sql_model(QUERIES, "horizon").read_text(),
         {"watermark": watermarks.get("workspace_agent_stats")},
     ).fetchone()
     params = {"horizon": horizon, "families": orjson.dumps(APP_FAMILIES).decode()}
     return [
-        landing.Read(kind, query(kind, shape), overlap, params) for kind, overlap in OVERLAP.items()
+        landing.Read(kind, query(kind, shapes), overlap, params)
+        for kind, overlap in OVERLAP.items()
     ]

@@ -1,23 +1,28 @@
 -- collect coder template_usage_stats: one line per rollup row (half hour, template, user)
 -- starting since the watermark. Coder rewrites its latest hour in place every few minutes,
--- so the overlap re-reads it; the copy read last wins.
+-- so the overlap re-reads it; the copy read last wins. The minutes per app family come
+-- from family_minutes, one of family_minutes/*.sql for this Coder's schema (0: none).
 -- watermark: start_time
 select
     json_build_object(
-        'start_time', start_time,
-        'end_time', end_time,
-        'template_id', template_id,
-        'user_id', user_id,
-        'median_latency_ms', median_latency_ms,
-        'usage_mins', usage_mins,
-        'ssh_mins', ssh_mins,
-        'sftp_mins', sftp_mins,
-        'reconnecting_pty_mins', reconnecting_pty_mins,
-        'vscode_mins', vscode_mins,
-        'jetbrains_mins', jetbrains_mins,
-        'app_usage_mins', app_usage_mins
+        'start_time', stats.start_time,
+        'end_time', stats.end_time,
+        'template_id', stats.template_id,
+        'user_id', stats.user_id,
+        'median_latency_ms', stats.median_latency_ms,
+        'usage_mins', stats.usage_mins,
+        'ssh_mins', coalesce(minutes.ssh, 0),
+        'sftp_mins', coalesce(minutes.sftp, 0),
+        'reconnecting_pty_mins', coalesce(minutes.reconnecting_pty, 0),
+        'vscode_mins', coalesce(minutes.vscode, 0),
+        'jetbrains_mins', coalesce(minutes.jetbrains, 0),
+        'app_usage_mins', stats.app_usage_mins
     )::text as line,
-    start_time as watermark
-from template_usage_stats
-where start_time >= %(since)s
-order by start_time, template_id, user_id
+    stats.start_time as watermark
+from template_usage_stats as stats
+left join family_minutes as minutes
+  on minutes.start_time = stats.start_time
+ and minutes.template_id = stats.template_id
+ and minutes.user_id = stats.user_id
+where stats.start_time >= %(since)s
+order by stats.start_time, stats.template_id, stats.user_id
