@@ -62,7 +62,8 @@ TABLES = [
 
 # Coder's app-name families (codersdk's registry): newer agents report a session count per
 # app name; the raw contract keeps Coder's four counts. Names of no family are not counted,
-# as in Coder's own usage reporting.
+# as in Coder's usage reporting before its migration 000591 (from then on Coder counts them
+# under a family 'unknown', which none of the four counts can carry).
 APP_FAMILIES: dict[str, str] = {
     **dict.fromkeys(
         [
