@@ -374,6 +374,7 @@ KINDS: tuple[RecordKind, ...] = (
             _o("language", "str"),
             _o("federated", "bool"),
             _o("isRemote", "bool"),
+            _o("_deletedAt", "ts"),  # a copy from Rocket.Chat's trash: the user was deleted
         ),
     ),
     RecordKind(

@@ -76,6 +76,15 @@ def chat(mini):
                 lastLogin={"$date": {"$numberLong": "1717920000500"}},
             ),
             user("u7", updated="2024-06-11T00:00:00Z"),  # only exists after now
+            # Deleted: Rocket.Chat's trash holds the user's last version with _deletedAt.
+            user("u8", status="online", lastLogin="2024-06-09T23:00:00Z"),
+            user(
+                "u8",
+                status="online",
+                lastLogin="2024-06-09T23:00:00Z",
+                _deletedAt={"$date": "2024-06-10T01:00:00Z"},
+            ),
+            user("u9", status="away", _deletedAt="2024-06-10T18:00:00Z"),  # deleted after now
         ],
     )
     m.add(
@@ -145,11 +154,11 @@ def test_statistics_as_of_now(chat):
             "uniqueId": "abc",
             "installedAt": "2023-01-02T03:04:05.678Z",
             "version": "6.10.0",
-            "totalUsers": 6,
-            "activeUsers": 2,  # u1, u6 (guest plus another role); u2 deactivated, u3 bot, u4 guest, u5 federated
+            "totalUsers": 7,  # not u7 (later), u8 (deleted)
+            "activeUsers": 3,  # u1, u6 (guest plus another role), u9; u2 deactivated, u3 bot, u4 guest, u5 federated
             "nonActiveUsers": 1,
             "onlineUsers": 2,
-            "awayUsers": 1,
+            "awayUsers": 2,
             "busyUsers": 1,
             "offlineUsers": 2,
             "totalRooms": 5,  # rdel is deleted

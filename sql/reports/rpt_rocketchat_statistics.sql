@@ -1,6 +1,6 @@
--- rpt_rocketchat_statistics: one row with Rocket.Chat's statistics as of $now: users,
--- rooms and subscriptions as of $now, user messages by room type, the last login /
--- message / seen times, and the server's latest statistics record.
+-- rpt_rocketchat_statistics: one row with Rocket.Chat's statistics as of $now: users and
+-- rooms as of $now (not deleted), subscriptions as of $now, user messages by room type,
+-- the last login / message / seen times, and the server's latest statistics record.
 -- key: (one row)
 -- inputs: stg_rocketchat_users, stg_rocketchat_rooms, stg_rocketchat_subscriptions,
 --         fct_rocketchat_messages_daily, stg_rocketchat_messages, stg_rocketchat_statistics
@@ -8,6 +8,7 @@ with
 
 users as (
     select * from as_of(stg_rocketchat_users, $now)
+    where deleted_at is null or deleted_at > $now
 ),
 
 live_rooms as (

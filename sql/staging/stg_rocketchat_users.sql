@@ -1,5 +1,6 @@
 -- stg_rocketchat_users: one row per version of a Rocket.Chat user,
--- its time of being current: valid_from until valid_to (null: still current).
+-- its time of being current: valid_from until valid_to (null: still current); deleted_at
+-- set on the copy of a deleted user (exported from Rocket.Chat's trash).
 -- key: user_id, valid_from
 -- inputs: rocketchat_users
 -- versions of: user_id
@@ -19,6 +20,7 @@ renamed as (
         language,
         federated as is_federated,
         "isRemote" as is_remote,
+        "_deletedAt" as deleted_at,
         "_updatedAt" as valid_from,
     from rocketchat_users
 )
