@@ -426,6 +426,7 @@ KINDS: tuple[RecordKind, ...] = (
             _f("u", "user_ref"),
             _o("ls", "ts"),
             _f("_updatedAt", "ts"),
+            _o("_deletedAt", "ts"),  # a copy from Rocket.Chat's trash: the subscription ended
         ),
     ),
     RecordKind(

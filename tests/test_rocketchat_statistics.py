@@ -132,6 +132,18 @@ def chat(mini):
                 "_updatedAt": "2024-06-10T13:00:00Z",
             },
             {"_id": "s3", "rid": "rp", "u": {"_id": "u3"}, "_updatedAt": "2024-06-01T00:00:00Z"},
+            # Deleted (the trash copy of its last version): its last seen is not the latest.
+            *(
+                {
+                    "_id": "s4",
+                    "rid": "rp",
+                    "u": {"_id": "u1"},
+                    "ls": "2024-06-09T11:00:00Z",
+                    "_updatedAt": "2024-06-09T11:00:00Z",
+                    **deleted,
+                }
+                for deleted in ({}, {"_deletedAt": "2024-06-09T12:00:00Z"})
+            ),
         ],
     )
     m.add(

@@ -1,5 +1,5 @@
--- rpt_rocketchat_statistics: one row with Rocket.Chat's statistics as of $now: users and
--- rooms as of $now (not deleted), subscriptions as of $now, user messages by room type,
+-- rpt_rocketchat_statistics: one row with Rocket.Chat's statistics as of $now: users,
+-- rooms and subscriptions as of $now (not deleted), user messages by room type,
 -- the last login / message / seen times, and the server's latest statistics record.
 -- key: (one row)
 -- inputs: stg_rocketchat_users, stg_rocketchat_rooms, stg_rocketchat_subscriptions,
@@ -18,6 +18,7 @@ live_rooms as (
 
 subscriptions as (
     select * from as_of(stg_rocketchat_subscriptions, $now)
+    where deleted_at is null or deleted_at > $now
 ),
 
 -- Whole past days from the daily fact; the day of $now from the messages up to $now.
