@@ -8,7 +8,9 @@ Every measurement runs in a child process, so its wall time, CPU time and peak m
 - the whole nightly run (extract, transform, checks, publish; no Prefect) of that day;
 - the ingest of three large days in one run (memory stays bounded; section `memory`);
 - one new day on top of 7 and of 90 days of history (cost growth with history);
-- publishing every configured report with 90 days of history;
+- publishing every configured report with 90 days of history, and answering on each
+  history only the windows that answer alike on all of them (the cost of history itself,
+  apart from windows holding more days);
 - `serve` under load: 8 clients asking the published windows of a demo-sized warehouse
   while a nightly run commits a new day (latency, and every answer checked against the
   old and the new state);
@@ -93,6 +95,22 @@ start = time.perf_counter()
 result = publish.publish(storage.Catalog.load(wh), settings, datetime.fromisoformat(sys.argv[3]),
                          "bench-publish", datetime.fromisoformat(sys.argv[3]))
 print(len(result.files), time.perf_counter() - start)
+"""
+
+ANSWER = """
+import sys, time
+from datetime import datetime
+from pipelines import endpoints, storage
+from pipelines.config import load_settings
+from pipelines.endpoints.base import Context, open_session
+settings = load_settings(sys.argv[2])
+start = time.perf_counter()
+con = open_session(storage.Warehouse(sys.argv[1]))
+ctx = Context(con, datetime.fromisoformat(sys.argv[3]), settings)
+for target in sys.argv[4:]:
+    status, _ = endpoints.call(ctx, target.lstrip("/"))
+    assert status == 200, target
+print(time.perf_counter() - start)
 """
 
 TRIVIAL_FLOW = """
@@ -470,7 +488,10 @@ def history_rows(args: argparse.Namespace, config: str, now: str) -> list[tuple[
                     f"(scale {args.history_scale}); seconds: {stages}",
                 )
             )
-        rows.append(same_answers(wh, config, now))
+        targets = published_windows(config, datetime.fromisoformat(now))
+        same = same_answers(wh, config, targets, now)
+        rows.append(same_row(wh, same, len(targets)))
+        rows.append(alike_growth(wh, same, config, now, args.repeats))
         # The last run's warehouse: the longest history with the new day.
         out = measure(PUBLISH, str(wh[lengths[-1]]), config, now).out
         count, publish_s = out.split()
@@ -495,16 +516,38 @@ def history_rows(args: argparse.Namespace, config: str, now: str) -> list[tuple[
     return rows
 
 
-def same_answers(wh: dict[int, Path], config: str, now: str) -> tuple[str, str, str]:
-    """Which published windows answer alike on every history: those within the shortest
-    (the histories hold the same product state and the same recent days), and no other."""
-    targets = published_windows(config, datetime.fromisoformat(now))
+def same_answers(wh: dict[int, Path], config: str, targets: list[str], now: str) -> list[str]:
+    """The windows of targets that answer alike on every history: those within the
+    shortest (the histories hold the same product state and the same recent days)."""
     answers = [bodies(w, config, targets, datetime.fromisoformat(now)) for w in wh.values()]
-    same = [t for t in targets if len({a[t] for a in answers}) == 1]
+    return [t for t in targets if len({a[t] for a in answers}) == 1]
+
+
+def same_row(wh: dict[int, Path], same: list[str], total: int) -> tuple[str, str, str]:
     return (
         f"windows answering alike on {' and '.join(map(str, wh))} days of history",
-        f"{len(same)} of {len(targets)}",
+        f"{len(same)} of {total}",
         "; ".join(same) or "none",
+    )
+
+
+def alike_growth(
+    wh: dict[int, Path], same: list[str], config: str, now: str, repeats: int
+) -> tuple[str, str, str]:
+    """Answering only the windows alike on every history (a session like publish's, one
+    child process a run, the histories taking turns): what history itself costs, apart
+    from longer windows holding more days on the longer history."""
+    runs: dict[int, list[float]] = {days: [] for days in wh}
+    for _ in range(repeats):
+        for days, folder in wh.items():
+            out = measure(ANSWER, str(folder), config, now, *same).out
+            runs[days].append(float(out))
+    lo, hi = min(wh), max(wh)
+    short, long = statistics.median(runs[lo]), statistics.median(runs[hi])
+    return (
+        f"history growth {hi} vs {lo} days: the {len(same)} windows alike",
+        f"{long / short:.2f}x",
+        f"{short:.2f} s -> {long:.2f} s (session and answers; median of {repeats})",
     )
 
 
