@@ -48,6 +48,9 @@ def test_stats_as_of_now(mini):
             log(8, "2024-01-01T10:00:00Z", 4, switch=5),  # before local Jan 3rd: 31 days only
             log(9, "2023-12-01T00:00:00Z", 2, switch=6),  # beyond 31 days and retention
             log(10, "2024-01-11T00:00:00Z", 1, switch=7),  # after now
+            # A REST admin change (OpenL2M 4.2: type 1, action 602, no device): a change,
+            # no device, as OpenL2M's own stats count it.
+            log(11, "2024-01-10T10:25:00Z", 1, user=4, action=602),
         ],
     )
     m.add(
@@ -69,7 +72,7 @@ def test_stats_as_of_now(mini):
     assert status == 200
     assert list(body) == ["database", "usage"]
     database = {k: v["value"] for k, v in body["database"].items()}
-    assert database == {**INVENTORY, "log_entries": 8}
+    assert database == {**INVENTORY, "log_entries": 9}
     assert body["database"]["switchgroups"] == {"label": "Switch Groups", "value": 0}
     usage = {k: v["value"] for k, v in body["usage"].items()}
     assert usage == {
@@ -77,10 +80,10 @@ def test_stats_as_of_now(mini):
         "devices_today": 3,
         "devices_last_7_days": 4,
         "devices_last_31_days": 5,
-        "changes_last_hour": 1,
-        "changes_today": 2,
-        "changes_last_7_days": 2,
-        "changes_last_31_days": 2,
+        "changes_last_hour": 2,
+        "changes_today": 3,
+        "changes_last_7_days": 3,
+        "changes_last_31_days": 3,
         "changes_total": 99,  # the latest counter as of now
         "users_last_hour": 1,
         "users_today": 1,
