@@ -35,7 +35,6 @@ def test_every_header_names_exactly_the_tables_its_body_reads():
         "current_versions": None,
         "coder_usage": ("fct_coder_usage_30m",),
         "day_counts": None,
-        "newest_event": None,
     }
 
 
@@ -44,7 +43,7 @@ def test_the_records_per_day_cover_every_event_kind():
     events = [k.table for k in records.KINDS if k.sort == "event" and k.partitioned]
     sql = models()["fct_record_days"].sql
     assert set(models()["fct_record_days"].inputs) == {f"stg_{t}" for t in events}
-    assert re.findall(r"day_counts\('stg_(\w+)'\)", sql) == events
+    assert re.findall(r"day_counts\('stg_(\w+)', \w+\)", sql) == events
 
 
 def test_a_table_in_a_comment_or_a_string_is_no_input():

@@ -1,7 +1,8 @@
 -- fct_record_days: one row per (table_name, record_date): how many records of a raw event
--- kind are landed for a UTC day (its `day` partition). The day-volume check compares a
--- day with the same weekday of the weeks before from these rows, not by opening the
--- record files of every one of those days.
+-- kind are landed for a UTC day (its `day` partition), and the latest event time among
+-- them (the instant the dashboard's health shows: for app sessions their end). The
+-- day-volume check compares a day with the same weekday of the weeks before, and the
+-- dashboard finds each kind's newest event, from these rows, not by opening record files.
 -- key: table_name, record_date
 -- partition: record_date
 -- window: 0 days
@@ -12,23 +13,23 @@
 with
 
 counts as (
-    select * from day_counts('stg_coder_workspace_builds')
+    select * from day_counts('stg_coder_workspace_builds', created_at)
     union all
-    select * from day_counts('stg_coder_workspace_agent_stats')
+    select * from day_counts('stg_coder_workspace_agent_stats', created_at)
     union all
-    select * from day_counts('stg_coder_workspace_app_stats')
+    select * from day_counts('stg_coder_workspace_app_stats', session_ended_at)
     union all
-    select * from day_counts('stg_coder_audit_logs')
+    select * from day_counts('stg_coder_audit_logs', logged_at)
     union all
-    select * from day_counts('stg_coder_template_usage_stats')
+    select * from day_counts('stg_coder_template_usage_stats', start_time)
     union all
-    select * from day_counts('stg_rocketchat_messages')
+    select * from day_counts('stg_rocketchat_messages', sent_at)
     union all
-    select * from day_counts('stg_seatable_user_activity')
+    select * from day_counts('stg_seatable_user_activity', active_at)
     union all
-    select * from day_counts('stg_seatable_script_runs')
+    select * from day_counts('stg_seatable_script_runs', finished_at)
     union all
-    select * from day_counts('stg_openl2m_log')
+    select * from day_counts('stg_openl2m_log', logged_at)
 ),
 
 final as (

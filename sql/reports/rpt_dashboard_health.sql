@@ -1,10 +1,9 @@
 -- rpt_dashboard_health: one row per source: its newest ingested raw file (of the latest
 -- run, the last by path), when that run started (a run id begins with that instant) and
--- its newest event time, for the dashboard's data health.
+-- its newest event time (of its activity kinds' newest days, from fct_record_days), for
+-- the dashboard's data health.
 -- key: source
--- inputs: ingested_files, stg_coder_workspace_agent_stats, stg_coder_workspace_app_stats,
---         stg_rocketchat_messages, stg_seatable_user_activity, stg_seatable_script_runs,
---         stg_openl2m_log
+-- inputs: ingested_files, fct_record_days
 with
 
 files as (
@@ -17,18 +16,21 @@ newest_files as (
     group by all
 ),
 
+-- The kinds whose newest event says a source is alive: each one's newest landed day.
+newest_days as (
+    select table_name, max(record_date) as record_date,
+    from fct_record_days
+    where table_name in (
+        'coder_workspace_agent_stats', 'coder_workspace_app_stats', 'rocketchat_messages',
+        'seatable_user_activity', 'seatable_script_runs', 'openl2m_log'
+    )
+    group by all
+),
+
 events as (
-    select 'coder' as source, * from newest_event('stg_coder_workspace_agent_stats', created_at)
-    union all
-    select 'coder', * from newest_event('stg_coder_workspace_app_stats', session_ended_at)
-    union all
-    select 'rocketchat', * from newest_event('stg_rocketchat_messages', sent_at)
-    union all
-    select 'seatable', * from newest_event('stg_seatable_user_activity', active_at)
-    union all
-    select 'seatable', * from newest_event('stg_seatable_script_runs', finished_at)
-    union all
-    select 'openl2m', * from newest_event('stg_openl2m_log', logged_at)
+    select split_part(table_name, '_', 1) as source, newest_event_at,
+    from fct_record_days
+    join newest_days using (table_name, record_date)
 ),
 
 final as (
