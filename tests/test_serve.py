@@ -237,13 +237,14 @@ def test_without_tokens_on_loopback_everything_answers(mini):
     assert client.get("/nothing").status_code == 404
 
 
-def serve_command(*args: str, env: dict | None = None) -> subprocess.Popen:
+def serve_command(*args: str, env: dict | None = None, stderr=subprocess.PIPE) -> subprocess.Popen:
+    """`usage-warehouse serve` in a child process; its stderr piped, or to a file."""
     return subprocess.Popen(
         [sys.executable, "-m", "pipelines", "serve", *args],
         cwd=ROOT,
         env={**os.environ, **(env or {})},
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=stderr,
         text=True,
     )
 
@@ -262,11 +263,14 @@ def test_serve_refuses_a_network_address_without_tokens(mini):
 
     def start(port: int) -> None:
         with open(log, "w") as stderr:
-            server = subprocess.Popen(
-                [sys.executable, "-m", "pipelines", "serve", "--host", "0.0.0.0"]
-                + ["--port", str(port), "--insecure-no-auth", "--warehouse", str(m.wh.root)],
-                cwd=ROOT,
-                stdout=subprocess.DEVNULL,
+            server = serve_command(
+                "--host",
+                "0.0.0.0",
+                "--port",
+                str(port),
+                "--insecure-no-auth",
+                "--warehouse",
+                str(m.wh.root),
                 stderr=stderr,
             )
         started.append(server)
@@ -287,7 +291,7 @@ def test_serve_refuses_a_network_address_without_tokens(mini):
     finally:
         for server in started:
             server.terminate()
-            server.wait(timeout=30)
+            server.communicate(timeout=30)
     assert (
         "warning: serving coder, rocketchat, seatable, openl2m on 0.0.0.0 without"
         in log.read_text()
