@@ -105,24 +105,6 @@ def model_view_sql(catalog: Catalog, model: graph.Model, keys: set[str] | None =
     return f"select * from ({model.sql}) limit 0"
 
 
-def _newest_partition_macro(catalog: Catalog) -> str:
-    """newest_partition(table): the newest day partition of each raw event kind, and of
-    each staging view over one, from the catalog (null for a table without files).
-    Asking the views instead (max(day)) opens every file of the table."""
-    newest = {
-        kind.table: max(catalog.partitions(kind.table))
-        for kind in records.KINDS
-        if kind.partitioned and catalog.has_files(kind.table)
-    }
-    for model in graph.models().values():
-        if model.is_view and len(model.inputs) == 1 and model.inputs[0] in newest:
-            newest[model.name] = newest[model.inputs[0]]
-    pairs = ", ".join(f"{sql_literal(t)}: DATE {sql_literal(d)}" for t, d in sorted(newest.items()))
-    return (
-        f"create or replace macro newest_partition(t) as (map {{{pairs}}}::map(varchar, date))[t]"
-    )
-
-
 def attach_views(
     con: duckdb.DuckDBPyConnection,
     catalog: Catalog,
@@ -133,7 +115,6 @@ def attach_views(
     a view costs with its files): raw kinds, the internal tables, staging models and
     facts. `partitions` limits a record table or model to some of its partitions."""
     macros = graph.macros().values()
-    con.execute(_newest_partition_macro(catalog))
     for macro in macros:
         if macro.reads is None:  # generic: the models may call it
             con.execute(macro.sql)

@@ -3,7 +3,8 @@
 -- settled half hour. Both apply Coder's rules to the same records, so a disagreement is
 -- a bug on one side, or raw stats missing for part of the day. Empty when they agree.
 -- key: subject (the day)
--- inputs: fct_coder_usage_30m, fct_coder_raw_stats_daily, stg_coder_template_usage_stats
+-- inputs: fct_coder_usage_30m, fct_coder_raw_stats_daily, stg_coder_template_usage_stats,
+--         fct_record_days
 with
 
 checked_days as (
@@ -25,10 +26,12 @@ ours as (
 ),
 
 -- Coder recomputes its latest hour (and the open half hour) every few minutes: only the
--- half hours before that are final in a landed copy.
+-- half hours before that are final in a landed copy. The latest half hour landed: of its
+-- newest day, in the records per day (no record file opened).
 settled as (
-    select max(start_time) - interval 1 hour as before from stg_coder_template_usage_stats
-    where day = newest_partition('stg_coder_template_usage_stats')  -- day: of start_time
+    select arg_max(newest_event_at, record_date) - interval 1 hour as before
+    from fct_record_days
+    where table_name = 'coder_template_usage_stats'
 ),
 
 theirs as (
