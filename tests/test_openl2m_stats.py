@@ -100,6 +100,66 @@ def test_stats_as_of_now(mini):
     assert body["usage"]["devices_last_31_days"]["label"] == "Devices Last 31 Days"
 
 
+# Records around the long windows' starts; the days between are read as whole days.
+LONG_WINDOW_LOG = [
+    log(1, "2023-12-09T22:30:00Z", 0, switch=1),  # Berlin 12-09 23:30: before 31 days
+    log(2, "2023-12-09T23:30:00Z", 0, switch=2),  # Berlin 12-10 00:30: the 31 days' first
+    log(3, "2023-12-20T12:00:00Z", 5, user=1, action=95),  # a whole day of the 31 days
+    log(4, "2024-01-02T22:30:00Z", 1, switch=3),  # Berlin 01-02 23:30: before 7 days
+    log(5, "2024-01-02T23:30:00Z", 4, switch=4),  # Berlin 01-03 00:30: the 7 days' first
+    log(6, "2024-01-05T12:00:00Z", 5, user=2),  # whole days of the 7 days
+    log(7, "2024-01-05T13:00:00Z", 1, switch=3),
+    log(8, "2024-01-09T23:30:00Z", 0, switch=5),  # Berlin 01-10 00:30: today
+]
+
+
+@pytest.mark.parametrize(
+    ("timezone", "expected"),
+    [
+        (
+            "Europe/Berlin",
+            {
+                "devices_today": 1,
+                "devices_last_7_days": 3,
+                "devices_last_31_days": 4,
+                "changes_last_7_days": 1,
+                "changes_last_31_days": 2,
+                "commands_last_7_days": 1,
+                "commands_last_31_days": 1,
+            },
+        ),
+        (
+            "UTC",
+            {
+                "devices_today": 0,
+                "devices_last_7_days": 2,
+                "devices_last_31_days": 3,
+                "changes_last_7_days": 1,
+                "changes_last_31_days": 2,
+                "commands_last_7_days": 0,
+                "commands_last_31_days": 1,
+            },
+        ),
+    ],
+)
+def test_long_windows_add_whole_days_to_the_records_of_their_first_days(mini, timezone, expected):
+    """The 7- and 31-day windows read whole UTC days from the daily facts and the UTC days
+    they start on record by record: a local midnight cuts those days in Berlin, not in UTC."""
+    m = mini(timezone=timezone)
+    m.add("openl2m_log", LONG_WINDOW_LOG)
+    m.build()
+    status, body = m.call(PATH, NOW)
+    assert status == 200
+    usage = {k: v["value"] for k, v in body["usage"].items()}
+    same_in_both = {
+        "users_last_7_days": 1,
+        "users_last_31_days": 2,
+        "api_calls_last_7_days": 0,
+        "api_calls_last_31_days": 1,
+    }
+    assert {k: usage[k] for k in [*expected, *same_in_both]} == {**expected, **same_in_both}
+
+
 @pytest.mark.parametrize(
     ("age", "counted"),
     [(timedelta(hours=1), 1), (timedelta(hours=1, microseconds=1), 0)],

@@ -3,17 +3,20 @@
 -- ($hour_start, $today_start, $week_start, $month_start; each up to $now), and the change/
 -- command counters (null when there is none). Every usage window includes its start, as
 -- OpenL2M's `timestamp >= start` does: a record exactly one hour old is in the last hour.
--- Counts over the whole log add whole UTC days of fct_openl2m_log_daily to the records of
--- the edge days (the retention start's day, the day of $now up to $now).
+-- Records are read one by one only on the edge days: the retention start's day, the days
+-- the usage windows start on, and the days from the hour's or today's start on. The other
+-- days are whole and come from fct_openl2m_log_daily (counts per type and action) and
+-- fct_openl2m_seen_daily (the devices and logged-in users of a day).
 -- key: (one row)
--- inputs: stg_openl2m_log, fct_openl2m_log_daily, stg_openl2m_inventory, stg_openl2m_counters
+-- inputs: stg_openl2m_log, fct_openl2m_log_daily, fct_openl2m_seen_daily,
+--         stg_openl2m_inventory, stg_openl2m_counters
 with
 
--- The usage windows: the records since the longest one's start (day: the UTC partition).
-recent as (
+-- The records of the edge days up to $now (day: the UTC partition), read once.
+edge_records as (
     select * from stg_openl2m_log
-    where day >= $month_start::timestamptz::date
-      and logged_at >= $month_start
+    where (day in ($retention_start::timestamptz::date, $month_start::timestamptz::date, $week_start::timestamptz::date)
+           or day >= least($hour_start, $today_start)::timestamptz::date)
       and logged_at <= $now
 ),
 
@@ -23,8 +26,8 @@ daily as (
     where log_date < $now::timestamptz::date
     union all
     select day, log_type, action, count(*),
-    from stg_openl2m_log
-    where day = $now::timestamptz::date and logged_at <= $now
+    from edge_records
+    where day = $now::timestamptz::date
     group by all
 ),
 
@@ -32,33 +35,86 @@ retained as (
     select sum(count_records) as count_records from daily
     where log_date > $retention_start::timestamptz::date
     union all
-    select count(*) from stg_openl2m_log
+    select count(*) from edge_records
     where day = $retention_start::timestamptz::date
       and logged_at > $retention_start
-      and logged_at <= $now
 ),
 
-usage as (
+-- The usage windows' days that are not edge days are whole: their counts per type and
+-- action, and the devices and logged-in users they saw, from the daily facts.
+whole_days as (
+    select * from (
+        select log_date, log_type, action, count_records, from fct_openl2m_log_daily
+        union all by name
+        select log_date, switch_id, login_user_id, 0 as count_records, from fct_openl2m_seen_daily
+    )
+    where log_date > $month_start::timestamptz::date
+      and log_date < least($hour_start, $today_start)::timestamptz::date
+      and log_date not in ($retention_start::timestamptz::date, $week_start::timestamptz::date)
+),
+
+-- What the usage windows count: each record of the edge days once, and each whole day at
+-- its first instant, which lies in a window exactly when the whole day does.
+activity as (
+    select logged_at, log_type, action, switch_id, if(log_type = 5, user_id, null) as login_user_id, 1 as count_records,
+    from edge_records
+    where logged_at >= $month_start
+    union all by name
+    select log_date::timestamptz as logged_at, * exclude (log_date),
+    from whole_days
+),
+
+-- A device or user is in a window when last seen in it: the distinct counts count each
+-- one's latest instant (one group by each), not a distinct aggregate per window.
+devices as (
     select
-        count(distinct switch_id) filter (where log_type in (0, 1) and logged_at >= $hour_start) as devices_last_hour,
-        count(distinct switch_id) filter (where log_type in (0, 1) and logged_at >= $today_start) as devices_today,
-        count(distinct switch_id) filter (where logged_at >= $week_start) as devices_last_7_days,
-        count(distinct switch_id) as devices_last_31_days,
-        count(*) filter (where log_type = 1 and logged_at >= $hour_start) as changes_last_hour,
-        count(*) filter (where log_type = 1 and logged_at >= $today_start) as changes_today,
-        count(*) filter (where log_type = 1 and logged_at >= $week_start) as changes_last_7_days,
-        count(*) filter (where log_type = 1) as changes_last_31_days,
-        count(distinct user_id) filter (where log_type = 5 and logged_at >= $hour_start) as users_last_hour,
-        count(distinct user_id) filter (where log_type = 5 and logged_at >= $today_start) as users_today,
-        count(distinct user_id) filter (where log_type = 5 and logged_at >= $week_start) as users_last_7_days,
-        count(distinct user_id) filter (where log_type = 5) as users_last_31_days,
-        count(*) filter (where log_type = 5 and action = 95 and logged_at >= $today_start) as api_calls_today,
-        count(*) filter (where log_type = 5 and action = 95 and logged_at >= $week_start) as api_calls_last_7_days,
-        count(*) filter (where log_type = 5 and action = 95) as api_calls_last_31_days,
-        count(*) filter (where log_type = 4 and logged_at >= $today_start) as commands_today,
-        count(*) filter (where log_type = 4 and logged_at >= $week_start) as commands_last_7_days,
-        count(*) filter (where log_type = 4) as commands_last_31_days,
-    from recent
+        count(*) filter (where last_viewed_or_changed_at >= $hour_start) as devices_last_hour,
+        count(*) filter (where last_viewed_or_changed_at >= $today_start) as devices_today,
+        count(*) filter (where last_seen_at >= $week_start) as devices_last_7_days,
+        count(*) as devices_last_31_days,
+    from (
+        select
+            switch_id,
+            max(logged_at) as last_seen_at,
+            max(logged_at) filter (where log_type in (0, 1)) as last_viewed_or_changed_at,
+        from activity
+        where switch_id is not null
+        group by switch_id
+    )
+),
+
+users as (
+    select
+        count(*) filter (where last_login_at >= $hour_start) as users_last_hour,
+        count(*) filter (where last_login_at >= $today_start) as users_today,
+        count(*) filter (where last_login_at >= $week_start) as users_last_7_days,
+        count(*) as users_last_31_days,
+    from (
+        select login_user_id, max(logged_at) as last_login_at,
+        from activity
+        where login_user_id is not null
+        group by login_user_id
+    )
+),
+
+counts as (
+    select
+        sum(count_records) filter (where log_type = 1 and logged_at >= $hour_start) as changes_last_hour,
+        sum(count_records) filter (where log_type = 1 and logged_at >= $today_start) as changes_today,
+        sum(count_records) filter (where log_type = 1 and logged_at >= $week_start) as changes_last_7_days,
+        sum(count_records) filter (where log_type = 1) as changes_last_31_days,
+        sum(count_records) filter (where log_type = 5 and action = 95 and logged_at >= $today_start) as api_calls_today,
+        sum(count_records) filter (where log_type = 5 and action = 95 and logged_at >= $week_start) as api_calls_last_7_days,
+        sum(count_records) filter (where log_type = 5 and action = 95) as api_calls_last_31_days,
+        sum(count_records) filter (where log_type = 4 and logged_at >= $today_start) as commands_today,
+        sum(count_records) filter (where log_type = 4 and logged_at >= $week_start) as commands_last_7_days,
+        sum(count_records) filter (where log_type = 4) as commands_last_31_days,
+    from activity
+),
+
+-- Sums over no rows are null: zero.
+usage as (
+    select coalesce(columns(*), 0)::bigint from devices, users, counts
 ),
 
 inventory as (
@@ -69,24 +125,41 @@ counters as (
     select counter_name, value from as_of(stg_openl2m_counters, $now)
 ),
 
+log_totals as (
+    select
+        coalesce(sum(count_records) filter (where log_type = 1), 0) as count_changes_ever,
+        coalesce(sum(count_records) filter (where log_type = 4), 0) as count_commands_ever,
+    from daily
+),
+
+-- One current version per counter name.
+counter_values as (
+    select
+        max(value) filter (where counter_name = 'changes') as changes_counter,
+        max(value) filter (where counter_name = 'commands') as commands_counter,
+    from counters
+),
+
+-- One-row parts side by side (scalar subqueries would each be a join to order).
 final as (
     select
-        coalesce((select switches from inventory), 0) as switches,
-        coalesce((select switchgroups from inventory), 0) as switchgroups,
-        coalesce((select vlans from inventory), 0) as vlans,
-        coalesce((select vlan_groups from inventory), 0) as vlan_groups,
-        coalesce((select snmp_profiles from inventory), 0) as snmp_profiles,
-        coalesce((select credentials_profiles from inventory), 0) as credentials_profiles,
-        coalesce((select commands from inventory), 0) as commands,
-        coalesce((select command_lists from inventory), 0) as command_lists,
-        coalesce((select api_tokens from inventory), 0) as api_tokens,
+        coalesce(inventory.switches, 0) as switches,
+        coalesce(inventory.switchgroups, 0) as switchgroups,
+        coalesce(inventory.vlans, 0) as vlans,
+        coalesce(inventory.vlan_groups, 0) as vlan_groups,
+        coalesce(inventory.snmp_profiles, 0) as snmp_profiles,
+        coalesce(inventory.credentials_profiles, 0) as credentials_profiles,
+        coalesce(inventory.commands, 0) as commands,
+        coalesce(inventory.command_lists, 0) as command_lists,
+        coalesce(inventory.api_tokens, 0) as api_tokens,
         (select coalesce(sum(count_records), 0) from retained) as log_entries,
         usage.*,
-        (select coalesce(sum(count_records), 0) from daily where log_type = 1) as count_changes_ever,
-        (select coalesce(sum(count_records), 0) from daily where log_type = 4) as count_commands_ever,
-        (select value from counters where counter_name = 'changes') as changes_counter,
-        (select value from counters where counter_name = 'commands') as commands_counter,
+        log_totals.*,
+        counter_values.*,
     from usage
+    cross join log_totals
+    cross join counter_values
+    left join inventory on true
 )
 
 select * from final
