@@ -91,6 +91,33 @@ def test_weekly_buckets_are_zero_filled(coder):
 
 
 @pytest.mark.parametrize(
+    "range_",
+    [
+        "start=2023-08-14T00:00:00Z&end=2023-08-28T00:00:00Z&interval=1%20week",  # weekly sums
+        "start=2023-08-14T00:00:00Z&end=2023-08-28T00:00:00Z&interval=7%20days",  # daily sums
+        "start=2023-08-14T00:00:00Z&end=2023-08-27T23:30:00Z&interval=1%20week",
+    ],
+    ids=["whole weeks", "whole days", "minutes"],
+)
+def test_weeks_days_and_minutes_answer_alike(coder, range_):
+    """Whole ISO weeks read the weekly sums, whole days the daily sums, other ranges the
+    minutes (ending at 23:30): the same counts every way."""
+    status, body = coder.call(f"{PATH}?{range_}", NOW)
+    assert status == 200
+    assert counts(body) == [[(U3, 70), (U1, 32), (U2, 2)], []]
+
+
+def test_a_week_cut_short_reads_days_not_the_week(coder):
+    """From a Monday to a Tuesday in 1-week steps the one interval is a day: the minutes of
+    Tuesday 2023-08-15 (in the week's sums) are not in it."""
+    status, body = coder.call(
+        f"{PATH}?start=2023-08-14T00:00:00Z&end=2023-08-15T00:00:00Z&interval=1%20week", NOW
+    )
+    assert status == 200
+    assert counts(body) == [[]]
+
+
+@pytest.mark.parametrize(
     ("query", "field"),
     [
         ("end=2023-08-16T00:00:00Z", "start"),

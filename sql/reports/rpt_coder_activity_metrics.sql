@@ -2,11 +2,12 @@
 -- metrics, intervals stepping $step from $start while before $end (each row also for an
 -- interval without activity, user_id null): the minutes of the user in the interval that
 -- count for $category (fct_coder_category_minutes), for members of $org only when $org is
--- given. $by_day (start and end at UTC midnights, so every interval is whole UTC days):
--- read from the daily sums instead of the minutes.
+-- given. $grain says what every interval is made of, and so what is read: 'week' (whole
+-- ISO weeks of UTC days: the weekly sums), 'day' (whole UTC days: the daily sums) or
+-- 'minute' (the minutes).
 -- key: bucket_start, user_id
 -- inputs: fct_coder_category_minutes, fct_coder_category_minutes_daily,
---         stg_coder_organization_members
+--         fct_coder_category_minutes_weekly, stg_coder_organization_members
 with
 
 buckets as (
@@ -23,7 +24,7 @@ members as (
 
 minutes as (
     select minute_at, user_id, count_minutes, from fct_coder_category_minutes
-    where not $by_day
+    where $grain = 'minute'
       and category = $category
       and minute_at >= $start::timestamptz
       and minute_at < $end::timestamptz
@@ -32,10 +33,17 @@ minutes as (
       and ($org is null or user_id in (select user_id from members))
     union all
     select activity_date::timestamptz, user_id, count_minutes, from fct_coder_category_minutes_daily
-    where $by_day
+    where $grain = 'day'
       and category = $category
       and activity_date >= $start::timestamptz::date
       and activity_date < $end::timestamptz::date
+      and ($org is null or user_id in (select user_id from members))
+    union all
+    select week_start_date::timestamptz, user_id, count_minutes, from fct_coder_category_minutes_weekly
+    where $grain = 'week'
+      and category = $category
+      and week_start_date >= $start::timestamptz::date
+      and week_start_date < $end::timestamptz::date
       and ($org is null or user_id in (select user_id from members))
 ),
 

@@ -36,6 +36,16 @@ def _utc_midnight(moment: datetime) -> bool:
     return moment.astimezone(UTC).timetz() == time(tzinfo=UTC)
 
 
+def _grain(start: datetime, end: datetime, unit: str) -> str:
+    """What every interval is made of. Steps are whole days, weeks or months: from a UTC
+    midnight to a UTC midnight every interval is whole UTC days, and the daily sums answer
+    the same as the minutes; weekly steps from a Monday to a Monday, whole ISO weeks."""
+    if not (_utc_midnight(start) and _utc_midnight(end)):
+        return "minute"
+    mondays = start.astimezone(UTC).weekday() == 0 and end.astimezone(UTC).weekday() == 0
+    return "week" if unit == "week" and mondays else "day"
+
+
 def activity_metrics(ctx: Context, query: Query) -> Response:
     """GET api/private/metrics/activity: active minutes per user and interval (v1 metrics)."""
     for name in query.names():
@@ -72,9 +82,7 @@ def activity_metrics(ctx: Context, query: Query) -> Response:
             "category": category,
             "org": org,
             "now": ctx.now,
-            # Steps are whole days or months: from a UTC midnight, every interval is whole
-            # UTC days, and the daily sums answer the same.
-            "by_day": _utc_midnight(start) and _utc_midnight(end),
+            "grain": _grain(start, end, unit),
         },
     )
     buckets: dict[datetime, dict] = {}
