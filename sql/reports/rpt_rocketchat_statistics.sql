@@ -44,10 +44,10 @@ messages_by_type as (
     join live_rooms as r on r.room_id = m.room_id
 ),
 
+-- The newest statistics document as of $now: the current version of its server's.
 server as (
-    select * from stg_rocketchat_statistics
-    where created_at <= $now
-    order by created_at desc
+    select * from as_of(stg_rocketchat_statistics, $now)
+    order by created_at desc, unique_id
     limit 1
 ),
 
