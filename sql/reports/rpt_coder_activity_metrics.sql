@@ -22,6 +22,15 @@ members as (
     where organization_id = $org
 ),
 
+-- The daily and weekly sums, each row at its first day.
+sums as (
+    select 'day' as grain, activity_date as first_date, user_id, category, count_minutes,
+    from fct_coder_category_minutes_daily
+    union all
+    select 'week', week_start_date, user_id, category, count_minutes,
+    from fct_coder_category_minutes_weekly
+),
+
 minutes as (
     select minute_at, user_id, count_minutes, from fct_coder_category_minutes
     where $grain = 'minute'
@@ -32,18 +41,11 @@ minutes as (
       and minute_date between $start::timestamptz::date and $end::timestamptz::date
       and ($org is null or user_id in (select user_id from members))
     union all
-    select activity_date::timestamptz, user_id, count_minutes, from fct_coder_category_minutes_daily
-    where $grain = 'day'
+    select first_date::timestamptz, user_id, count_minutes, from sums
+    where grain = $grain
       and category = $category
-      and activity_date >= $start::timestamptz::date
-      and activity_date < $end::timestamptz::date
-      and ($org is null or user_id in (select user_id from members))
-    union all
-    select week_start_date::timestamptz, user_id, count_minutes, from fct_coder_category_minutes_weekly
-    where $grain = 'week'
-      and category = $category
-      and week_start_date >= $start::timestamptz::date
-      and week_start_date < $end::timestamptz::date
+      and first_date >= $start::timestamptz::date
+      and first_date < $end::timestamptz::date
       and ($org is null or user_id in (select user_id from members))
 ),
 

@@ -65,36 +65,34 @@ activity as (
 ),
 
 -- A device or user is in a window when last seen in it: the distinct counts count each
--- one's latest instant (one group by each), not a distinct aggregate per window.
-devices as (
+-- one's latest instant, not a distinct aggregate per window. The hour and today count a
+-- device by its views and changes (log types 0 and 1) only, as OpenL2M does.
+last_seen as (
     select
-        count(*) filter (where last_viewed_or_changed_at >= $hour_start) as devices_last_hour,
-        count(*) filter (where last_viewed_or_changed_at >= $today_start) as devices_today,
-        count(*) filter (where last_seen_at >= $week_start) as devices_last_7_days,
-        count(*) as devices_last_31_days,
-    from (
-        select
-            switch_id,
-            max(logged_at) as last_seen_at,
-            max(logged_at) filter (where log_type in (0, 1)) as last_viewed_or_changed_at,
-        from activity
-        where switch_id is not null
-        group by switch_id
-    )
+        'device' as actor,
+        max(logged_at) filter (where log_type in (0, 1)) as last_viewed_or_changed_at,
+        max(logged_at) as last_seen_at,
+    from activity
+    where switch_id is not null
+    group by switch_id
+    union all
+    select 'user', max(logged_at), max(logged_at),
+    from activity
+    where login_user_id is not null
+    group by login_user_id
 ),
 
-users as (
+actors as (
     select
-        count(*) filter (where last_login_at >= $hour_start) as users_last_hour,
-        count(*) filter (where last_login_at >= $today_start) as users_today,
-        count(*) filter (where last_login_at >= $week_start) as users_last_7_days,
-        count(*) as users_last_31_days,
-    from (
-        select login_user_id, max(logged_at) as last_login_at,
-        from activity
-        where login_user_id is not null
-        group by login_user_id
-    )
+        count(*) filter (where actor = 'device' and last_viewed_or_changed_at >= $hour_start) as devices_last_hour,
+        count(*) filter (where actor = 'device' and last_viewed_or_changed_at >= $today_start) as devices_today,
+        count(*) filter (where actor = 'device' and last_seen_at >= $week_start) as devices_last_7_days,
+        count(*) filter (where actor = 'device') as devices_last_31_days,
+        count(*) filter (where actor = 'user' and last_seen_at >= $hour_start) as users_last_hour,
+        count(*) filter (where actor = 'user' and last_seen_at >= $today_start) as users_today,
+        count(*) filter (where actor = 'user' and last_seen_at >= $week_start) as users_last_7_days,
+        count(*) filter (where actor = 'user') as users_last_31_days,
+    from last_seen
 ),
 
 counts as (
@@ -114,7 +112,7 @@ counts as (
 
 -- Sums over no rows are null: zero.
 usage as (
-    select coalesce(columns(*), 0)::bigint from devices, users, counts
+    select coalesce(columns(*), 0)::bigint from actors, counts
 ),
 
 inventory as (
