@@ -16,21 +16,24 @@ newest_files as (
     group by all
 ),
 
--- The kinds whose newest event says a source is alive: each one's newest landed day.
-newest_days as (
-    select table_name, max(record_date) as record_date,
+-- The kinds whose newest event says a source is alive: each one's latest event time of
+-- its newest landed day, the latest of them a source's.
+kind_events as (
+    select
+        split_part(table_name, '_', 1) as source,
+        arg_max(newest_event_at, record_date) as newest_event_at,
     from fct_record_days
     where table_name in (
         'coder_workspace_agent_stats', 'coder_workspace_app_stats', 'rocketchat_messages',
         'seatable_user_activity', 'seatable_script_runs', 'openl2m_log'
     )
-    group by all
+    group by table_name
 ),
 
 events as (
-    select split_part(table_name, '_', 1) as source, newest_event_at,
-    from fct_record_days
-    join newest_days using (table_name, record_date)
+    select source, max(newest_event_at) as newest_event_at,
+    from kind_events
+    group by all
 ),
 
 final as (
@@ -38,9 +41,10 @@ final as (
         sources.source,
         newest_files.newest_file,
         try_strptime(left(newest_files.newest_run_id, 22), '%Y%m%dT%H%M%S%fZ') as landed_at,
-        (select max(newest_event_at) from events where events.source = sources.source) as newest_event_at,
+        events.newest_event_at,
     from (select unnest(['coder', 'rocketchat', 'seatable', 'openl2m']) as source) as sources
     left join newest_files using (source)
+    left join events using (source)
     order by list_position(['coder', 'rocketchat', 'seatable', 'openl2m'], sources.source)
 )
 
