@@ -1,7 +1,8 @@
 -- collect seatable users: every user with a profile, read whole (no column dates a change):
 -- the nickname as stored (the report applies SeaTable's display rule) and the team from
 -- ccnet's OrgUser (the lowest org id of a user in several: ccnet's own lookup takes the
--- first row of an unordered query, so a stable choice; -1 for none). A user without a profile row is left out: SeaTable names them by their username.
+-- first row of an unordered query, so a stable choice; -1 for none). A user without a
+-- profile row is left out: SeaTable names them by their username.
 -- Never the contact e-mail, phone, login id or password.
 -- database: dtable
 with
