@@ -1,7 +1,7 @@
 -- fct_openl2m_seen_daily: one row per UTC day and device seen in any OpenL2M log record
 -- (switch_id; login_user_id null), and per UTC day and user seen in a login record (log
--- type 5; login_user_id; switch_id null): the distinct devices and users of the stats' 7- and
--- 31-day windows read whole days from these instead of every record.
+-- type 5; login_user_id; switch_id null): the distinct devices and users of the stats'
+-- 7- and 31-day windows read whole days from these instead of every record.
 -- key: log_date, switch_id, login_user_id
 -- partition: log_date
 -- window: 0 days
