@@ -506,11 +506,18 @@ def history_rows(args: argparse.Namespace, config: str, now: str) -> list[tuple[
         lo, hi = min(history_cost), max(history_cost)
         for stage, seconds in history_cost[hi].items():
             if stage in history_cost[lo] and history_cost[lo][stage] > 0:
+                # The ratio of each turn's two runs: how far one turn alone could stray.
+                turns = sorted(
+                    long[stage] / short[stage]
+                    for short, long in zip(runs[lo], runs[hi], strict=True)
+                    if short[stage] > 0
+                )
                 rows.append(
                     (
                         f"history growth {hi} vs {lo} days: {stage}",
                         f"{seconds / history_cost[lo][stage]:.2f}x",
-                        f"{history_cost[lo][stage]:.2f} s -> {seconds:.2f} s; target <= 1.2x",
+                        f"{history_cost[lo][stage]:.2f} s -> {seconds:.2f} s "
+                        f"(turns {turns[0]:.2f}x-{turns[-1]:.2f}x); target <= 1.2x",
                     )
                 )
     return rows
