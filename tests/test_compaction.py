@@ -1,5 +1,5 @@
-"""A fact's settled days packed in one file a month (or a block of seven days): which
-days share a file, and that packing changes no answer, in order or late."""
+"""A fact's settled days packed in one file a month (its settled days so far, or blocks of
+seven days): which days share a file, and that packing changes no answer, in order or late."""
 
 from __future__ import annotations
 
@@ -17,27 +17,29 @@ D = date.fromisoformat
 
 
 @pytest.mark.parametrize(
-    ("day", "newest", "window", "unit"),
+    ("day", "newest", "window", "so_far", "in_blocks"),
     [
         # newest 02-13, window 0: settled up to 02-06, so January is whole; February's
-        # first block (1st-7th) ends on the 7th, after 02-06: its days stay apart.
-        ("2026-01-05", "2026-02-13", 0, ("2026-01-01", "2026-01-31")),
-        ("2026-02-03", "2026-02-13", 0, ("2026-02-03", "2026-02-03")),
-        ("2026-02-03", "2026-02-14", 0, ("2026-02-01", "2026-02-07")),
+        # settled days so far are one file; in blocks, its first block (1st-7th) ends on
+        # the 7th, after 02-06: its days stay apart.
+        ("2026-01-05", "2026-02-13", 0, ("2026-01-01", "2026-01-31"), ("2026-01-01", "2026-01-31")),
+        ("2026-02-03", "2026-02-13", 0, ("2026-02-01", "2026-02-06"), ("2026-02-03", "2026-02-03")),
+        ("2026-02-03", "2026-02-14", 0, ("2026-02-01", "2026-02-07"), ("2026-02-01", "2026-02-07")),
         # a window of 1 settles a day later
-        ("2026-02-03", "2026-02-14", 1, ("2026-02-03", "2026-02-03")),
+        ("2026-02-03", "2026-02-14", 1, ("2026-02-01", "2026-02-06"), ("2026-02-03", "2026-02-03")),
         # a month's last block ends with it, so it settles as the whole month does
-        ("2026-01-30", "2026-02-06", 0, ("2026-01-30", "2026-01-30")),
-        ("2026-01-30", "2026-02-07", 0, ("2026-01-01", "2026-01-31")),
-        ("2026-02-16", "2026-03-06", 0, ("2026-02-15", "2026-02-21")),
-        ("2026-02-22", "2026-03-06", 0, ("2026-02-22", "2026-02-22")),
-        ("2026-02-22", "2026-03-07", 0, ("2026-02-01", "2026-02-28")),
+        ("2026-01-30", "2026-02-06", 0, ("2026-01-01", "2026-01-30"), ("2026-01-30", "2026-01-30")),
+        ("2026-01-30", "2026-02-07", 0, ("2026-01-01", "2026-01-31"), ("2026-01-01", "2026-01-31")),
+        ("2026-02-16", "2026-03-06", 0, ("2026-02-01", "2026-02-27"), ("2026-02-15", "2026-02-21")),
+        ("2026-02-22", "2026-03-06", 0, ("2026-02-01", "2026-02-27"), ("2026-02-22", "2026-02-22")),
+        ("2026-02-22", "2026-03-07", 0, ("2026-02-01", "2026-02-28"), ("2026-02-01", "2026-02-28")),
         # the newest days are always their own
-        ("2026-02-13", "2026-02-13", 0, ("2026-02-13", "2026-02-13")),
+        ("2026-02-13", "2026-02-13", 0, ("2026-02-13", "2026-02-13"), ("2026-02-13", "2026-02-13")),
     ],
 )
-def test_which_days_share_a_file(day, newest, window, unit):
-    assert storage_unit(D(day), D(newest), window) == (D(unit[0]), D(unit[1]))
+def test_which_days_share_a_file(day, newest, window, so_far, in_blocks):
+    for blocks, unit in ((False, so_far), (True, in_blocks)):
+        assert storage_unit(D(day), D(newest), window, blocks) == (D(unit[0]), D(unit[1]))
 
 
 WINDOW = ReportWindow(
@@ -112,27 +114,33 @@ def test_packed_days_answer_as_day_files_in_order_and_late(tmp_path):
     raw, wh = tmp_path / "raw", tmp_path / "wh"
     write_raw(raw, "seatable_user_activity", activity("2026-01-20", "2026-02-03"), "a.ndjson")
     run(wh, raw, "2026-02-04T06:00:00")
-    # Newest 02-03, window 1: settled up to 01-26, so the block of the 15th-21st holds
-    # 01-20 and 01-21; the block of the 22nd-28th ends after 01-26: a file a day.
+    # Newest 02-03, window 1: settled up to 01-26, so January's settled days so far
+    # (01-20..01-26) are one file; the later days keep a file each.
     held = files(wh)
-    assert held["2026-01-20"] == held["2026-01-21"] == "activity_date=2026-01-15..2026-01-21"
-    assert held["2026-01-22"] == "activity_date=2026-01-22"
-    assert len(set(held.values())) == 1 + 13
+    assert {held[str(d)] for d in days("2026-01-20", "2026-01-26")} == {
+        "activity_date=2026-01-01..2026-01-26"
+    }
+    assert held["2026-01-27"] == "activity_date=2026-01-27"
+    assert len(set(held.values())) == 1 + 8
     same_as_a_whole_build(wh, raw, "2026-02-04T06:00:00", tmp_path)
 
     write_raw(raw, "seatable_user_activity", activity("2026-02-04", "2026-02-12"), "b.ndjson")
     second = run(wh, raw, "2026-02-13T06:00:00")
-    # Newest 02-12: settled up to 02-03, so January (its block file and its day files)
-    # is one file now; February's first block ends on the 7th: its days stay apart.
+    # Newest 02-12: settled up to 02-04, so January (its file so far and its day files)
+    # is one file now, and February's settled days so far (02-01..02-04) another.
     held = files(wh)
     assert {held[str(d)] for d in days("2026-01-20", "2026-01-31")} == {
         "activity_date=2026-01-01..2026-01-31"
     }
-    assert [held[str(d)] for d in days("2026-02-01", "2026-02-12")] == [
-        f"activity_date={d}" for d in days("2026-02-01", "2026-02-12")
+    assert {held[str(d)] for d in days("2026-02-01", "2026-02-04")} == {
+        "activity_date=2026-02-01..2026-02-04"
+    }
+    assert [held[str(d)] for d in days("2026-02-05", "2026-02-12")] == [
+        f"activity_date={d}" for d in days("2026-02-05", "2026-02-12")
     ]
     assert written_by(wh, second.run_id) == {
         *map(str, days("2026-01-20", "2026-01-31")),  # packed anew, rows unchanged
+        *map(str, days("2026-02-01", "2026-02-02")),  # likewise, into February's file
         *map(str, days("2026-02-03", "2026-02-12")),  # the new days and the window's one
     }
     same_as_a_whole_build(wh, raw, "2026-02-13T06:00:00", tmp_path)
@@ -164,7 +172,9 @@ def test_a_query_of_later_days_leaves_the_packed_files_unopened(tmp_path):
         "activity_date=2025-12-01..2025-12-31",
         "activity_date=2026-01-01..2026-01-31",
     }
-    # February's days: the day files alone (DuckDB drops the packed files by the days
-    # their folders name, unopened); a day of January: the packed files too.
-    assert files_read(wh, "2026-02-01") == 1
-    assert files_read(wh, "2026-01-31") == 2
+    # February's days after its settled ones (02-01..02-04): the day files alone (DuckDB
+    # drops the packed files by the days their folders name, unopened); a settled day of
+    # February: the packed files too.
+    assert files(wh)["2026-02-04"] == "activity_date=2026-02-01..2026-02-04"
+    assert files_read(wh, "2026-02-05") == 1
+    assert files_read(wh, "2026-02-04") == 2

@@ -11,6 +11,8 @@ runner needs them:
     -- versions of: k1, k2    a staging model of a snapshot kind: the runner keeps every
                               version with valid_from and valid_to (the next version's
                               valid_from of the same key; null while current)
+    -- pack: blocks           a fact too large to rewrite its month so far each night:
+                              its settled days packed in blocks of 7 (compaction.py)
 
 What a body reads is found by parsing it (sqlglot, DuckDB dialect), not by matching words:
 a name in a comment or a string is no input.
@@ -110,6 +112,7 @@ class Model:
     window_days: int | None  # facts; None with a weekly window
     follows: dict[str, Follows]  # by snapshot table
     versions_of: tuple[str, ...] | None  # versioned staging: the key of a version chain
+    packs_blocks: bool = False  # facts: `-- pack: blocks`
 
     @property
     def name(self) -> str:
@@ -154,6 +157,11 @@ class Model:
                 re.MULTILINE,
             )
         }
+        pack = re.search(r"^--\s*pack:\s*(\S+)", sql, re.MULTILINE)
+        if pack and pack.group(1) != "blocks":
+            raise ValueError(
+                f"{path}: '-- pack: {pack.group(1)}': the only packing to declare is 'blocks'"
+            )
         days = int(window.group(1)) if window.group(1) else None
         return cls(
             path,
@@ -163,6 +171,7 @@ class Model:
             days,
             follows,
             None,
+            pack is not None,
         )
 
     def fingerprint(self, timezone: str) -> str:

@@ -260,9 +260,11 @@ def _write_partitions(
 def _storage_units(model: Model, days: list[str]) -> dict[tuple[str, str], list[str]]:
     """The days of a table grouped by the file that holds them (first, last day), as
     compaction.py packs them; a versioned staging model's current versions (9999-12-31)
-    in a file of their own, its other days settled as a window of 0 days."""
+    in a file of their own, its other days settled as a window of 0 days, in blocks (as a
+    fact's with `-- pack: blocks`)."""
     dated = [d for d in days if d != OPEN]
     newest = date.fromisoformat(dated[-1]) if dated else None
+    blocks = model.versions_of is not None or model.packs_blocks
     if model.versions_of is not None:
         window = 0  # a new version closes ranges on its own day
     elif model.window_days is None:
@@ -274,7 +276,7 @@ def _storage_units(model: Model, days: list[str]) -> dict[tuple[str, str], list[
         if day == OPEN or newest is None:
             unit = (day, day)
         else:
-            first, last = storage_unit(date.fromisoformat(day), newest, window)
+            first, last = storage_unit(date.fromisoformat(day), newest, window, blocks)
             unit = (str(first), str(last))
         units.setdefault(unit, []).append(day)
     return units

@@ -7,6 +7,7 @@
 -- key: minute_at, user_id, category
 -- partition: minute_date
 -- window: 0 days
+-- pack: blocks (minute grain: too large to write its month again each night)
 -- inputs: fct_coder_activity_minutes, fct_coder_usage_30m
 with
 
