@@ -157,10 +157,10 @@ class Model:
                 re.MULTILINE,
             )
         }
-        pack = re.search(r"^--\s*pack:\s*(\S+)", sql, re.MULTILINE)
-        if pack and pack.group(1) != "blocks":
+        pack = (header(sql, "pack") or "").split()[:1]  # its reason may follow the word
+        if pack not in ([], ["blocks"]):
             raise ValueError(
-                f"{path}: '-- pack: {pack.group(1)}': the only packing to declare is 'blocks'"
+                f"{path}: '-- pack: {pack[0]}': the only packing to declare is 'blocks'"
             )
         days = int(window.group(1)) if window.group(1) else None
         return cls(
@@ -171,7 +171,7 @@ class Model:
             days,
             follows,
             None,
-            pack is not None,
+            pack == ["blocks"],
         )
 
     def fingerprint(self, timezone: str) -> str:
