@@ -123,6 +123,10 @@ counters as (
     select counter_name, value from as_of(stg_openl2m_counters, $now)
 ),
 
+log_entries as (
+    select coalesce(sum(count_records), 0) as log_entries from retained
+),
+
 log_totals as (
     select
         coalesce(sum(count_records) filter (where log_type = 1), 0) as count_changes_ever,
@@ -150,11 +154,12 @@ final as (
         coalesce(inventory.commands, 0) as commands,
         coalesce(inventory.command_lists, 0) as command_lists,
         coalesce(inventory.api_tokens, 0) as api_tokens,
-        (select coalesce(sum(count_records), 0) from retained) as log_entries,
+        log_entries.log_entries,
         usage.*,
         log_totals.*,
         counter_values.*,
     from usage
+    cross join log_entries
     cross join log_totals
     cross join counter_values
     left join inventory on true
