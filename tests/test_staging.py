@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pipelines import pipeline, records, storage
 from pipelines.config import Settings
+from pipelines.endpoints.base import open_session
 from pipelines.storage.internal import INTERNAL
 from pipelines.transform.models import declared_inputs, macros, models, reads
 from tests.conftest import query, write_raw
@@ -232,3 +233,52 @@ def test_a_fact_built_anew_rebuilds_the_models_reading_it_and_no_other(tmp_path)
     for table in ("fct_active_users_daily", "fct_active_users_weekly", "fct_record_days"):
         ordered = f"select * from {table} order by all"
         assert query(root, ordered) == query(whole, ordered)
+
+
+def test_event_staging_a_report_reads_is_packed_and_rewritten_by_the_day(tmp_path):
+    raw, root = tmp_path / "raw", tmp_path / "wh"
+    for day in range(DAYS - 1):  # 04-01..04-29, a message a day
+        message = {"_id": f"m{day}", "rid": "room-0", "ts": at(day), "u": {"_id": "u1"}}
+        write_raw(
+            raw,
+            "rocketchat_messages",
+            [message],
+            f"{START + timedelta(days=day):%Y/%m/%d}/m.ndjson",
+        )
+    run(root, raw)
+    catalog = storage.Catalog.load(storage.Warehouse(root))
+    # Newest 04-29, window 0: settled up to 04-22, so the blocks 04-01..07, 08..14 and
+    # 15..21 are a file each, and the 8 days after them a file each.
+    assert len(set(catalog.files("stg_rocketchat_messages"))) == 3 + 8
+
+    # A late message on 04-04: its raw day, and the staging block that holds it.
+    late = {"_id": "late", "rid": "room-0", "ts": at(3, 20), "u": {"_id": "u2"}}
+    write_raw(raw, "rocketchat_messages", [late], "late.ndjson")
+    second = run(root, raw)
+    written = written_by(root, second.run_id)
+    assert written["rocketchat_messages"] == {"2024-04-04"}
+    assert written["stg_rocketchat_messages"] == {f"2024-04-0{d}" for d in range(1, 8)}
+
+    # Records of another kind on a day without messages: fct_record_days rebuilds that day,
+    # reading the staging files of a day that has none.
+    activity = [{"username": "a@x", "timestamp": at(DAYS - 1)}]
+    write_raw(raw, "seatable_user_activity", activity, "activity.ndjson")
+    third = run(root, raw)
+    # Its new day 04-30, and its month so far packed again: newest 04-30, settled to 04-23.
+    assert written_by(root, third.run_id)["fct_record_days"] == {
+        *(str(START + timedelta(d)) for d in range(23)),
+        "2024-04-30",
+    }
+
+    whole = tmp_path / "whole"
+    run(whole, raw)
+    for table in ("stg_rocketchat_messages", "fct_rocketchat_messages_daily", "fct_record_days"):
+        ordered = f"select * from {table} order by all"
+        assert query(root, ordered) == query(whole, ordered)
+    # A report session reads the staging files; the raw table (a file a day) is not bound.
+    con = open_session(storage.Warehouse(root))
+    try:
+        bound = {name for (name,) in con.execute("select view_name from duckdb_views()").fetchall()}
+    finally:
+        con.close()
+    assert "stg_rocketchat_messages" in bound and "rocketchat_messages" not in bound

@@ -90,13 +90,17 @@ def record_view_sql(
 
 def model_view_sql(catalog: Catalog, model: graph.Model, keys: set[str] | None = None) -> str:
     """A staging model or fact as a view: a staging view's own select; else its live files
-    (or some partitions of them), and with no files its select over no rows (same columns;
-    a versioned staging model's validity columns too)."""
+    (or some partitions of them: none of them filled, its newest file over no rows, for
+    the session binds what lies beneath a model without files only), and with no files its
+    select over no rows (same columns; a versioned staging model's validity columns too)."""
     if model.is_view:
         return model.sql
     files = catalog.files(model.name, keys)
     if files:
         return partition_files_sql(files, model.partition, catalog.uniform(model.name), keys)
+    if catalog.has_files(model.name):
+        newest = catalog.files(model.name)[-1:]
+        return f"select * from ({partition_files_sql(newest, model.partition, True)}) limit 0"
     if model.versions_of is not None:
         return (
             "select *, null::timestamptz as valid_to, null::date as valid_to_date "

@@ -12,9 +12,10 @@ late data reaches it). The catalog keeps one entry per day, several days naming 
 file.
 
 Rewriting the month so far each night suits a fact of a few rows per day and entity. A
-fact too large for that (`-- pack: blocks`: minute grain) and a versioned staging model
-(read as of now: its current and recent files only) pack each settled block of seven
-days (the 1st-7th, 8th-14th, ... of the month) in one instead, written once.
+model too large for that (`-- pack: blocks`: minute grain, event records) and a versioned
+staging model (read as of now: its current and recent files only) pack each settled
+block of seven days (the 1st-7th, 8th-14th, ... of the month) in one instead, written
+once.
 
 A versioned staging model is partitioned by the day its versions' validity ended; its
 days settle likewise (window 0: new versions close ranges on their own day), and its

@@ -4,15 +4,22 @@ A model is one select. Its header comment declares its grain and key and, where 
 runner needs them:
 
     -- inputs: a, b           the tables its body reads (checked against the parsed body)
-    -- partition: day_column  a fact: the date column its Parquet files are partitioned by
-    -- window: N days | week  a fact: partition P reads input days P-N..P+N (or its week)
+    -- partition: day_column  a fact (or an event staging model kept in files, not a
+                              view): the date column its Parquet files are partitioned by
+    -- window: N days | week  with a partition: partition P reads input days P-N..P+N (or
+                              its week)
     -- follows: S.key = E.column (a, b)   a fact reads columns a, b of the current version
                               of each entity of versioned staging S named by rows of E
     -- versions of: k1, k2    a staging model of a snapshot kind: the runner keeps every
                               version with valid_from and valid_to (the next version's
                               valid_from of the same key; null while current)
-    -- pack: blocks           a fact too large to rewrite its month so far each night:
-                              its settled days packed in blocks of 7 (compaction.py)
+    -- pack: blocks           a partitioned model too large to rewrite its month so far
+                              each night: its settled days packed in blocks of 7
+                              (compaction.py)
+
+An event staging model is a view over its raw table's day files, unless it declares a
+partition: the few a report reads directly are kept in files, packed like a fact's, so a
+report session binds a dozen files instead of one per day of history.
 
 What a body reads is found by parsing it (sqlglot, DuckDB dialect), not by matching words:
 a name in a comment or a string is no input.
@@ -108,11 +115,11 @@ class Model:
     path: Path
     sql: str
     inputs: tuple[str, ...]  # parsed from the body (tests/test_staging.py: as its header says)
-    partition: str | None  # facts: the date column; versioned staging: valid_to_date
-    window_days: int | None  # facts; None with a weekly window
+    partition: str | None  # facts, staging in files: the date column; versioned: valid_to_date
+    window_days: int | None  # with a date partition; None with a weekly window
     follows: dict[str, Follows]  # by snapshot table
     versions_of: tuple[str, ...] | None  # versioned staging: the key of a version chain
-    packs_blocks: bool = False  # facts: `-- pack: blocks`
+    packs_blocks: bool = False  # `-- pack: blocks`
 
     @property
     def name(self) -> str:
@@ -125,13 +132,19 @@ class Model:
     @property
     def is_view(self) -> bool:
         """A staging model the sessions define as a view: no files of its own."""
-        return self.layer == "staging" and self.versions_of is None
+        return self.layer == "staging" and self.partition is None
+
+    @property
+    def is_dated(self) -> bool:
+        """A model in files partitioned by the day of its rows (a fact, or event staging
+        kept in files): a partition P reads the input days of its window."""
+        return self.partition is not None and self.versions_of is None
 
     @classmethod
     def parse(cls, path: Path) -> Model:
         sql = path.read_text()
         versions = header(sql, "versions of")
-        if path.parent.name == "staging":
+        if path.parent.name == "staging" and header(sql, "partition") is None:
             partition = "valid_to_date" if versions is not None else None
             return cls(
                 path,
@@ -146,8 +159,9 @@ class Model:
         partition = header(sql, "partition")
         if not window or not partition:
             raise ValueError(
-                f"{path}: a fact's header needs '-- partition: <date column>' and '-- window: "
-                "N days' (partition P reads the input days P-N..P+N) or '-- window: week'"
+                f"{path}: a partitioned model's header needs '-- partition: <date column>' "
+                "and '-- window: N days' (partition P reads the input days P-N..P+N) or "
+                "'-- window: week'"
             )
         follows = {
             snapshot: Follows(snapshot, key, events, column, _names(columns))

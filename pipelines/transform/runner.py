@@ -1,8 +1,9 @@
 """Run the models of sql/staging and sql/facts (transform/models.py) in dependency order.
 
 Staging views (event kinds, kinds without time) are views of every session. Versioned
-staging models (`-- versions of:`) and facts are built into partitioned Parquet, and a run
-rebuilds only what its new data can change:
+staging models (`-- versions of:`), the event staging models kept in files (`-- partition:
+day`, `-- window: 0 days`: built like a fact) and facts are built into partitioned
+Parquet, and a run rebuilds only what its new data can change:
 
 - A versioned staging model keeps every version of a snapshot kind with its validity
   (valid_from, valid_to), partitioned by the UTC day its validity ended (valid_to_date;
@@ -121,6 +122,11 @@ where {quote_ident(rule.column)} in (select k from changed)
     return {day for (day,) in rows}
 
 
+def _is_dated(name: str) -> bool:
+    model = models().get(name)
+    return model is not None and model.is_dated
+
+
 def _changed(dirty: dict[str, set[str]], name: str) -> set[str]:
     """The partitions of a table rewritten this run; a staging view's are its inputs'."""
     model = models().get(name)
@@ -130,7 +136,7 @@ def _changed(dirty: dict[str, set[str]], name: str) -> set[str]:
 
 
 def plan(model: Model, dirty: Dirty, catalog: Catalog, settings: Settings) -> set[str] | None:
-    """The partitions of a fact to rebuild (None: all of them)."""
+    """The partitions of a fact (or of staging kept in files) to rebuild (None: all)."""
     if dirty is None or catalog.models.get(model.name) != model.fingerprint(settings.timezone):
         return None
     touched: set[date] = set()
@@ -140,7 +146,7 @@ def plan(model: Model, dirty: Dirty, catalog: Catalog, settings: Settings) -> se
             continue
         if table in model.follows:
             touched |= followed_days(catalog, model.follows[table])
-        elif _raw_events(table) or table.startswith("fct_"):
+        elif _raw_events(table) or _is_dated(table):
             touched |= {date.fromisoformat(d) for d in changed}
         else:
             return None  # entity state may change any day after the new version
@@ -285,13 +291,14 @@ def _storage_units(model: Model, days: list[str]) -> dict[tuple[str, str], list[
 def _build(
     catalog: Catalog, model: Model, run_id: str, targets: set[str] | None, settings: Settings
 ) -> ModelResult:
-    """Run one fact over its inputs (restricted when targets are given) and replace the
-    target partitions: one new file per partition value; emptied partitions dropped."""
+    """Run one dated model (a fact, staging kept in files) over its inputs (restricted
+    when targets are given) and replace the target partitions: one new file per partition
+    value; emptied partitions dropped."""
     partitions = {}
     if targets is not None:
         needed = _input_days(model, targets)
         partitions = {t: needed for t in set().union(*map(_raw_events, model.inputs))}
-        partitions |= {t: needed for t in model.inputs if t.startswith("fct_")}
+        partitions |= {t: needed for t in model.inputs if _is_dated(t)}
     con = storage.open_warehouse(
         catalog.wh, catalog, tables_beneath(model.inputs, catalog.has_files), partitions
     )

@@ -1,6 +1,11 @@
 -- stg_coder_workspace_builds: one row per workspace build.
 -- key: build_id
+-- partition: day
+-- window: 0 days
+-- pack: blocks (event records: the month so far is not copied again each night)
 -- inputs: coder_workspace_builds
+-- Kept in files, not a view: a report reads it, and a session binds a view's every
+-- file (one per day of history for the raw table), these packed like a fact's.
 with
 
 renamed as (

@@ -1,6 +1,11 @@
 -- stg_openl2m_log: one row per OpenL2M log record.
 -- key: log_id
+-- partition: day
+-- window: 0 days
+-- pack: blocks (event records: the month so far is not copied again each night)
 -- inputs: openl2m_log
+-- Kept in files, not a view: a report reads it, and a session binds a view's every
+-- file (one per day of history for the raw table), these packed like a fact's.
 with
 
 renamed as (
