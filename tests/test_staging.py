@@ -235,32 +235,34 @@ def test_a_fact_built_anew_rebuilds_the_models_reading_it_and_no_other(tmp_path)
         assert query(root, ordered) == query(whole, ordered)
 
 
+def log(ident: int, day: int, hour: int = 9) -> dict:
+    return {"id": ident, "timestamp": at(day, hour), "user_id": 1, "type": 5, "action": 1}
+
+
 def test_event_staging_a_report_reads_is_packed_and_rewritten_by_the_day(tmp_path):
     raw, root = tmp_path / "raw", tmp_path / "wh"
-    for day in range(DAYS - 1):  # 04-01..04-29, a message a day
-        message = {"_id": f"m{day}", "rid": "room-0", "ts": at(day), "u": {"_id": "u1"}}
+    for day in range(DAYS - 1):  # 04-01..04-29, a log record a day
         write_raw(
             raw,
-            "rocketchat_messages",
-            [message],
-            f"{START + timedelta(days=day):%Y/%m/%d}/m.ndjson",
+            "openl2m_log",
+            [log(day, day)],
+            f"{START + timedelta(days=day):%Y/%m/%d}/log.ndjson",
         )
     run(root, raw)
     catalog = storage.Catalog.load(storage.Warehouse(root))
     # Newest 04-29, window 0: settled up to 04-22, so the blocks 04-01..07, 08..14 and
     # 15..21 are a file each, and the 8 days after them a file each.
-    assert len(set(catalog.files("stg_rocketchat_messages"))) == 3 + 8
+    assert len(set(catalog.files("stg_openl2m_log"))) == 3 + 8
 
-    # A late message on 04-04: its raw day, and the staging block that holds it.
-    late = {"_id": "late", "rid": "room-0", "ts": at(3, 20), "u": {"_id": "u2"}}
-    write_raw(raw, "rocketchat_messages", [late], "late.ndjson")
+    # A late record of 04-04: its raw day, and the staging block that holds it.
+    write_raw(raw, "openl2m_log", [log(100, 3, 20)], "late.ndjson")
     second = run(root, raw)
     written = written_by(root, second.run_id)
-    assert written["rocketchat_messages"] == {"2024-04-04"}
-    assert written["stg_rocketchat_messages"] == {f"2024-04-0{d}" for d in range(1, 8)}
+    assert written["openl2m_log"] == {"2024-04-04"}
+    assert written["stg_openl2m_log"] == {f"2024-04-0{d}" for d in range(1, 8)}
 
-    # Records of another kind on a day without messages: fct_record_days rebuilds that day,
-    # reading the staging files of a day that has none.
+    # Records of another kind on a day without log records: fct_record_days rebuilds that
+    # day, reading the staging files of a day that has none.
     activity = [{"username": "a@x", "timestamp": at(DAYS - 1)}]
     write_raw(raw, "seatable_user_activity", activity, "activity.ndjson")
     third = run(root, raw)
@@ -272,7 +274,7 @@ def test_event_staging_a_report_reads_is_packed_and_rewritten_by_the_day(tmp_pat
 
     whole = tmp_path / "whole"
     run(whole, raw)
-    for table in ("stg_rocketchat_messages", "fct_rocketchat_messages_daily", "fct_record_days"):
+    for table in ("stg_openl2m_log", "fct_openl2m_log_daily", "fct_record_days"):
         ordered = f"select * from {table} order by all"
         assert query(root, ordered) == query(whole, ordered)
     # A report session reads the staging files; the raw table (a file a day) is not bound.
@@ -281,4 +283,4 @@ def test_event_staging_a_report_reads_is_packed_and_rewritten_by_the_day(tmp_pat
         bound = {name for (name,) in con.execute("select view_name from duckdb_views()").fetchall()}
     finally:
         con.close()
-    assert "stg_rocketchat_messages" in bound and "rocketchat_messages" not in bound
+    assert "stg_openl2m_log" in bound and "openl2m_log" not in bound

@@ -18,8 +18,9 @@ runner needs them:
                               (compaction.py)
 
 An event staging model is a view over its raw table's day files, unless it declares a
-partition: the few a report reads directly are kept in files, packed like a fact's, so a
-report session binds a dozen files instead of one per day of history.
+partition: the kinds a report reads directly whose records never change are kept in
+files, packed like a fact's, so a report session binds a dozen files instead of one per
+day of history.
 
 What a body reads is found by parsing it (sqlglot, DuckDB dialect), not by matching words:
 a name in a comment or a string is no input.

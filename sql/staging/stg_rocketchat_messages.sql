@@ -1,11 +1,6 @@
 -- stg_rocketchat_messages: one row per message.
 -- key: message_id
--- partition: day
--- window: 0 days
--- pack: blocks (event records: the month so far is not copied again each night)
 -- inputs: rocketchat_messages
--- Kept in files, not a view: a report reads it, and a session binds a view's every
--- file (one per day of history for the raw table), these packed like a fact's.
 with
 
 renamed as (
