@@ -90,9 +90,10 @@ def record_view_sql(
 
 def model_view_sql(catalog: Catalog, model: graph.Model, keys: set[str] | None = None) -> str:
     """A staging model or fact as a view: a staging view's own select; else its live files
-    (or some partitions of them: none of them filled, its newest file over no rows, for
-    the session binds what lies beneath a model without files only), and with no files its
-    select over no rows (same columns; a versioned staging model's validity columns too)."""
+    (or some partitions of them). Asked for partitions it has no file for: its newest file
+    over no rows (the session bound nothing beneath a model with files). With no files at
+    all: its select over no rows (same columns; a versioned staging model's validity
+    columns too)."""
     if model.is_view:
         return model.sql
     files = catalog.files(model.name, keys)
