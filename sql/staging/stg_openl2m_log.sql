@@ -5,7 +5,9 @@
 -- pack: blocks (event records: the month so far is not copied again each night)
 -- inputs: openl2m_log
 -- Kept in files, not a view: a report reads it, and a session binds a view's every
--- file (one per day of history for the raw table), these packed like a fact's.
+-- file (one per day of history for the raw table), these packed like a fact's. Its
+-- records never change once written, so old days are seldom written again (Rocket.Chat
+-- messages, edited under the day they were sent, stay a view).
 with
 
 renamed as (
