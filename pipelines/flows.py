@@ -6,19 +6,21 @@ from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.schedules import Cron
 
 from pipelines import pipeline
 from pipelines.config import Settings, load_settings
-from pipelines.progress import Progress
 from pipelines.storage import Warehouse
 
-# Inputs are warehouse handles, not values worth caching; I/O stages retry. A collect's
-# connection URL is read from the environment inside the task, never passed as a parameter
-# (Prefect would keep it).
+# Inputs are warehouse handles, not values worth caching. Only collecting retries: it reads
+# a product's database over the network, and a retry starts again from the saved
+# watermarks. A failed extract has already put part of its tables in the run's catalog, so
+# a retry would count them as duplicates; the run is recorded failed instead, and the next
+# one starts from the committed state. A collect's connection URL is read from the
+# environment inside the task, never passed as a parameter (Prefect would keep it).
 collect_task = task(
     pipeline.collect_source,
     name="collect-source",
@@ -31,19 +33,11 @@ extract_task = task(
     pipeline.extract_source,
     name="extract-source",
     task_run_name="extract-{source}",
-    retries=2,
-    retry_delay_seconds=2,
     cache_policy=NO_CACHE,
 )
 transform_task = task(pipeline.transform, name="transform", cache_policy=NO_CACHE)
 check_task = task(pipeline.check, name="checks", cache_policy=NO_CACHE)
-publish_task = task(
-    pipeline.publish_reports,
-    name="publish",
-    retries=1,
-    retry_delay_seconds=2,
-    cache_policy=NO_CACHE,
-)
+publish_task = task(pipeline.publish_reports, name="publish", cache_policy=NO_CACHE)
 
 
 @flow(name="nightly", log_prints=True)
@@ -58,27 +52,29 @@ def nightly(
     """Collect the configured sources, ingest new raw files, rebuild the facts they touch
     (and the days start..end), publish the configured reports."""
     settings = load_settings(config)
-    progress = Progress()
-    try:
-        summary = pipeline.run_nightly(
-            settings,
-            Warehouse(warehouse or settings.warehouse),
-            raw=Path(raw) if raw else None,
-            now=datetime.fromisoformat(now) if now else None,
-            stages=pipeline.Stages(
-                collect=collect_task,
-                extract=extract_task,
-                transform=transform_task,
-                check=check_task,
-                publish=publish_task,
-            ),
-            progress=progress,
-            rebuild=(date.fromisoformat(start), date.fromisoformat(end or start))
-            if start
-            else None,
-        )
-    finally:
-        progress.close()
+    log = get_run_logger()  # progress in the run's log: the Prefect UI shows it live
+    summary = pipeline.run_nightly(
+        settings,
+        Warehouse(warehouse or settings.warehouse),
+        raw=Path(raw) if raw else None,
+        now=datetime.fromisoformat(now) if now else None,
+        stages=pipeline.Stages(
+            collect=collect_task,
+            extract=extract_task,
+            transform=transform_task,
+            check=check_task,
+            publish=publish_task,
+        ),
+        progress=log.info,
+        rebuild=(date.fromisoformat(start), date.fromisoformat(end or start)) if start else None,
+    )
+    log.info(
+        f"run {summary.run_id}: {summary.lines_read:,} lines read = {summary.accepted:,} "
+        f"accepted + {summary.rejected:,} rejected + {summary.duplicates:,} duplicate; "
+        f"{summary.days_rebuilt} days rebuilt; {summary.reports_written} reports changed"
+    )
+    for w in summary.warnings:
+        log.warning(f"{w.check_name}: {w.subject}: {w.detail}")
     create_table_artifact(
         key="nightly-checks",
         table=[asdict(w) for w in summary.warnings]

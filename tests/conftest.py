@@ -172,10 +172,13 @@ def pytest_unconfigure(config) -> None:
 
 
 def pytest_collection_modifyitems(items) -> None:
-    """A test using the Prefect server is a `prefect` test: `make test-fast` leaves it out."""
+    """A test using a Prefect server is a `prefect` test: `make test-fast` leaves it out.
+    The `long` tests go first, so that the workers end together rather than one of them
+    starting the longest test last."""
     for item in items:
-        if "prefect_env" in getattr(item, "fixturenames", ()):
+        if "prefect_env" in getattr(item, "fixturenames", ()) or item.get_closest_marker("long"):
             item.add_marker(pytest.mark.prefect)
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
 
 
 @pytest.fixture(scope="session")
