@@ -112,6 +112,22 @@ def day_volume(con, touched, limits: Checks) -> list[Warning]:
     ]
 
 
+def landed_nothing(sources: list[str]) -> list[Warning]:
+    """The sources that landed no new record this run though earlier runs landed theirs:
+    an empty export or a source gone silent. The run still succeeds, and says so."""
+    return [
+        Warning(
+            "source_landed_nothing",
+            source,
+            0,
+            0,
+            f"this run landed no new {source} record; earlier runs did "
+            "(an empty export, a collect that found nothing, a source gone silent?)",
+        )
+        for source in sources
+    ]
+
+
 def open_session(catalog: Catalog, touched: dict[str, set[str]]) -> duckdb.DuckDBPyConnection:
     """A session with just what the checks read: their SQL's tables, the day counts, and
     the touched days of each touched event table."""

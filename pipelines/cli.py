@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import sys
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -48,15 +48,16 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _settings(config: Path | None, publishing: bool = False) -> Settings:
+def _settings(config: Path | None, publishing_as_of: datetime | None = None) -> Settings:
     """flows.yaml, checked whole; for a command that publishes, every report window is also
-    asked of an empty warehouse, so a bad parameter is found before any work."""
+    asked of an empty warehouse as of the instant it publishes, so a bad parameter is found
+    before any work."""
     try:
         settings = load_settings(config)
-        if publishing:
+        if publishing_as_of is not None:
             from pipelines.publish import check_windows
 
-            check_windows(settings, config or DEFAULT_CONFIG, datetime.now(UTC))
+            check_windows(settings, config or DEFAULT_CONFIG, publishing_as_of)
         return settings
     except ConfigError as exc:
         fail(str(exc))
@@ -126,6 +127,8 @@ def generate(
 
 def _print_summary(summary: dict, wh: storage.Warehouse) -> None:
     table = Table(title=f"run {summary['run_id']} ({summary['status']})", show_header=False)
+    table.add_column(no_wrap=True)
+    table.add_column(overflow="fold")  # a long path wraps whole rather than losing its end
     table.add_row("as of", summary["as_of"])
     if summary["collected"]:
         table.add_row(
@@ -149,11 +152,13 @@ def _print_summary(summary: dict, wh: storage.Warehouse) -> None:
     )
     table.add_row("warnings", str(len(summary["warnings"])))
     table.add_row("seconds", ", ".join(f"{k} {v:.2f}" for k, v in summary["seconds"].items()))
+    # A past run's report set stays beside the live one: name it, not reports/.
+    reports = Path(summary["reports_folder"]) if summary["past"] else wh.reports
     table.add_row("warehouse", str(wh.root))
     table.add_row("duckdb", str(wh.duckdb_file))
-    table.add_row("reports", str(wh.reports))
-    table.add_row("manifest", str(storage.reports_manifest(wh.reports)))
-    table.add_row("dashboard", str(storage.dashboard_page(wh.reports)))
+    table.add_row("reports (not live)" if summary["past"] else "reports", str(reports))
+    table.add_row("manifest", str(storage.reports_manifest(reports)))
+    table.add_row("dashboard", str(storage.dashboard_page(reports)))
     Console().print(table)
     for w in summary["warnings"]:
         err.print(
@@ -168,30 +173,41 @@ def _print_summary(summary: dict, wh: storage.Warehouse) -> None:
 def _run(
     settings: Settings,
     wh: storage.Warehouse,
-    config: Path | None,
     raw: Path | None,
     now: datetime,
     rebuild: tuple[date, date] | None = None,
+    past: bool = False,
 ) -> dict:
-    """The nightly flow, in this process, on Prefect's temporary server."""
-    from pipelines import prefect_setup
+    """The nightly run in this process: the plain stages, no Prefect server to wait for
+    (scheduled runs are Prefect flow runs: `schedule`). Ctrl-C and SIGTERM stop it cleanly;
+    it is recorded as interrupted and the warehouse stays as it was."""
+    import signal
 
-    prefect_setup.configure(wh)
-    from pipelines.flows import nightly
+    from pipelines import pipeline
+    from pipelines.progress import Progress
 
+    signal.signal(signal.SIGTERM, pipeline.interrupt_on)
+    progress = Progress()
     try:
-        return nightly(
-            warehouse=str(wh.root),
-            config=str(config) if config else None,
-            raw=str(raw) if raw else None,
-            now=now.isoformat(),
-            start=str(rebuild[0]) if rebuild else None,
-            end=str(rebuild[1]) if rebuild else None,
+        summary = pipeline.run_nightly(
+            settings, wh, raw, now, progress=progress, rebuild=rebuild, past=past
         )
-    except storage.WarehouseBusy as exc:
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM through interrupt_on
+        progress.close()
+        by = pipeline.interruption(exc)
+        fail(
+            f"run interrupted by {by}: recorded as interrupted, the warehouse is as it "
+            "was before the run",
+            128 + signal.Signals[by].value,
+        )
+    except (storage.WarehouseBusy, pipeline.NowBeforeLastRun, ConfigError) as exc:
+        progress.close()
         fail(str(exc))
     except Exception as exc:  # the run is recorded as failed; nothing half-published
+        progress.close()
         fail(f"run failed: {type(exc).__name__}: {exc}")
+    progress.close()
+    return pipeline.summary_dict(summary)
 
 
 @app.command()
@@ -203,15 +219,23 @@ def run(
     ] = None,
     start: Annotated[str | None, typer.Option(help="Rebuild from this day (YYYY-MM-DD).")] = None,
     end: Annotated[str | None, typer.Option(help="Rebuild up to this day (YYYY-MM-DD).")] = None,
+    as_of_past: Annotated[
+        bool,
+        typer.Option(
+            "--as-of-past",
+            help="Allow a --now before the live reports' instant: publish that run's report "
+            "set beside the live reports (.reports/<run>), never in their place.",
+        ),
+    ] = False,
     warehouse: WarehouseOpt = None,
     config: ConfigOpt = None,
 ) -> None:
     """Collect, ingest new raw files, rebuild the facts they touch, publish the reports."""
     from pipelines.extract.files import missing_tree
 
-    settings = _settings(config, publishing=True)
-    wh = _warehouse(settings, warehouse)
     as_of = parse_now(now)
+    settings = _settings(config, publishing_as_of=as_of)
+    wh = _warehouse(settings, warehouse)
     first, last = _parse_day("--start", start), _parse_day("--end", end)
     if day and (start or end):
         fail("give --date or --start/--end, not both", 2)
@@ -223,7 +247,12 @@ def run(
     # A collector creates the tree; without one there must be something to run on.
     if not settings.sources and (problem := missing_tree(root)):
         fail(problem)
-    _print_summary(_run(settings, wh, config, raw, as_of, rebuild), wh)
+    for source, configured in settings.sources.items():
+        try:
+            configured.dsn(f"sources.{source}")
+        except ConfigError as exc:
+            fail(str(exc))
+    _print_summary(_run(settings, wh, raw, as_of, rebuild, as_of_past), wh)
 
 
 @app.command("collect")
@@ -336,7 +365,8 @@ def demo(
     """Generate a sample data set into the warehouse's raw/ and run the pipeline over it."""
     from pipelines.generate import generate as write_tree
 
-    settings = _settings(config, publishing=True)
+    now = datetime.now(UTC)
+    settings = _settings(config, publishing_as_of=now)
     wh = _warehouse(settings, warehouse)
     raw = settings.raw or wh.default_raw
     err.print(f"generating {days} days of sample logs into {raw} ...")
@@ -344,41 +374,139 @@ def demo(
     err.print(
         f"wrote {written.records:,} records in {written.files:,} files; running the pipeline ..."
     )
-    _print_summary(_run(settings, wh, config, raw, datetime.now(UTC)), wh)
+    _print_summary(_run(settings, wh, raw, now), wh)
 
 
 @app.command()
 def schedule(
-    port: Annotated[int, typer.Option(help="Loopback port of the Prefect server.")] = 4200,
+    port: Annotated[
+        int, typer.Option(help="Loopback port of the Prefect server and its UI.")
+    ] = 4200,
     start_server: Annotated[
         bool, typer.Option(help="Start a Prefect server, or use PREFECT_API_URL's.")
     ] = True,
     warehouse: WarehouseOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Run flows.yaml's deployments on their cron schedules until stopped (Ctrl-C)."""
+    """Run flows.yaml's deployments on their cron schedules until stopped (Ctrl-C), with
+    Prefect's UI on loopback to watch and trigger runs."""
     import os
 
     from pipelines import prefect_setup, scheduling
 
-    settings = _settings(config, publishing=True)
+    settings = _settings(config, publishing_as_of=datetime.now(UTC))
     wh = _warehouse(settings, warehouse)
     prefect_setup.configure(wh)
-    server = None
-    if start_server:
-        home = Path(os.environ["PREFECT_HOME"])
-        err.print(f"starting a Prefect server (API http://127.0.0.1:{port}/api, no UI) ...")
-        server = scheduling.start_server(home, port, home / "server.log")
-        os.environ.update(scheduling.server_env(home, port))
-    from prefect import serve
+    home = Path(os.environ["PREFECT_HOME"])
+    with _or_fail(wh.scheduler_lock):
+        server = None
+        if start_server:
+            err.print(f"starting a Prefect server on 127.0.0.1:{port} (state in {home}) ...")
+            server = scheduling.start_server(home, port, scheduling.server_log(home))
+            os.environ.update(scheduling.server_env(home, port))
+        from prefect import serve
 
-    from pipelines.flows import deployments
+        from pipelines.flows import deployments
 
+        try:
+            served = deployments(settings, config or DEFAULT_CONFIG, warehouse)
+            err.print(scheduling.banner(settings, os.environ["PREFECT_API_URL"], home, config))
+            serve(*served, print_starting_message=False)
+        except KeyboardInterrupt:
+            pass  # Ctrl-C: Prefect has stopped its runs; the server goes below
+        finally:
+            if server is not None:
+                scheduling.stop_server(server)
+    err.print("stopped: the scheduler, its Prefect server and the runs it started")
+
+
+@app.command()
+def trigger(
+    deployment: Annotated[str, typer.Option(help="The flows.yaml deployment to run.")] = "nightly",
+    port: Annotated[int, typer.Option(help="Loopback port `schedule` serves on.")] = 4200,
+    wait: Annotated[bool, typer.Option("--wait", help="Wait for the run to end.")] = False,
+    warehouse: WarehouseOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Start a run of a deployment now on the running `schedule` (what the UI's Run button
+    does); it runs, and is logged, there."""
+    import os
+
+    from pipelines import prefect_setup, scheduling
+
+    settings = _settings(config)
+    wh = _warehouse(settings, warehouse)
+    declared = {d.name: d for d in settings.deployments}
+    if deployment not in declared:
+        fail(f"trigger: no deployment {deployment!r} in flows.yaml ({', '.join(declared)})", 2)
+    prefect_setup.configure(wh)
+    os.environ.update(scheduling.server_env(Path(os.environ["PREFECT_HOME"]), port))
     try:
-        serve(*deployments(settings, config or DEFAULT_CONFIG, warehouse))
-    finally:
-        if server is not None:
-            scheduling.stop_server(server)
+        url, state = scheduling.trigger(f"{declared[deployment].flow}/{deployment}", port, wait)
+    except scheduling.SchedulerUnreachable as exc:
+        fail(str(exc))
+    err.print(f"run {state}: {url}")
+    if wait and state != "COMPLETED":
+        raise typer.Exit(1)
+
+
+@contextmanager
+def _or_fail(lock):
+    """Hold a warehouse lock, or end with its one-line refusal."""
+    with ExitStack() as held:
+        try:
+            held.enter_context(lock())
+        except storage.WarehouseBusy as exc:
+            fail(str(exc))
+        yield
+
+
+def _size(path: Path) -> str:
+    """A removed path's size, for `reset`'s account of what it removed."""
+    if path.is_symlink() or path.is_file():
+        return f"{path.lstat().st_size:,} bytes"
+    files = [f for f in path.rglob("*") if f.is_file() and not f.is_symlink()]
+    return f"{len(files):,} files, {sum(f.stat().st_size for f in files) / 2**20:,.1f} MB"
+
+
+@app.command()
+def reset(
+    include_raw: Annotated[
+        bool, typer.Option("--include-raw", help="Remove the raw landing tree too.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    warehouse: WarehouseOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Start over: remove everything derived (Parquet, usage.duckdb, report sets, collect
+    watermarks, Prefect's state); the raw tree is kept unless --include-raw."""
+    settings = _settings(config)
+    wh = _warehouse(settings, warehouse)
+    raw = settings.raw or wh.default_raw
+
+    def doomed() -> list[Path]:
+        paths = wh.derived() + ([raw] if include_raw else [])
+        return [p for p in paths if p.exists() or p.is_symlink()]
+
+    if not doomed():
+        err.print(f"nothing to remove in {wh.root}")
+        return
+    if not yes:
+        names = ", ".join(str(p) for p in doomed())
+        if not sys.stdin.isatty():
+            fail(f"reset would remove {names}: give --yes to confirm", 2)
+        typer.confirm(f"remove {names}?", abort=True, err=True)
+    # Neither a run nor `schedule`'s server may be using what goes (their lock files go too).
+    with _or_fail(wh.scheduler_lock), _or_fail(wh.lock):
+        for path in doomed():
+            size = _size(path)
+            if path.is_dir() and not path.is_symlink():
+                storage.remove_tree(path)
+            else:
+                path.unlink(missing_ok=True)
+            err.print(f"removed {path} ({size})")
+    if not include_raw:
+        err.print(f"kept the raw tree {raw}")
 
 
 def _loopback(host: str) -> bool:

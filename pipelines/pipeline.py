@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
-from collections.abc import Callable
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -25,6 +27,48 @@ Progress = Callable[[str], None]
 
 class NoRawData(RuntimeError):
     """The raw folder is missing or holds no source folder: nothing to run on."""
+
+
+class NowBeforeLastRun(RuntimeError):
+    """A run as of an instant earlier than the one the live reports are as of."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM (or SIGINT) asked the run to stop; args[0] names the signal."""
+
+
+def interrupt_on(signum: int, _frame) -> None:
+    """A signal handler: stop the run the way Ctrl-C does, naming the signal."""
+    raise Interrupted(signal.Signals(signum).name)
+
+
+def interruption(exc: BaseException) -> str | None:
+    """How a run was stopped from outside (Ctrl-C, SIGTERM, Prefect's cancellation, which
+    all raise BaseExceptions that are not Exceptions), or None when it failed by itself."""
+    if isinstance(exc, Exception):
+        return None
+    if isinstance(exc, Interrupted):
+        return exc.args[0]
+    if isinstance(exc, KeyboardInterrupt):
+        return "SIGINT"
+    code = getattr(exc, "signal", None)  # Prefect's TerminationSignal carries its signal
+    return signal.Signals(code).name if code else type(exc).__name__
+
+
+@contextmanager
+def signals_ignored() -> Iterator[None]:
+    """Ctrl-C and SIGTERM ignored while a committed run makes its reports and usage.duckdb
+    live: a signal there would leave the runs table saying ok beside the previous reports.
+    (A signal handler can only be set from the main thread; elsewhere nothing changes.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)
 
 
 @dataclass
@@ -51,6 +95,12 @@ class RunSummary:
     seconds: dict[str, float] = field(default_factory=dict)
     finished_at: datetime | None = None
     message: str = ""
+    # sources that landed no new record this run although earlier runs landed theirs
+    silent_sources: list[str] = field(default_factory=list)
+    # a run as of an instant before the live reports' (--as-of-past): its report set is
+    # kept beside the live one, never swapped in
+    past: bool = False
+    reports_folder: Path | None = None
 
     @property
     def reconciles(self) -> bool:
@@ -134,7 +184,7 @@ def check(
     """Run the data-quality checks; their warnings join the run's catalog as `checks`."""
     con = checks.open_session(catalog, summary.touched)
     try:
-        found = checks.run_checks(
+        found = checks.landed_nothing(summary.silent_sources) + checks.run_checks(
             con,
             summary.run_id,
             summary.touched,
@@ -202,8 +252,8 @@ class Stopwatch:
 
 def finish(catalog: Catalog, summary: RunSummary, status: str, message: str = "") -> RunSummary:
     """Record the run in the catalog and commit it: the one moment the run becomes visible.
-    After a failed run, or one that follows a killed run, the commit also sweeps away the
-    files no catalog names."""
+    After a failed or interrupted run, or one that follows a killed run, the commit also
+    sweeps away the files no catalog names."""
     summary.status = status
     summary.message = message
     summary.finished_at = datetime.now(UTC)
@@ -212,11 +262,29 @@ def finish(catalog: Catalog, summary: RunSummary, status: str, message: str = ""
     return summary
 
 
+def refuse_past(catalog: Catalog, summary: RunSummary) -> None:
+    """A run as of an instant before the live reports' would replace them with an older
+    picture (a past --now on a warehouse run today publishes zeros): refused, unless asked
+    for as a past run."""
+    live = catalog.as_of
+    if live is not None and summary.as_of < live and not summary.past:
+        raise NowBeforeLastRun(
+            f"--now {summary.as_of.isoformat()} is before {live.isoformat()}, the instant the "
+            "live reports are as of; give --as-of-past to publish a report set of that "
+            "instant beside them"
+        )
+
+
+def _sources_with_records(catalog: Catalog) -> set[str]:
+    return {k.source for k in records.KINDS if catalog.has_files(k.table)}
+
+
 def summary_dict(summary: RunSummary) -> dict:
     data = asdict(summary)
     data["touched"] = {table: sorted(days) for table, days in summary.touched.items()}
     for key in ("started_at", "as_of", "finished_at"):
         data[key] = data[key].isoformat() if data[key] else None
+    data["reports_folder"] = str(summary.reports_folder) if summary.reports_folder else None
     return data
 
 
@@ -239,32 +307,42 @@ def run_nightly(
     stages: Stages = Stages(),
     progress: Progress | None = None,
     rebuild: tuple[date, date] | None = None,
+    past: bool = False,
 ) -> RunSummary:
     """Collect the configured sources, extract every source, rebuild the facts, publish;
-    record the run whatever happens.
+    record the run whatever happens: ok, failed, or interrupted (Ctrl-C, SIGTERM, a
+    cancelled Prefect run), the last two leaving the previous state whole.
 
-    `rebuild` (first, last) also rebuilds those days from the landed data.
+    `rebuild` (first, last) also rebuilds those days from the landed data. `past` allows a
+    `now` before the live reports' (see refuse_past): that run collects nothing (a collect
+    lands what the product holds now) and keeps its reports beside the live ones.
     """
     for source, configured in settings.sources.items():
         configured.dsn(f"sources.{source}")  # an unset variable fails before any work
     say = progress or (lambda _message: None)
     summary = start_run(now)
+    summary.past = past
     if rebuild:
         summary.rebuild(*rebuild)
     root = raw_root(wh, settings, raw)
     with wh.lock():
-        storage.clean_leftovers(wh)
         catalog = Catalog.load(wh)
+        refuse_past(catalog, summary)
+        storage.clean_leftovers(wh, keep=catalog.past_reports)
+        had_records = _sources_with_records(catalog)
         try:
             with Stopwatch(summary, "collect"):
-                for source in settings.sources:
+                for source in [] if past else settings.sources:
                     landed = stages.collect(settings, wh, root, summary, source, progress)
                     summary.collected[source] = sum(landed.values())
             if problem := missing_tree(root):
                 raise NoRawData(problem)
             with Stopwatch(summary, "extract"):
                 for source in records.SOURCES:
-                    summary.add_ingest(stages.extract(catalog, root, summary, source, progress))
+                    ingested = stages.extract(catalog, root, summary, source, progress)
+                    summary.add_ingest(ingested)
+                    if source in had_records and ingested.accepted == 0:
+                        summary.silent_sources.append(source)
                 summary.ignored_files = stray(root) + summary.ignored_files
             with Stopwatch(summary, "transform"):
                 transformed = stages.transform(catalog, settings, summary, progress)
@@ -277,12 +355,24 @@ def run_nightly(
                 published = stages.publish(catalog, settings, summary)
                 summary.reports_written = len(published.changed)
                 summary.reports_unchanged = len(published.files) - len(published.changed)
-        except Exception as exc:
-            # Only the failed run's row is committed; the data stays as it was.
-            finish(Catalog.load(wh), summary, "failed", f"{type(exc).__name__}: {exc}")
+                summary.reports_folder = published.folder
+        except BaseException as exc:
+            # Only the run's row is committed; the data stays as it was.
+            stopped_by = interruption(exc)
+            with signals_ignored():
+                if stopped_by:
+                    finish(Catalog.load(wh), summary, "interrupted", f"interrupted by {stopped_by}")
+                else:
+                    finish(Catalog.load(wh), summary, "failed", f"{type(exc).__name__}: {exc}")
             raise
-        say("committing the run")
-        finish(catalog, summary, "ok")
-        storage.swap_reports(wh, published.folder)
-        storage.rebuild_duckdb_file(wh)
+        with signals_ignored():
+            say("committing the run")
+            if past:
+                catalog.past_reports.append(summary.run_id)
+            else:
+                catalog.as_of = summary.as_of
+            finish(catalog, summary, "ok")
+            if not past:
+                storage.swap_reports(wh, published.folder, keep=catalog.past_reports)
+            storage.rebuild_duckdb_file(wh)
         return summary

@@ -55,22 +55,18 @@ def resolve_params(params: dict[str, str], now: datetime, settings: Settings) ->
 
 
 def check_windows(settings: Settings, config: Path, now: datetime) -> None:
-    """Ask every configured window of an empty warehouse: a parameter its endpoint refuses
-    is a ConfigError naming the file and the window, found before any work starts."""
-    empty = storage.Catalog.empty()
-    con = open_session(empty.wh, empty)
-    try:
-        ctx = Context(con, now, settings)
-        for index, window in enumerate(settings.reports):
-            params = resolve_params(window.params, now, settings)
-            status, body = endpoints.call(ctx, f"{window.endpoint}?{urlencode(params)}")
-            if status != 200:
-                raise ConfigError(
-                    f"{config}: reports[{index}] ({window.endpoint} {window.name!r}): "
-                    f"HTTP {status} {orjson.dumps(body).decode()}"
-                )
-    finally:
-        con.close()
+    """Ask every configured window's endpoint to check its parameters as of `now` (no data
+    read): a parameter it refuses is a ConfigError naming the file and the window, found
+    before any work starts."""
+    ctx = Context(None, now, settings)
+    for index, window in enumerate(settings.reports):
+        params = resolve_params(window.params, now, settings)
+        status, body = endpoints.call(ctx, f"{window.endpoint}?{urlencode(params)}")
+        if status != 200:
+            raise ConfigError(
+                f"{config}: reports[{index}] ({window.endpoint} {window.name!r}): "
+                f"HTTP {status} {orjson.dumps(body).decode()}"
+            )
 
 
 def dumps(body: dict) -> bytes:

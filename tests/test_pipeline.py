@@ -151,6 +151,41 @@ def test_a_source_that_lands_nothing_for_too_long_is_a_warning(tmp_path):
     assert warning.value >= 49 and "no new raw file since" in warning.detail
 
 
+def test_a_run_that_lands_nothing_from_a_source_says_so_and_succeeds(tmp_path):
+    raw, wh = tmp_path / "raw", storage.Warehouse(tmp_path / "wh")
+    write_raw(raw, "seatable_user_activity", DAY1, "a.ndjson")
+    first = pipeline.run_nightly(settings(), wh, raw, NOW)  # openl2m has never landed: no word
+    assert [w for w in first.warnings if w.check_name == "source_landed_nothing"] == []
+    write_raw(
+        raw,
+        "openl2m_log",
+        [{"id": 1, "timestamp": "2024-05-05T09:00:00Z", "type": 0, "action": 1}],
+        "a.ndjson",
+    )
+    write_raw(raw, "seatable_user_activity", DAY5, "b.ndjson")
+    assert pipeline.run_nightly(settings(), wh, raw, NOW).silent_sources == []
+    # The next export of openl2m is empty; seatable's holds only lines already landed.
+    write_raw(raw, "openl2m_log", [], "b.ndjson")
+    write_raw(raw, "seatable_user_activity", DAY5, "c.ndjson")
+    quiet = pipeline.run_nightly(settings(), wh, raw, NOW)
+    assert quiet.status == "ok" and quiet.silent_sources == ["seatable", "openl2m"]
+    silent = [
+        (w.subject, w.detail) for w in quiet.warnings if w.check_name == "source_landed_nothing"
+    ]
+    assert silent == [
+        (
+            source,
+            f"this run landed no new {source} record; earlier runs did (an empty export, "
+            "a collect that found nothing, a source gone silent?)",
+        )
+        for source in ("seatable", "openl2m")
+    ]
+    assert query(
+        wh.root,
+        "select subject from checks where check_name = 'source_landed_nothing' order by subject",
+    ) == [("openl2m",), ("seatable",)]
+
+
 def test_volume_check_flags_an_outlier_day(tmp_path):
     raw = tmp_path / "raw"
     # Two users a day for two weeks, then a Monday with forty.

@@ -34,11 +34,17 @@ class Refused(Exception):
         self.body = body
 
 
+class ParametersAccepted(Exception):
+    """An endpoint asked without a warehouse session reached its first query: the request
+    passed every check that needs no data. Loading flows.yaml asks each window so."""
+
+
 @dataclass(frozen=True)
 class Context:
-    """What an endpoint may read: the warehouse session, the as-of instant, the settings."""
+    """What an endpoint may read: the warehouse session (None: check the parameters only),
+    the as-of instant, the settings."""
 
-    con: duckdb.DuckDBPyConnection
+    con: duckdb.DuckDBPyConnection | None
     now: datetime  # timezone-aware
     settings: Settings
 
@@ -95,6 +101,8 @@ def rows(ctx: Context, name: str, params: dict | None = None) -> list[dict]:
     Only the parameters the query names are bound (DuckDB refuses unused ones), so an
     endpoint can pass one set of parameters to several queries.
     """
+    if ctx.con is None:
+        raise ParametersAccepted
     sql = report_sql(name)
     used = {k: v for k, v in (params or {}).items() if re.search(rf"\${k}\b", sql)}
     cursor = ctx.con.execute(sql, used)

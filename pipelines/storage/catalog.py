@@ -8,6 +8,7 @@ leaves the previous state whole, and an open reader keeps a consistent snapshot.
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from pathlib import Path
 
 import orjson
@@ -37,9 +38,16 @@ class Catalog:
         models: dict[str, str] | None = None,
         run_id: str | None = None,
         schemas: dict[str, str] | None = None,
+        as_of: datetime | None = None,
+        past_reports: list[str] | None = None,
     ):
         self.wh = wh
         self.run_id = run_id  # the run that committed this catalog
+        # the instant the live reports are as of: a later run may not go back before it
+        self.as_of = as_of
+        # runs as of an earlier instant (--as-of-past) whose report sets are kept beside
+        # the live one under .reports/<run id>
+        self.past_reports: list[str] = past_reports or []
         # table -> partition key ("2024-05-01", a run id, or "" for a flat table) -> file
         # path relative to parquet/ (days packed in one file all name it)
         self.tables: dict[str, dict[str, str]] = tables or {}
@@ -51,18 +59,20 @@ class Catalog:
         self.schemas: dict[str, str] = schemas or {}
 
     @classmethod
-    def empty(cls) -> Catalog:
-        """A catalog of no files: every view typed and empty."""
-        return cls(Warehouse("."))
-
-    @classmethod
     def load(cls, wh: Warehouse) -> Catalog:
         current = catalog_file(wh)
         if not current.exists():
             return cls(wh)
         body = orjson.loads(current.read_bytes())
+        as_of = body.get("as_of")
         return cls(
-            wh, body["tables"], body.get("models", {}), body.get("run_id"), body.get("schemas")
+            wh,
+            body["tables"],
+            body.get("models", {}),
+            body.get("run_id"),
+            body.get("schemas"),
+            datetime.fromisoformat(as_of) if as_of else None,
+            body.get("past_reports"),
         )
 
     def partitions(self, table: str) -> list[str]:
@@ -114,6 +124,8 @@ class Catalog:
                 "tables": self.tables,
                 "models": self.models,
                 "schemas": self.schemas,
+                "as_of": self.as_of.isoformat() if self.as_of else None,
+                "past_reports": self.past_reports,
             },
             option=orjson.OPT_SORT_KEYS,
         )

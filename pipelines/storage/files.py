@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Collection
 from pathlib import Path
 
 from pipelines.storage.paths import Warehouse, temporary
@@ -39,8 +40,9 @@ def remove_temporaries(folder: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def clean_leftovers(wh: Warehouse) -> None:
-    """Remove what a killed run left behind: temporary files, unpublished reports.
+def clean_leftovers(wh: Warehouse, keep: Collection[str] = ()) -> None:
+    """Remove what a killed run left behind: temporary files, unpublished reports (all
+    report sets but the live one and those of the committed past runs named in keep).
     (Under parquet/, its files are swept when the run commits: see Catalog.commit.)
 
     Called with the run lock held, so no live run owns any of it.
@@ -50,7 +52,7 @@ def clean_leftovers(wh: Warehouse) -> None:
     live = wh.reports.resolve() if wh.reports.is_symlink() else None
     if wh.report_versions.is_dir():
         for folder in wh.report_versions.iterdir():
-            if folder.resolve() != live:
+            if folder.resolve() != live and folder.name not in keep:
                 remove_tree(folder)
 
 
@@ -62,8 +64,9 @@ def publish_reports_dir(wh: Warehouse, run_id: str) -> Path:
     return folder
 
 
-def swap_reports(wh: Warehouse, folder: Path) -> None:
-    """Point reports/ at folder in one rename, then drop older versions."""
+def swap_reports(wh: Warehouse, folder: Path, keep: Collection[str] = ()) -> None:
+    """Point reports/ at folder in one rename, then drop older versions (but the report
+    sets of past runs named in keep)."""
     link = wh.reports
     if link.exists() and not link.is_symlink():
         # A plain folder from elsewhere: move it aside once so the symlink can take its place.
@@ -73,5 +76,5 @@ def swap_reports(wh: Warehouse, folder: Path) -> None:
     tmp_link.symlink_to(folder.relative_to(wh.root))
     os.replace(tmp_link, link)
     for old in wh.report_versions.iterdir():
-        if old != folder:
+        if old != folder and old.name not in keep:
             remove_tree(old)

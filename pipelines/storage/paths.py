@@ -100,22 +100,36 @@ class Warehouse:
         """A source's collect watermarks (collect/<source>.json)."""
         return self.root / "collect" / f"{source}.json"
 
+    @property
+    def lock_file(self) -> Path:
+        return self.root / ".lock"
+
+    @property
+    def scheduler_lock_file(self) -> Path:
+        return self.root / ".schedule.lock"
+
+    def derived(self) -> list[Path]:
+        """Everything a warehouse holds that its raw tree and flows.yaml can make again:
+        what `reset` removes (Prefect's state only where it is the warehouse's own)."""
+        return [
+            self.parquet,
+            self.duckdb_file,
+            self.duckdb_file.with_name(self.duckdb_file.name + ".wal"),
+            self.reports,
+            self.report_versions,
+            self.root / "collect",
+            self.prefect_home,
+            *self.root.glob(".*.tmp*"),
+            *self.root.glob(".reports.*.link"),
+            self.scheduler_lock_file,
+            self.lock_file,
+        ]
+
     @contextmanager
     def lock(self) -> Iterator[None]:
         """Hold the warehouse's run lock; a second run refuses instead of corrupting."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        path = self.root / ".lock"
-        with open(path, "a+") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                handle.seek(0)
-                holder = handle.read().strip() or "unknown"
-                raise WarehouseBusy(
-                    f"another run is using {self.root} (pid {holder}); wait for it to finish"
-                ) from None
+        with _exclusive(self.lock_file, "another run") as handle:
             # A holder that ended normally emptied the file: a pid left in it was killed.
-            handle.seek(0)
             self.interrupted = bool(handle.read().strip())
             handle.truncate(0)
             handle.write(str(os.getpid()))
@@ -124,7 +138,37 @@ class Warehouse:
                 yield
             finally:
                 handle.truncate(0)
-                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @contextmanager
+    def scheduler_lock(self) -> Iterator[None]:
+        """Held by `schedule` while its Prefect server runs on this warehouse's state, so
+        `reset` does not pull that state from under it."""
+        with _exclusive(self.scheduler_lock_file, "`schedule`") as handle:
+            handle.truncate(0)
+            handle.write(str(os.getpid()))
+            handle.flush()
+            yield
+
+
+@contextmanager
+def _exclusive(path: Path, holder_is: str) -> Iterator:
+    """An exclusive lock on path (flock), its file open for the holder to write its pid;
+    WarehouseBusy when another process holds it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            pid = handle.read().strip() or "unknown"
+            raise WarehouseBusy(
+                f"{holder_is} is using {path.parent} (pid {pid}); wait for it to finish"
+            ) from None
+        handle.seek(0)
+        try:
+            yield handle
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def catalog_file(wh: Warehouse) -> Path:
