@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install services lint test test-fast demo bench schedule clean
+.PHONY: install services lint test test-fast demo bench schedule trigger clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -35,8 +35,17 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/run.py
 
-clean:
-	rm -rf $(VENV) warehouse/raw warehouse/parquet warehouse/reports warehouse/.reports warehouse/usage.duckdb* bench/out
+# Starting over: everything derived from the raw tree goes (watermarks and Prefect's state
+# too: `usage-warehouse reset` says what it removed), then the bench data and .venv. The raw
+# tree stays (`usage-warehouse reset --include-raw --yes` removes it too).
+clean: $(STAMP)
+	$(VENV)/bin/usage-warehouse reset --yes
+	rm -rf $(VENV) bench/out
 
+# The nightly schedule with Prefect's UI on http://127.0.0.1:4200 until Ctrl-C.
 schedule: $(STAMP)
 	$(VENV)/bin/usage-warehouse schedule
+
+# A run now, on the running schedule (watch it in the UI).
+trigger: $(STAMP)
+	$(VENV)/bin/usage-warehouse trigger

@@ -14,7 +14,10 @@ Every measurement runs in a child process, so its wall time, CPU time and peak m
 - `serve` under load: 8 clients asking the published windows of a demo-sized warehouse
   while a nightly run commits a new day (latency, and every answer checked against the
   old and the new state);
-- Prefect's fixed cost: a trivial flow against a running Prefect server.
+- the command line's fixed costs on a demo warehouse (`make demo`'s 28 medium days): a
+  `usage-warehouse run` with nothing new to do, and the one-line error of a run whose
+  source's connection variable is unset or names a refused port;
+- Prefect's fixed cost: a trivial flow against a running Prefect server (scheduled runs).
 """
 
 from __future__ import annotations
@@ -568,6 +571,62 @@ def serve_rows(args: argparse.Namespace, config: str, now: str) -> list[tuple[st
     return [measure_serve(config, demo, NEW_DAY, datetime.fromisoformat(now))]
 
 
+def command(folder: Path, *args: str, env: dict | None = None, ok: bool = True) -> float:
+    """Wall seconds of one `usage-warehouse` command run in folder, as a user types it."""
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "pipelines", *args], cwd=folder, env=env, capture_output=True
+    )
+    seconds = time.perf_counter() - start
+    if (done.returncode == 0) != ok:
+        raise RuntimeError(f"usage-warehouse {' '.join(args)}: {done.stderr.decode()[-500:]}")
+    return seconds
+
+
+def cli_rows(args: argparse.Namespace, config: str, now: str) -> list[tuple[str, str, str]]:
+    """The command line's fixed costs on a demo warehouse: medians of `--repeats` runs."""
+    raw = generate(OUT / "raw-demo", 28, NEW_DAY - timedelta(days=27), "medium")
+    with tempfile.TemporaryDirectory(dir=OUT) as folder:
+        site = Path(folder)
+        shutil.copy(config, site / "flows.yaml")
+        (site / "warehouse").mkdir()
+        (site / "warehouse" / "raw").symlink_to(raw)
+        command(site, "run", "--now", now)  # the demo's first run
+        idle = [command(site, "run", "--now", now) for _ in range(args.repeats)]
+        with_source = site / "source.yaml"
+        with_source.write_text(
+            (site / "flows.yaml").read_text() + "sources:\n  coder: {dsn_env: BENCH_CODER_DSN}\n"
+        )
+        env = {k: v for k, v in os.environ.items() if k != "BENCH_CODER_DSN"}
+        unset = [
+            command(site, "run", "--config", str(with_source), env=env, ok=False)
+            for _ in range(args.repeats)
+        ]
+        refused_env = env | {"BENCH_CODER_DSN": "postgresql://reader:pw@127.0.0.1:1/coder"}
+        refused = [
+            command(site, "run", "--config", str(with_source), env=refused_env, ok=False)
+            for _ in range(args.repeats)
+        ]
+    median = statistics.median
+    return [
+        (
+            "`run` with nothing new to do (demo warehouse)",
+            f"{median(idle):.2f} s",
+            f"median of {args.repeats} ({min(idle):.2f}-{max(idle):.2f} s); target < 3 s",
+        ),
+        (
+            "`run` with its source's DSN variable unset",
+            f"{median(unset):.2f} s",
+            f"one-line error; median of {args.repeats}; target < 2 s",
+        ),
+        (
+            "`run` with its source's database refusing",
+            f"{median(refused):.2f} s",
+            f"one-line error, the run recorded failed; median of {args.repeats}",
+        ),
+    ]
+
+
 def prefect_rows(args: argparse.Namespace, config: str, now: str) -> list[tuple[str, str, str]]:
     from pipelines import scheduling
 
@@ -595,6 +654,7 @@ SECTIONS = {
     "memory": memory_rows,
     "history": history_rows,
     "serve": serve_rows,
+    "cli": cli_rows,
     "prefect": prefect_rows,
 }
 

@@ -184,6 +184,7 @@ def _run(
     import signal
 
     from pipelines import pipeline
+    from pipelines.collect import CollectError
     from pipelines.progress import Progress
 
     signal.signal(signal.SIGTERM, pipeline.interrupt_on)
@@ -200,7 +201,7 @@ def _run(
             "was before the run",
             128 + signal.Signals[by].value,
         )
-    except (storage.WarehouseBusy, pipeline.NowBeforeLastRun, ConfigError) as exc:
+    except (storage.WarehouseBusy, pipeline.NowBeforeLastRun, CollectError) as exc:
         progress.close()
         fail(str(exc))
     except Exception as exc:  # the run is recorded as failed; nothing half-published
@@ -234,7 +235,13 @@ def run(
     from pipelines.extract.files import missing_tree
 
     as_of = parse_now(now)
-    settings = _settings(config, publishing_as_of=as_of)
+    settings = _settings(config)
+    for source, configured in settings.sources.items():  # an unset variable, before all else
+        try:
+            configured.dsn(f"sources.{source}")
+        except ConfigError as exc:
+            fail(str(exc))
+    _settings(config, publishing_as_of=as_of)
     wh = _warehouse(settings, warehouse)
     first, last = _parse_day("--start", start), _parse_day("--end", end)
     if day and (start or end):
@@ -247,11 +254,6 @@ def run(
     # A collector creates the tree; without one there must be something to run on.
     if not settings.sources and (problem := missing_tree(root)):
         fail(problem)
-    for source, configured in settings.sources.items():
-        try:
-            configured.dsn(f"sources.{source}")
-        except ConfigError as exc:
-            fail(str(exc))
     _print_summary(_run(settings, wh, raw, as_of, rebuild, as_of_past), wh)
 
 

@@ -7,8 +7,6 @@ import os
 from pipelines.storage import Warehouse
 
 DEFAULTS = {
-    # A fresh PREFECT_HOME migrates its database for ~30 s, past Prefect's 20 s default.
-    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
     # No network here, and none wanted from a nightly job.
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
 }
