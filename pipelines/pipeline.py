@@ -328,9 +328,9 @@ def run_nightly(
     with wh.lock():
         catalog = Catalog.load(wh)
         refuse_past(catalog, summary)
-        storage.clean_leftovers(wh, keep=catalog.past_reports)
-        had_records = _sources_with_records(catalog)
         try:
+            storage.clean_leftovers(wh, keep=catalog.past_reports)
+            had_records = _sources_with_records(catalog)
             with Stopwatch(summary, "collect"):
                 for source in [] if past else settings.sources:
                     landed = stages.collect(settings, wh, root, summary, source, progress)
