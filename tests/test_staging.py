@@ -39,6 +39,7 @@ def test_every_header_names_exactly_the_tables_its_body_reads():
         "pg_percentile_at": (),
         "pg_percentile_sorted": (),
         "pg_percentile_cont": (),
+        "rocketchat_message_counts": None,
     }
 
 
