@@ -1,5 +1,8 @@
 """Rocket.Chat api/v1/statistics: entity state as of now, message counts, dates, errors."""
 
+import shutil
+from datetime import UTC, date, datetime
+
 import pytest
 
 PATH = "api/v1/statistics"
@@ -448,3 +451,50 @@ def test_serve_answers_what_the_setting_says(current_chat):
     client = TestClient(make_app(current_chat.settings, current_chat.wh, {}))
     body = client.get(PATH).json()
     assert body["success"] is True and "totalDiscussionsMessages" in body
+
+
+def test_current_bodies_type_check_against_rocket_chat_8(current_chat, tmp_path_factory):
+    """Every `current` body the suite publishes (these, and a nightly run's published file)
+    is a Serialized<IStats> answer with success: true for TypeScript's compiler in strict
+    mode, against Rocket.Chat's own packages (tests/typecheck/rocketchat); the seed body,
+    and a current one with the misspelt key, are not."""
+    from pipelines.config import Settings
+    from tests.conftest import MiniWarehouse
+    from tests.typescript import assert_bodies_type_check
+
+    empty = MiniWarehouse(
+        tmp_path_factory.mktemp("empty"), Settings(rocketchat_statistics="current")
+    )
+    empty.build()
+    bodies = {
+        "counted": current_chat.call(PATH, NOW)[1],
+        "nothing": empty.call(PATH, NOW)[1],
+        "published": published_current_body(tmp_path_factory.mktemp("nightly")),
+    }
+    counted = bodies["counted"]
+    current_chat.settings = current_chat.settings.model_copy(
+        update={"rocketchat_statistics": "seed"}
+    )
+    refused = {
+        "seed": current_chat.call(PATH, NOW)[1],
+        "misspelt": {**counted, "totlalLivechat": counted["totalLivechat"]},
+    }
+    assert_bodies_type_check("rocketchat", "StatisticsBody", bodies, refused)
+
+
+def published_current_body(root) -> dict:
+    """The latest.json a nightly run publishes under `current`, from a generated tree."""
+    import orjson
+
+    from pipelines import pipeline, storage
+    from pipelines.generate import generate
+    from tests.conftest import repo_settings
+
+    generate(root / "raw", 3, date(2024, 6, 7), "small", 7)
+    for source in ("coder", "seatable", "openl2m"):
+        shutil.rmtree(root / "raw" / source)
+    settings = repo_settings(rocketchat_statistics="current")
+    wh = storage.Warehouse(root / "wh")
+    summary = pipeline.run_nightly(settings, wh, root / "raw", datetime(2024, 6, 10, 6, tzinfo=UTC))
+    assert summary.status == "ok"
+    return orjson.loads((wh.reports / "api/v1/statistics/latest.json").read_bytes())

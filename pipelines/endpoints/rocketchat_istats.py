@@ -71,7 +71,9 @@ ISTATS: dict[str, object] = {
     "federatedServers": 0,
     "federatedUsers": 0,
     "lastLogin": "",
-    "lastMessageSentAt": NOT_IN_RECORDS,
+    # Date | undefined, a key the type requires: Rocket.Chat leaves it out of its JSON when
+    # there is no message at all; "" keeps the body of the type.
+    "lastMessageSentAt": "",
     "lastSeenSubscription": "",
     "os": {
         "type": "",
@@ -267,7 +269,7 @@ def js_date_string(moment: datetime | None) -> str:
 
 def known(r: dict) -> dict[str, object]:
     """The IStats fields the records tell, from the row of rpt_rocketchat_statistics;
-    None for an optional one they do not hold this time (left out)."""
+    None where they hold nothing this time (the field keeps its neutral value)."""
     statuses = r["online_users"] + r["away_users"] + r["busy_users"]
     channel = r["channel"] - r["channel_discussion"]
     private_group = r["private_group"] - r["private_group_discussion"]
@@ -332,7 +334,8 @@ def known(r: dict) -> dict[str, object]:
 def current_body(r: dict, stats_id: str, now: datetime) -> dict:
     """The body: `_id`, IStats in its declared order (createdAt: now), `_updatedAt`, and
     `success: true`."""
-    filled = {**copy.deepcopy(ISTATS), **known(r), "createdAt": iso_ms(now)}
+    filled = copy.deepcopy(ISTATS) | {k: v for k, v in known(r).items() if v is not None}
+    filled["createdAt"] = iso_ms(now)
     return {
         "_id": stats_id,
         **{key: value for key, value in filled.items() if value is not NOT_IN_RECORDS},
