@@ -1,5 +1,6 @@
 """Rocket.Chat api/v1/statistics: entity state as of now, message counts, dates, errors."""
 
+import copy
 import shutil
 from datetime import UTC, date, datetime
 
@@ -60,7 +61,11 @@ INSTANCE = {
 
 @pytest.fixture
 def chat(mini):
-    m = mini()
+    return load_chat(mini())
+
+
+def load_chat(m):
+    """Users, rooms, messages, subscriptions and statistics records, built."""
     m.add(
         "rocketchat_users",
         [
@@ -227,17 +232,23 @@ def test_invalid_parameters(chat, query):
 # ------------------------------------------------ flows.yaml rocketchat_statistics: current
 
 
-def current(m):
-    """The same warehouse answered with today's Rocket.Chat body."""
-    m.settings = m.settings.model_copy(update={"rocketchat_statistics": "current"})
-    return m
+def answered_as(m, setting: str):
+    """The warehouse of m, answered with the given rocketchat_statistics body."""
+    other = copy.copy(m)
+    other.settings = m.settings.model_copy(update={"rocketchat_statistics": setting})
+    return other
 
 
-@pytest.fixture
-def current_chat(chat):
+@pytest.fixture(scope="module")
+def current_chat(tmp_path_factory):
     """chat, plus what only today's body tells apart: an app user, a remote user, languages,
     a discussion in a channel, a team, a VoIP room, threads and the system messages that
-    Rocket.Chat 8.x counts by type (two of them on the day of now)."""
+    Rocket.Chat 8.x counts by type (two of them on the day of now); answered as `current`.
+    One for the module: its tests only read it."""
+    from pipelines.config import Settings
+    from tests.conftest import MiniWarehouse
+
+    chat = load_chat(MiniWarehouse(tmp_path_factory.mktemp("chat"), Settings()))
     chat.add(
         "rocketchat_users",
         [
@@ -270,7 +281,7 @@ def current_chat(chat):
         ],
     )
     chat.build()
-    return current(chat)
+    return answered_as(chat, "current")
 
 
 def test_current_body_is_istats_flat_with_success(current_chat):
@@ -329,11 +340,8 @@ def test_current_body_counts_as_rocket_chat_8_does(current_chat):
         "lastLogin": "Sun Jun 09 2024 08:00:00 GMT+0000 (Coordinated Universal Time)",
         "lastMessageSentAt": "2024-06-10T11:30:00.777Z",
         "lastSeenSubscription": "Sun Jun 09 2024 10:00:00 GMT+0000 (Coordinated Universal Time)",
-        "os": OS,
-        "process": {"nodeVersion": "v20", "pid": 1, "uptime": 2.5},
-        "deploy": {"method": "docker", "platform": "selfinstall"},
-        "migration": {"_id": "control", "version": 300, "locked": False},
-        "instanceCount": 1,
+        # The statistics record's, passed through.
+        **{key: INSTANCE[key] for key in ("os", "process", "deploy", "migration", "instanceCount")},
         "chatsOnHold": 1,  # rooms: rl
         "voipCalls": 1,  # rooms of type v
         "voipSuccessfulCalls": 1,
@@ -434,10 +442,7 @@ def test_every_field_not_counted_is_documented_as_unknowable():
 def test_the_seed_body_is_the_default_and_unchanged_by_the_extra_records(current_chat):
     """The records only today's body reads leave the seed body's fields as the contract
     counts them: every channel and group message, discussions included."""
-    current_chat.settings = current_chat.settings.model_copy(
-        update={"rocketchat_statistics": "seed"}
-    )
-    status, body = current_chat.call(PATH, NOW)
+    status, body = answered_as(current_chat, "seed").call(PATH, NOW)
     stats = body["statistics"]
     assert (stats["totalChannelMessages"], stats["totalPrivateGroupMessages"]) == (5, 1)
     assert stats["totalMessages"] == 8 and "totalDiscussions" not in stats
@@ -472,11 +477,8 @@ def test_current_bodies_type_check_against_rocket_chat_8(current_chat, tmp_path_
         "published": published_current_body(tmp_path_factory.mktemp("nightly")),
     }
     counted = bodies["counted"]
-    current_chat.settings = current_chat.settings.model_copy(
-        update={"rocketchat_statistics": "seed"}
-    )
     refused = {
-        "seed": current_chat.call(PATH, NOW)[1],
+        "seed": answered_as(current_chat, "seed").call(PATH, NOW)[1],
         "misspelt": {**counted, "totlalLivechat": counted["totalLivechat"]},
     }
     assert_bodies_type_check("rocketchat", "StatisticsBody", bodies, refused)
