@@ -56,7 +56,15 @@ INSTANCE = {
     "deploy": {"method": "docker", "platform": "selfinstall"},
     "migration": {"_id": "control", "version": 300, "locked": False},
     "instanceCount": 1,
+    "mongoVersion": "7.0.12",
+    "mongoStorageEngine": "wiredTiger",
+    "oplogEnabled": True,
+    "msEnabled": False,
+    "uploadsTotal": 12,
+    "uploadsTotalSize": 3456789,
 }
+SERVER = ["os", "process", "deploy", "migration", "instanceCount", "mongoVersion"]
+SERVER += ["mongoStorageEngine", "oplogEnabled", "msEnabled", "uploadsTotal", "uploadsTotalSize"]
 
 
 @pytest.fixture
@@ -341,7 +349,7 @@ def test_current_body_counts_as_rocket_chat_8_does(current_chat):
         "lastMessageSentAt": "2024-06-10T11:30:00.777Z",
         "lastSeenSubscription": "Sun Jun 09 2024 10:00:00 GMT+0000 (Coordinated Universal Time)",
         # The statistics record's, passed through.
-        **{key: INSTANCE[key] for key in ("os", "process", "deploy", "migration", "instanceCount")},
+        **{key: INSTANCE[key] for key in SERVER},
         "chatsOnHold": 1,  # rooms: rl
         "voipCalls": 1,  # rooms of type v
         "voipSuccessfulCalls": 1,
@@ -393,11 +401,7 @@ COUNTED = [
     "lastLogin",
     "lastMessageSentAt",
     "lastSeenSubscription",
-    "os",
-    "process",
-    "deploy",
-    "migration",
-    "instanceCount",
+    *SERVER,
     "chatsOnHold",
     "voipCalls",
     "voipSuccessfulCalls",

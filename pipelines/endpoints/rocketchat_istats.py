@@ -318,6 +318,13 @@ def known(r: dict) -> dict[str, object]:
             for key in ("os", "process", "deploy", "migration")
         },
         "instanceCount": r["instance_count"] if server else 0,
+        # The statistics record's, when its export carries them (the Workspace page's).
+        "uploadsTotal": r["count_uploads"],
+        "uploadsTotalSize": r["uploads_bytes"],
+        "oplogEnabled": r["is_oplog_enabled"],
+        "msEnabled": r["is_microservices"],
+        "mongoVersion": r["mongo_version"],
+        "mongoStorageEngine": r["mongo_storage_engine"],
         "chatsOnHold": r["rooms_with_chats_on_hold"],
         "voipCalls": r["total_voip"],
         "voipSuccessfulCalls": int(r["voip_wrapups"]),

@@ -125,6 +125,12 @@ final as (
         server.deploy,
         server.migration,
         server.instance_count,
+        server.mongo_version,
+        server.mongo_storage_engine,
+        server.is_oplog_enabled,
+        server.is_microservices,
+        server.count_uploads,
+        server.uploads_bytes,
     from messages_by_type
     cross join languages
     left join server on true
