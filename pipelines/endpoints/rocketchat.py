@@ -8,7 +8,7 @@ import hashlib
 import orjson
 
 from pipelines.endpoints.base import Context, Query, Refused, Response, rows
-from pipelines.endpoints.rocketchat_istats import current_body, iso_ms
+from pipelines.endpoints.rocketchat_istats import SERVER_JSON, current_body, iso_ms
 
 
 def _refused() -> Refused:
@@ -70,7 +70,7 @@ def seed_statistics(r: dict, stats_id: str, now: str) -> dict:
         if r[column] is not None:
             stats[key] = iso_ms(r[column])
     if instance:
-        stats |= {key: orjson.loads(r[key]) for key in ("os", "process", "deploy", "migration")}
+        stats |= {key: orjson.loads(r[key]) for key in SERVER_JSON}
         stats["instanceCount"] = r["instance_count"]
     stats |= {"createdAt": now, "_updatedAt": now}
     return stats

@@ -250,6 +250,7 @@ def iso_ms(moment: datetime | None) -> str | None:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+SERVER_JSON = ("os", "process", "deploy", "migration")  # JSON of the statistics record
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -275,7 +276,6 @@ def known(r: dict) -> dict[str, object]:
     private_group = r["private_group"] - r["private_group_discussion"]
     discussions = r["channel_discussion"] + r["private_group_discussion"]
     languages = {row["language"]: row["users"] for row in r["languages"]}
-    server = r["unique_id"] is not None
     return {
         "uniqueId": r["unique_id"] or "",
         "installedAt": iso_ms(r["installed_at"]),
@@ -313,11 +313,9 @@ def known(r: dict) -> dict[str, object]:
         "lastLogin": js_date_string(r["last_login_at"]),
         "lastMessageSentAt": iso_ms(r["last_message_at"]),
         "lastSeenSubscription": js_date_string(r["last_seen_at"]),
-        **{
-            key: orjson.loads(r[key]) if server else ISTATS[key]
-            for key in ("os", "process", "deploy", "migration")
-        },
-        "instanceCount": r["instance_count"] if server else 0,
+        # The latest statistics record's, as in the seed body.
+        **{key: orjson.loads(r[key]) for key in SERVER_JSON if r[key] is not None},
+        "instanceCount": r["instance_count"],
         # The statistics record's, when its export carries them (the Workspace page's).
         "uploadsTotal": r["count_uploads"],
         "uploadsTotalSize": r["uploads_bytes"],
