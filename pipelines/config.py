@@ -183,6 +183,10 @@ class Settings(BaseModel):
     checks: Checks = Field(default_factory=Checks)
     sources: dict[Literal["coder", "openl2m", "seatable"], Source] = Field(default_factory=dict)
     serve: Serve = Field(default_factory=Serve)
+    # Rocket.Chat's api/v1/statistics body: `seed`, the contract's 0.x body
+    # ({"statistics": {...}, "success": true}); `current`, today's Rocket.Chat (8.x): IStats
+    # flat, plus success (docs/sources/rocketchat.md).
+    rocketchat_statistics: Literal["seed", "current"] = "seed"
 
     @field_validator("timezone")
     @classmethod

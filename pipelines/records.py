@@ -446,6 +446,13 @@ KINDS: tuple[RecordKind, ...] = (
             _f("deploy", "json"),
             _f("migration", "json"),
             _f("instanceCount", "int"),
+            # What Rocket.Chat's Workspace page shows besides (optional: older exports lack them)
+            _o("mongoVersion", "str"),
+            _o("mongoStorageEngine", "str"),
+            _o("oplogEnabled", "bool"),
+            _o("msEnabled", "bool"),
+            _o("uploadsTotal", "int"),
+            _o("uploadsTotalSize", "int"),
         ),
         # Files landed under its first, wrong name (the instances collection) still count.
         former_names=("instances",),

@@ -66,6 +66,17 @@ def test_report_prints_body(warehouse):
     }
 
 
+def test_report_follows_the_rocketchat_statistics_setting(warehouse, tmp_path):
+    config = tmp_path / "flows.yaml"
+    config.write_text("rocketchat_statistics: current\n")
+    args = ["--config", str(config), "--warehouse", str(warehouse)]
+    result = invoke("report", "api/v1/statistics", *args)
+    assert result.exit_code == 0
+    body = json.loads(result.stdout)
+    assert body["success"] is True and "statistics" not in body
+    assert (body["totalUsers"], body["totalDiscussionsMessages"]) == (0, 0)
+
+
 def test_report_error_body_on_stdout_status_on_stderr(warehouse):
     result = invoke("report", f"{ACTIVE}?end=x", "--warehouse", str(warehouse))
     assert result.exit_code == 2
@@ -143,6 +154,7 @@ def test_a_missing_config_file_is_an_error(tmp_path):
         ("reports: [{endpoint: api/nothing, name: x}]\n", "reports[0] (api/nothing 'x'): HTTP 404"),
         ("serve: {auth: {rocketchat: {token_env: T}}}\n", "serve.auth: rocketchat: user_id_env"),
         ("sources: {coder: {dsn_env: 'postgres://u:hunter2@h/db'}}\n", "sources.coder.dsn_env"),
+        ("rocketchat_statistics: latest\n", "rocketchat_statistics: Input should be 'seed' or"),
     ],
 )
 def test_config_errors_name_the_file_and_key_before_any_work(tmp_path, content, key):

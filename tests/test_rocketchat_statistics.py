@@ -1,5 +1,9 @@
 """Rocket.Chat api/v1/statistics: entity state as of now, message counts, dates, errors."""
 
+import copy
+import shutil
+from datetime import UTC, date, datetime
+
 import pytest
 
 PATH = "api/v1/statistics"
@@ -52,12 +56,24 @@ INSTANCE = {
     "deploy": {"method": "docker", "platform": "selfinstall"},
     "migration": {"_id": "control", "version": 300, "locked": False},
     "instanceCount": 1,
+    "mongoVersion": "7.0.12",
+    "mongoStorageEngine": "wiredTiger",
+    "oplogEnabled": True,
+    "msEnabled": False,
+    "uploadsTotal": 12,
+    "uploadsTotalSize": 3456789,
 }
+SERVER = ["os", "process", "deploy", "migration", "instanceCount", "mongoVersion"]
+SERVER += ["mongoStorageEngine", "oplogEnabled", "msEnabled", "uploadsTotal", "uploadsTotalSize"]
 
 
 @pytest.fixture
 def chat(mini):
-    m = mini()
+    return load_chat(mini())
+
+
+def load_chat(m):
+    """Users, rooms, messages, subscriptions and statistics records, built."""
     m.add(
         "rocketchat_users",
         [
@@ -219,3 +235,272 @@ def test_invalid_parameters(chat, query):
         400,
         {"success": False, "error": "Invalid query parameters"},
     )
+
+
+# ------------------------------------------------ flows.yaml rocketchat_statistics: current
+
+
+def answered_as(m, setting: str):
+    """The warehouse of m, answered with the given rocketchat_statistics body."""
+    other = copy.copy(m)
+    other.settings = m.settings.model_copy(update={"rocketchat_statistics": setting})
+    return other
+
+
+@pytest.fixture(scope="module")
+def current_chat(tmp_path_factory):
+    """chat, plus what only today's body tells apart: an app user, a remote user, languages,
+    a discussion in a channel, a team, a VoIP room, threads and the system messages that
+    Rocket.Chat 8.x counts by type (two of them on the day of now); answered as `current`.
+    One for the module: its tests only read it."""
+    from pipelines.config import Settings
+    from tests.conftest import MiniWarehouse
+
+    chat = load_chat(MiniWarehouse(tmp_path_factory.mktemp("chat"), Settings()))
+    chat.add(
+        "rocketchat_users",
+        [
+            user("u10", type_="app", roles=("app",), language="de"),
+            user("u11", roles=("livechat-agent",), status="online", isRemote=True, language="en"),
+            user(
+                "u12",
+                roles=("user", "livechat-agent", "livechat-manager"),
+                status="away",
+                language="",
+            ),
+        ],
+    )
+    chat.add(
+        "rocketchat_rooms",
+        [room("rdc", "c", prid="rc"), room("rteam", "c", teamMain=True), room("rv", "v")],
+    )
+    chat.add(
+        "rocketchat_messages",
+        [
+            message("m11", "rdc", "2024-06-07T10:00:00Z"),
+            message("m12", "rc", "2024-06-08T10:00:00Z", tcount=2),
+            message("m13", "rc", "2024-06-08T10:05:00Z", tmid="m12"),
+            message("m14", "rd", "2024-06-09T10:00:00Z", t="e2e"),
+            message("m15", "rl", "2024-06-09T11:00:00Z", t="omnichannel_placed_chat_on_hold"),
+            message("m16", "rv", "2024-06-09T12:00:00Z", t="voip-call-wrapup"),
+            message("m18", "rv", "2024-06-09T12:30:00Z", t="voip-call-ended-unexpectedly"),
+            message("m17", "rv", "2024-06-10T11:10:00Z", t="voip-call-on-hold"),
+            message("m19", "rc", "2024-06-10T11:20:00Z", tcount=1),
+        ],
+    )
+    chat.build()
+    return answered_as(chat, "current")
+
+
+def test_current_body_is_istats_flat_with_success(current_chat):
+    from pipelines.endpoints.rocketchat_istats import ISTATS
+
+    status, body = current_chat.call(PATH, NOW)
+    assert status == 200
+    optional_left_out = {"tag", "branch", "statsToken", "abacEnabled", "abacTotalAttributes"}
+    optional_left_out |= {"abacTotalAttributeValues", "abacRoomsEnrolled", "fips"}
+    optional_left_out |= {"allowUnsafeQueryAndFieldsApiParamsEnabled"}
+    assert list(body) == [
+        "_id",
+        *(key for key in ISTATS if key not in optional_left_out),
+        "_updatedAt",
+        "success",
+    ]
+    assert body["success"] is True and len(body["_id"]) == 17
+    assert "totlalLivechat" not in body and "statistics" not in body
+
+
+def test_current_body_counts_as_rocket_chat_8_does(current_chat):
+    status, body = current_chat.call(PATH, NOW)
+    assert {key: body[key] for key in COUNTED} == {
+        "uniqueId": "abc",
+        "installedAt": "2023-01-02T03:04:05.678Z",
+        "version": "6.10.0",
+        "totalUsers": 10,  # the 7 of chat, u10, u11, u12
+        "activeUsers": 4,  # u1, u6, u9, u12; not u10 (app), u11 (remote)
+        "activeGuests": 1,  # u4: roles exactly ["guest"]
+        "nonActiveUsers": 1,
+        "appUsers": 1,  # u10
+        "onlineUsers": 3,  # u1, u6, u11
+        "awayUsers": 3,  # u3, u9, u12
+        "busyUsers": 1,
+        "totalConnectedUsers": 6,  # online + away
+        "offlineUsers": 3,  # u2, u5, u10
+        "userLanguages": {"none": 8, "de": 1, "en": 1},  # u12's "" counts as none
+        "totalRooms": 8,
+        "totalChannels": 3,  # rc, rdc, rteam
+        "totalPrivateGroups": 2,  # rp, rdisc
+        "totalDirect": 1,
+        "totalLivechat": 1,
+        "totalDiscussions": 2,  # rdisc, rdc
+        "totalThreads": 2,  # m12, m19 (today)
+        "teams": {"totalTeams": 1, "totalRoomsInsideTeams": 0, "totalDefaultRoomsInsideTeams": 0},
+        "totalLivechatAgents": 2,  # u11, u12
+        "totalLivechatManagers": 1,  # u12
+        # Discussions' messages apart: rc m1, m12, m13, m19; rdisc m8 and rdc m11.
+        "totalChannelMessages": 4,
+        "totalPrivateGroupMessages": 0,  # rp's m3 is hidden
+        "totalDirectMessages": 1,  # m4; m14 is encrypted (a type)
+        "totalDiscussionsMessages": 2,
+        "totalLivechatMessages": 1,
+        "totalMessages": 8,
+        "federatedUsers": 1,  # u11 (isRemote); u5 is federated, not remote
+        "lastLogin": "Sun Jun 09 2024 08:00:00 GMT+0000 (Coordinated Universal Time)",
+        "lastMessageSentAt": "2024-06-10T11:30:00.777Z",
+        "lastSeenSubscription": "Sun Jun 09 2024 10:00:00 GMT+0000 (Coordinated Universal Time)",
+        # The statistics record's, passed through.
+        **{key: INSTANCE[key] for key in SERVER},
+        "chatsOnHold": 1,  # rooms: rl
+        "voipCalls": 1,  # rooms of type v
+        "voipSuccessfulCalls": 1,
+        "voipErrorCalls": 1,
+        "voipOnHoldCalls": 1,  # rooms: rv (its message today)
+        "federationOverviewData": {
+            "numberOfEvents": 0,
+            "numberOfFederatedUsers": 1,
+            "numberOfServers": 0,
+        },
+        "totalEncryptedMessages": 1,
+        "createdAt": "2024-06-10T12:00:00.000Z",
+        "_updatedAt": "2024-06-10T12:00:00.000Z",
+    }
+
+
+COUNTED = [
+    "uniqueId",
+    "installedAt",
+    "version",
+    "totalUsers",
+    "activeUsers",
+    "activeGuests",
+    "nonActiveUsers",
+    "appUsers",
+    "onlineUsers",
+    "awayUsers",
+    "busyUsers",
+    "totalConnectedUsers",
+    "offlineUsers",
+    "userLanguages",
+    "totalRooms",
+    "totalChannels",
+    "totalPrivateGroups",
+    "totalDirect",
+    "totalLivechat",
+    "totalDiscussions",
+    "totalThreads",
+    "teams",
+    "totalLivechatAgents",
+    "totalLivechatManagers",
+    "totalChannelMessages",
+    "totalPrivateGroupMessages",
+    "totalDirectMessages",
+    "totalDiscussionsMessages",
+    "totalLivechatMessages",
+    "totalMessages",
+    "federatedUsers",
+    "lastLogin",
+    "lastMessageSentAt",
+    "lastSeenSubscription",
+    *SERVER,
+    "chatsOnHold",
+    "voipCalls",
+    "voipSuccessfulCalls",
+    "voipErrorCalls",
+    "voipOnHoldCalls",
+    "federationOverviewData",
+    "totalEncryptedMessages",
+    "createdAt",
+    "_updatedAt",
+]
+
+
+def test_current_body_of_nothing_holds_neutral_values(mini):
+    from pipelines.endpoints.rocketchat_istats import ISTATS
+
+    m = mini(rocketchat_statistics="current")
+    m.build()
+    status, body = m.call(PATH, NOW)
+    assert status == 200
+    neutral = {k: v for k, v in ISTATS.items() if v is not None}
+    del body["_id"]
+    assert body == {
+        **neutral,
+        "createdAt": "2024-06-10T12:00:00.000Z",
+        "_updatedAt": "2024-06-10T12:00:00.000Z",
+        "success": True,
+    }
+    assert (body["uniqueId"], body["lastLogin"], body["userLanguages"]) == ("", "", {"none": 0})
+
+
+def test_every_field_not_counted_is_documented_as_unknowable():
+    """docs/sources/rocketchat.md names every IStats field the current body cannot know."""
+    from pathlib import Path
+
+    from pipelines.endpoints.rocketchat_istats import ISTATS
+
+    docs = (Path(__file__).parent.parent / "docs" / "sources" / "rocketchat.md").read_text()
+    unknowable = [key for key in ISTATS if key not in COUNTED]
+    assert [key for key in unknowable if f"`{key}`" not in docs] == []
+
+
+def test_the_seed_body_is_the_default_and_unchanged_by_the_extra_records(current_chat):
+    """The records only today's body reads leave the seed body's fields as the contract
+    counts them: every channel and group message, discussions included."""
+    status, body = answered_as(current_chat, "seed").call(PATH, NOW)
+    stats = body["statistics"]
+    assert (stats["totalChannelMessages"], stats["totalPrivateGroupMessages"]) == (5, 1)
+    assert stats["totalMessages"] == 8 and "totalDiscussions" not in stats
+
+
+def test_serve_answers_what_the_setting_says(current_chat):
+    from fastapi.testclient import TestClient
+
+    from pipelines.serve import make_app
+
+    client = TestClient(make_app(current_chat.settings, current_chat.wh, {}))
+    body = client.get(PATH).json()
+    assert body["success"] is True and "totalDiscussionsMessages" in body
+
+
+def test_current_bodies_type_check_against_rocket_chat_8(current_chat, tmp_path_factory):
+    """Every `current` body the suite publishes (these, and a nightly run's published file)
+    is a Serialized<IStats> answer with success: true for TypeScript's compiler in strict
+    mode, against Rocket.Chat's own packages (tests/typecheck/rocketchat); the seed body,
+    and a current one with the misspelt key, are not."""
+    from pipelines.config import Settings
+    from tests.conftest import MiniWarehouse
+    from tests.typescript import assert_bodies_type_check
+
+    empty = MiniWarehouse(
+        tmp_path_factory.mktemp("empty"), Settings(rocketchat_statistics="current")
+    )
+    empty.build()
+    bodies = {
+        "counted": current_chat.call(PATH, NOW)[1],
+        "nothing": empty.call(PATH, NOW)[1],
+        "published": published_current_body(tmp_path_factory.mktemp("nightly")),
+    }
+    counted = bodies["counted"]
+    refused = {
+        "seed": answered_as(current_chat, "seed").call(PATH, NOW)[1],
+        "misspelt": {**counted, "totlalLivechat": counted["totalLivechat"]},
+    }
+    assert_bodies_type_check("rocketchat", "StatisticsBody", bodies, refused)
+
+
+def published_current_body(root) -> dict:
+    """The latest.json a nightly run publishes under `current`, from a generated tree."""
+    import orjson
+
+    from pipelines import pipeline, storage
+    from pipelines.generate import generate
+    from tests.conftest import repo_settings
+
+    generate(root / "raw", 3, date(2024, 6, 7), "small", 7)
+    for source in ("coder", "seatable", "openl2m"):
+        shutil.rmtree(root / "raw" / source)
+    settings = repo_settings(rocketchat_statistics="current")
+    wh = storage.Warehouse(root / "wh")
+    summary = pipeline.run_nightly(settings, wh, root / "raw", datetime(2024, 6, 10, 6, tzinfo=UTC))
+    assert summary.status == "ok"
+    return orjson.loads((wh.reports / "api/v1/statistics/latest.json").read_bytes())

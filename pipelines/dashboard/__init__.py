@@ -134,8 +134,11 @@ def _coder(ctx: Context, templates: dict, users: dict) -> dict:
 
 
 def _rocketchat(ctx: Context, statistics: dict) -> dict:
-    stats = statistics["statistics"]
+    # The seed body nests its fields; today's (rocketchat_statistics: current) holds them at
+    # the top level and counts discussions apart, as Rocket.Chat's Workspace page shows them.
+    stats = statistics.get("statistics", statistics)
     last = ctx.now.astimezone(UTC).date()
+    discussions = "totalDiscussions" in stats
     return {
         "totals": {
             key: stats[key] for key in ("totalUsers", "activeUsers", "totalRooms", "totalMessages")
@@ -149,12 +152,14 @@ def _rocketchat(ctx: Context, statistics: dict) -> dict:
             "private groups": stats["totalPrivateGroups"],
             "direct": stats["totalDirect"],
             "livechat": stats["totalLivechat"],
+            **({"discussions": stats["totalDiscussions"]} if discussions else {}),
         },
         "messages_by_type": {
             "channels": stats["totalChannelMessages"],
             "private groups": stats["totalPrivateGroupMessages"],
             "direct": stats["totalDirectMessages"],
             "livechat": stats["totalLivechatMessages"],
+            **({"discussions": stats["totalDiscussionsMessages"]} if discussions else {}),
         },
         "messages_per_day": rows(
             ctx,

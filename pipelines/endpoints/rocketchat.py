@@ -1,26 +1,19 @@
-"""Rocket.Chat statistics endpoint."""
+"""Rocket.Chat statistics endpoint: the contract's 0.x body (`seed`) or today's
+(`current`, rocketchat_istats.py), as flows.yaml `rocketchat_statistics` says."""
 
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
 
 import orjson
 
 from pipelines.endpoints.base import Context, Query, Refused, Response, rows
+from pipelines.endpoints.rocketchat_istats import SERVER_JSON, current_body, iso_ms
 
 
 def _refused() -> Refused:
     """Rocket.Chat's one answer to any unexpected query parameter or value."""
     return Refused(400, {"success": False, "error": "Invalid query parameters"})
-
-
-def iso_ms(moment: datetime | None) -> str | None:
-    """ISO 8601 in UTC with milliseconds, as Rocket.Chat's Mongo dates serialise."""
-    if moment is None:
-        return None
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def statistics(ctx: Context, query: Query) -> Response:
@@ -30,14 +23,19 @@ def statistics(ctx: Context, query: Query) -> Response:
     if query.get("refresh", "false") not in ("true", "false"):
         raise _refused()
     (r,) = rows(ctx, "rpt_rocketchat_statistics", {"now": ctx.now})
+    # Stable for the same server and instant: re-runs publish identical files.
+    stats_id = hashlib.sha256(f"{r['unique_id']}|{iso_ms(ctx.now)}".encode()).hexdigest()[:17]
+    if ctx.settings.rocketchat_statistics == "current":
+        return 200, current_body(r, stats_id, ctx.now)
+    return 200, {"statistics": seed_statistics(r, stats_id, iso_ms(ctx.now)), "success": True}
+
+
+def seed_statistics(r: dict, stats_id: str, now: str) -> dict:
+    """The contract's body (Rocket.Chat 0.x, endpoints.md): its `statistics` object."""
     messages = [r["channel"], r["private_group"], r["direct"], r["livechat"]]
     statuses = r["online_users"] + r["away_users"] + r["busy_users"]
-    now = iso_ms(ctx.now)
     instance = r["unique_id"] is not None
-    stats: dict[str, object] = {
-        # Stable for the same server and instant: re-runs publish identical files.
-        "_id": hashlib.sha256(f"{r['unique_id']}|{now}".encode()).hexdigest()[:17],
-    }
+    stats: dict[str, object] = {"_id": stats_id}
     if instance:
         stats |= {
             "uniqueId": r["unique_id"],
@@ -72,10 +70,10 @@ def statistics(ctx: Context, query: Query) -> Response:
         if r[column] is not None:
             stats[key] = iso_ms(r[column])
     if instance:
-        stats |= {key: orjson.loads(r[key]) for key in ("os", "process", "deploy", "migration")}
+        stats |= {key: orjson.loads(r[key]) for key in SERVER_JSON}
         stats["instanceCount"] = r["instance_count"]
     stats |= {"createdAt": now, "_updatedAt": now}
-    return 200, {"statistics": stats, "success": True}
+    return stats
 
 
 ROUTES = {"api/v1/statistics": statistics}

@@ -682,6 +682,7 @@ def _statistics(out: Output, world: World, day: date, off: int, rng: random.Rand
     total = 8 * 2**30 * max(1, cpus // 2)
     busy = 0.05 + 0.4 * rhythm(day)
     ticks = int(uptime * 100)
+    uploads = world.scale.rocketchat_users * 3 + off * 17
     record = {
         "uniqueId": world.unique_id,
         "installedAt": ts(world.installed),
@@ -715,6 +716,12 @@ def _statistics(out: Output, world: World, day: date, off: int, rng: random.Rand
         "deploy": {"method": "docker", "platform": "selfinstall"},
         "migration": {"_id": "control", "version": migration, "locked": False},
         "instanceCount": 1 + world.scale.rocketchat_users // 40_000,
+        "mongoVersion": "5.0.24",
+        "mongoStorageEngine": "wiredTiger",
+        "oplogEnabled": True,
+        "msEnabled": False,
+        "uploadsTotal": uploads,
+        "uploadsTotalSize": uploads * 181_273,
     }
     if restarted >= 0:
         upgraded = day_start(world.first) + timedelta(days=restarted, hours=2)

@@ -121,7 +121,7 @@ def attach_views(
     facts. `partitions` limits a record table or model to some of its partitions."""
     macros = graph.macros().values()
     for macro in macros:
-        if macro.reads is None:  # generic: the models may call it
+        if not macro.reads:  # generic or reading no table: the models may call it
             con.execute(macro.sql)
     wanted = None if tables is None else set(tables)
     only = partitions or {}
@@ -143,7 +143,7 @@ def attach_views(
     for model in filter(lambda m: bind(m.name), graph.models().values()):
         view(model.name, model_view_sql(catalog, model, only.get(model.name)))
     for macro in macros:  # over named tables: after them
-        if macro.reads is not None and (wanted is None or wanted.issuperset(macro.reads)):
+        if macro.reads and (wanted is None or wanted.issuperset(macro.reads)):
             con.execute(macro.sql)
 
 

@@ -73,9 +73,10 @@ def declared_inputs(sql: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Macro:
-    """A table macro of sql/macros: its `create` statement and what it reads (`-- reads:`
-    in its header): named tables, or None for `its first argument` (as_of(stg_x, $now)
-    reads stg_x). DuckDB binds a macro's named tables when it is created."""
+    """A macro of sql/macros: its `create` statement and what it reads (`-- reads:` in its
+    header): named tables, None for `its first argument` (as_of(stg_x, $now) reads stg_x),
+    or none without the line (a scalar macro such as pg_percentile_cont). DuckDB binds a
+    macro's named tables, and the macros it calls, when it is created."""
 
     name: str
     sql: str
@@ -107,7 +108,7 @@ def reads(sql: str) -> set[str]:
         macro = macros().get(call.name.lower())
         if macro is not None:
             argument = call.expressions[0].name if call.expressions else None
-            tables |= set(macro.reads or (argument,))
+            tables |= set((argument,) if macro.reads is None else macro.reads)
     return tables
 
 

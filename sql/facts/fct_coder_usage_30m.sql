@@ -83,13 +83,15 @@ apps as (
 ),
 
 -- Coder takes the median over every agent record of the template and user (sessions or
--- not) in the row's used minutes, with a latency above zero; stored as float4.
+-- not) in the row's used minutes, with a latency above zero, by PostgreSQL's
+-- percentile_cont (its arithmetic: pg_percentile_cont); stored as float4.
 latencies as (
     select
         used_minutes.start_time,
         used_minutes.template_id,
         used_minutes.user_id,
-        quantile_cont(agent_stats.connection_median_latency_ms, 0.5)::float as median_latency_ms,
+        pg_percentile_cont(list(agent_stats.connection_median_latency_ms), 0.5)::float
+            as median_latency_ms,
     from used_minutes
     join agent_stats
       on date_trunc('minute', agent_stats.created_at) = used_minutes.minute_at

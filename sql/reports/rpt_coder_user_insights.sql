@@ -1,7 +1,8 @@
 -- rpt_coder_user_insights: one row per user with rollup rows in [$start, $end]
 -- ($template_ids empty = all): their templates; seconds of use (per half hour the minutes
 -- summed over templates, capped at 30); the 50th and 95th continuous percentiles of the
--- rows' median latencies (float4 values; -1 when none); username and avatar as of $now.
+-- rows' median latencies (float4 values; -1 when none) by PostgreSQL's percentile_cont, as
+-- Coder computes them; username and avatar as of $now.
 -- user-activity and user-latency each show their part.
 -- key: user_id
 -- inputs: fct_coder_usage_30m, stg_coder_users
@@ -34,8 +35,8 @@ per_user as (
     select
         user_id,
         list(distinct template_id order by template_id) as template_ids,
-        coalesce(quantile_cont(median_latency_ms::double, 0.5), -1) as p50,
-        coalesce(quantile_cont(median_latency_ms::double, 0.95), -1) as p95,
+        coalesce(pg_percentile_cont(list(median_latency_ms::double), 0.5), -1) as p50,
+        coalesce(pg_percentile_cont(list(median_latency_ms::double), 0.95), -1) as p95,
     from usage
     group by all
 ),

@@ -1,6 +1,7 @@
 -- rpt_dashboard_coder_templates: one row per Coder template with rollup rows in
 -- [$start, $end): its hours of use, its active users and the 50th and 95th percentile of
--- its half hours' median latency; the template's display name as of $now.
+-- its half hours' median latency (as Coder's user latency computes them); the template's
+-- display name as of $now.
 -- key: template_id
 -- inputs: fct_coder_usage_30m, stg_coder_templates
 with
@@ -19,8 +20,8 @@ per_template as (
         template_id,
         round(sum(usage_mins) / 60, 1) as hours,
         count(distinct user_id) as active_users,
-        quantile_cont(median_latency_ms, 0.5) as p50_ms,
-        quantile_cont(median_latency_ms, 0.95) as p95_ms,
+        pg_percentile_cont(list(median_latency_ms::double), 0.5) as p50_ms,
+        pg_percentile_cont(list(median_latency_ms::double), 0.95) as p95_ms,
     from usage
     group by all
 ),

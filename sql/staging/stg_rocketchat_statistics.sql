@@ -16,6 +16,12 @@ renamed as (
         deploy,
         migration,
         "instanceCount" as instance_count,
+        "mongoVersion" as mongo_version,
+        "mongoStorageEngine" as mongo_storage_engine,
+        "oplogEnabled" as is_oplog_enabled,
+        "msEnabled" as is_microservices,
+        "uploadsTotal" as count_uploads,
+        "uploadsTotalSize" as uploads_bytes,
         "createdAt" as valid_from,
     from rocketchat_statistics
 )

@@ -218,8 +218,9 @@ def _parameters_usage(parameter_rows: list[dict]) -> list[dict]:
         if entry is None:
             entry = {
                 "template_ids": r["template_ids"],
-                # Coder shows the name where a parameter has no display name.
-                "display_name": r["display_name"] or r["name"],
+                # As stored: Coder's API copies it ("" when unset); only Coder's web
+                # page shows the name in its place.
+                "display_name": r["display_name"],
                 "name": r["name"],
                 "type": r["type"],
                 "description": r["description"],
