@@ -183,19 +183,21 @@ def _run(
     it is recorded as interrupted and the warehouse stays as it was."""
     import signal
 
-    from pipelines import pipeline
+    import duckdb
+
+    from pipelines import interruption, pipeline
     from pipelines.collect import CollectError
     from pipelines.progress import Progress
 
-    signal.signal(signal.SIGTERM, pipeline.interrupt_on)
+    interruption.install()
     progress = Progress()
     try:
         summary = pipeline.run_nightly(
             settings, wh, raw, now, progress=progress, rebuild=rebuild, past=past
         )
-    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM through interrupt_on
+    except (KeyboardInterrupt, duckdb.InterruptException) as exc:  # Ctrl-C, SIGTERM
         progress.close()
-        by = pipeline.interruption(exc)
+        by = interruption.interruption(exc)
         fail(
             f"run interrupted by {by}: recorded as interrupted, the warehouse is as it "
             "was before the run",

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import signal
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -17,6 +15,7 @@ from pipelines import checks, collect, records, storage
 from pipelines.config import Settings
 from pipelines.extract.files import missing_tree, stray
 from pipelines.extract.ingest import IngestResult, ingest
+from pipelines.interruption import interruption, signals_ignored, stopping_at_steps
 from pipelines.publish import PublishResult, publish
 from pipelines.storage import Catalog, Warehouse
 from pipelines.storage.internal import CHECKS, RUNS
@@ -31,44 +30,6 @@ class NoRawData(RuntimeError):
 
 class NowBeforeLastRun(RuntimeError):
     """A run as of an instant earlier than the one the live reports are as of."""
-
-
-class Interrupted(KeyboardInterrupt):
-    """SIGTERM (or SIGINT) asked the run to stop; args[0] names the signal."""
-
-
-def interrupt_on(signum: int, _frame) -> None:
-    """A signal handler: stop the run the way Ctrl-C does, naming the signal."""
-    raise Interrupted(signal.Signals(signum).name)
-
-
-def interruption(exc: BaseException) -> str | None:
-    """How a run was stopped from outside (Ctrl-C, SIGTERM, Prefect's cancellation, which
-    all raise BaseExceptions that are not Exceptions), or None when it failed by itself."""
-    if isinstance(exc, Exception):
-        return None
-    if isinstance(exc, Interrupted):
-        return exc.args[0]
-    if isinstance(exc, KeyboardInterrupt):
-        return "SIGINT"
-    code = getattr(exc, "signal", None)  # Prefect's TerminationSignal carries its signal
-    return signal.Signals(code).name if code else type(exc).__name__
-
-
-@contextmanager
-def signals_ignored() -> Iterator[None]:
-    """Ctrl-C and SIGTERM ignored while a committed run makes its reports and usage.duckdb
-    live: a signal there would leave the runs table saying ok beside the previous reports.
-    (A signal handler can only be set from the main thread; elsewhere nothing changes.)"""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    before = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for s, handler in before.items():
-            signal.signal(s, handler)
 
 
 @dataclass
@@ -319,7 +280,8 @@ def run_nightly(
     """
     for source, configured in settings.sources.items():
         configured.dsn(f"sources.{source}")  # an unset variable fails before any work
-    say = progress or (lambda _message: None)
+    progress = stopping_at_steps(progress or (lambda _message: None))
+    say = progress
     summary = start_run(now)
     summary.past = past
     if rebuild:

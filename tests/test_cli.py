@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -108,7 +107,6 @@ def test_a_missing_or_empty_warehouse_is_an_error(tmp_path, command):
 
 
 def test_run_on_a_missing_or_empty_raw_folder_is_an_error(tmp_path):
-    started = time.monotonic()
     one_line_error(
         invoke("run", "--raw", str(tmp_path / "nowhere"), "--warehouse", str(tmp_path / "wh")),
         f"raw folder {tmp_path / 'nowhere'} does not exist",
@@ -118,8 +116,7 @@ def test_run_on_a_missing_or_empty_raw_folder_is_an_error(tmp_path):
         invoke("run", "--raw", str(tmp_path / "raw"), "--warehouse", str(tmp_path / "wh")),
         "holds none of coder/",
     )
-    assert time.monotonic() - started < 5  # found before any work starts
-    assert not (tmp_path / "wh").exists()
+    assert not (tmp_path / "wh").exists()  # found before any work starts
 
 
 def test_a_missing_config_file_is_an_error(tmp_path):
@@ -161,12 +158,10 @@ def test_config_errors_name_the_file_and_key_before_any_work(tmp_path, content, 
     config = tmp_path / "custom.yaml"
     config.write_text(content)
     (tmp_path / "raw" / "coder").mkdir(parents=True)
-    started = time.monotonic()
     result = invoke("run", "--config", str(config), "--raw", str(tmp_path / "raw"))
     one_line_error(result, str(config), key)
     assert "hunter2" not in result.stderr
-    assert time.monotonic() - started < 2
-    assert not (tmp_path / "warehouse").exists()
+    assert not (tmp_path / "warehouse").exists()  # found before any work starts
 
 
 def test_run_refuses_bad_range(tmp_path):

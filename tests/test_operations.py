@@ -92,7 +92,7 @@ def test_a_stopped_run_is_recorded_as_interrupted_and_changes_nothing(site, sent
             run.send_signal(sent)
             break
     said += run.stderr.readlines()
-    assert run.wait(timeout=60) == code
+    assert run.wait(timeout=60) == code, "".join(said)
     by = signal.Signals(sent).name
     assert said[-1] == (
         f"error: run interrupted by {by}: recorded as interrupted, the warehouse is as it was "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import weakref
 from pathlib import Path
 
 import duckdb
@@ -12,6 +13,8 @@ import duckdb
 from pipelines.storage.paths import temporary
 
 MEMORY_ENV = "USAGE_WAREHOUSE_MEMORY_LIMIT"  # DuckDB's memory limit per session, e.g. "2GB"
+# Every connection still open, so that a run asked to stop can interrupt their statements.
+_OPEN: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
 
 
 def connect(
@@ -28,6 +31,7 @@ def connect(
         "set temp_directory = $dir",
         {"dir": str(Path(tempfile.gettempdir()) / "usage-warehouse-spill")},
     )
+    _OPEN.add(con)
     return con
 
 
@@ -35,7 +39,14 @@ def cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     """Another connection to con's database (its views), for one thread, in UTC too."""
     cur = con.cursor()
     cur.execute("set TimeZone = 'UTC'")
+    _OPEN.add(cur)
     return cur
+
+
+def interrupt_all() -> None:
+    """Interrupt the statement each open connection runs (it raises InterruptException)."""
+    for con in list(_OPEN):
+        con.interrupt()
 
 
 def sql_literal(value: str | Path) -> str:
