@@ -86,6 +86,10 @@ def parse_now(value: str | None) -> datetime:
         parsed = None
     if parsed is None or parsed.tzinfo is None:
         fail(f"--now {value!r} is not an RFC 3339 timestamp with an offset", 2)
+    from pipelines.endpoints.base import RANGE_TEXT, in_range
+
+    if not in_range(parsed):
+        fail(f"--now {value!r} is not between {RANGE_TEXT}", 2)
     return parsed
 
 
@@ -300,11 +304,11 @@ def report(
 ) -> None:
     """Print one endpoint's JSON body, computed from the warehouse."""
     from pipelines import endpoints
-    from pipelines.publish import dumps
+    from pipelines.publish import answer_bytes
 
     with _report_context(config, warehouse, now) as ctx:
         status, body = endpoints.call(ctx, target)
-    sys.stdout.buffer.write(dumps(body))
+    sys.stdout.buffer.write(answer_bytes(status, body))
     sys.stdout.flush()
     if status != 200:
         err.print(f"HTTP {status}")

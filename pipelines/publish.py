@@ -77,6 +77,12 @@ def dumps(body: dict) -> bytes:
     return orjson.dumps(body, option=orjson.OPT_INDENT_2) + b"\n"
 
 
+def answer_bytes(status: int, body: dict) -> bytes:
+    """An endpoint's answer as `report` prints it and `serve` sends it: a report indented
+    as published, an error on one line."""
+    return dumps(body) if status == 200 else orjson.dumps(body) + b"\n"
+
+
 def publish(
     catalog: Catalog, settings: Settings, now: datetime, run_id: str, generated_at: datetime
 ) -> PublishResult:

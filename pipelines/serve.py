@@ -19,7 +19,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from pipelines import auth, endpoints, records, storage
 from pipelines.config import Settings
 from pipelines.endpoints.base import Context, open_session
-from pipelines.publish import dumps
+from pipelines.publish import answer_bytes, dumps
 
 # Queries at once: DuckDB runs each on all cores, so more only queue inside it.
 CONCURRENT_QUERIES = 4
@@ -151,7 +151,7 @@ def health(wh: storage.Warehouse) -> dict:
 
 def _computed(ctx: Context, path: str, pairs: list[tuple[str, str]]) -> tuple[int, bytes]:
     status, body = endpoints.call(ctx, f"{path}?{urlencode(pairs)}")
-    return status, dumps(body)
+    return status, answer_bytes(status, body)
 
 
 def make_app(

@@ -194,6 +194,26 @@ def mariadb() -> Iterator:
     yield from server.server()
 
 
+# ---------------------------------------------------------------- a generated warehouse
+
+GENERATED_NOW = datetime(2026, 3, 12, 6, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory) -> Path:
+    """The root of a generated warehouse (10 days from 2026-03-02, all four products) after
+    one nightly run of the repository's flows.yaml as of GENERATED_NOW: its reports, its
+    dashboard. Tests only read it."""
+    root = tmp_path_factory.mktemp("generated")
+    generate(root / "raw", 10, date(2026, 3, 2), "small", 3)
+    wh = storage.Warehouse(root / "wh")
+    summary = pipeline.run_nightly(
+        load_settings(ROOT / "flows.yaml"), wh, root / "raw", GENERATED_NOW
+    )
+    assert summary.status == "ok"
+    return wh.root
+
+
 # ---------------------------------------------------------------- collect tests
 
 
