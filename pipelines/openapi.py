@@ -51,6 +51,11 @@ COMMA_UUIDS = {
 }
 
 
+def or_empty(schema: dict) -> dict:
+    """A parameter's values, or the empty string, which means its default."""
+    return {"anyOf": [schema, {"const": ""}]}
+
+
 def query(name: str, schema: dict, description: str, required: bool = False) -> dict:
     parameter = {
         "name": name,
@@ -208,7 +213,13 @@ def leaves(keys: list[tuple[str, str]]) -> dict:
 ENDPOINTS: dict[str, tuple[str, list[dict], dict, dict | None]] = {
     "api/v2/insights/daus": (
         "Coder: daily active users of the last 60 UTC days",
-        [query("tz_offset", {**INTEGER, "minimum": -12, "maximum": 14}, "Hours east of UTC.")],
+        [
+            query(
+                "tz_offset",
+                or_empty({**INTEGER, "minimum": -12, "maximum": 14}),
+                "Hours east of UTC (default 0).",
+            )
+        ],
         body(
             {
                 "entries": array(body({"date": DAY, "amount": INTEGER})),
@@ -221,7 +232,7 @@ ENDPOINTS: dict[str, tuple[str, list[dict], dict, dict | None]] = {
         "Coder: template insights (app usage, parameters, active users per interval)",
         [
             *CODER_WINDOW,
-            query("interval", {"enum": ["day", "week"]}, "Interval reports by day or week."),
+            query("interval", {"enum": ["", "day", "week"]}, "Interval reports by day or week."),
             query(
                 "sections",
                 {"type": "array", "items": {"enum": ["interval_reports", "report"]}},
@@ -250,15 +261,30 @@ ENDPOINTS: dict[str, tuple[str, list[dict], dict, dict | None]] = {
             query("end", INSTANT, "RFC 3339, 1970 to 2099, not before start.", True),
             query(
                 "category",
-                {"enum": ["any", "ide", "login", "app", "tunnel", "web terminal", "web_terminal"]},
+                {
+                    "enum": [
+                        "",
+                        "any",
+                        "ide",
+                        "login",
+                        "app",
+                        "tunnel",
+                        "web terminal",
+                        "web_terminal",
+                    ]
+                },
                 "What counts as activity (default any).",
             ),
             query(
                 "interval",
-                {"type": "string", "pattern": r"^\s*\d+\s+(day|week|month|year)s?\s*$"},
+                {"type": "string", "pattern": r"^(\s*\d+\s+(day|week|month|year)s?\s*)?$"},
                 '"N day", "N week", "N month" or "N year", N from 1 to 100000 (default 1 day).',
             ),
-            query("org", {"type": "string", "format": "uuid"}, "Members of this organization."),
+            query(
+                "org",
+                or_empty({"type": "string", "format": "uuid"}),
+                "Members of this organization.",
+            ),
         ],
         body(
             {
@@ -308,7 +334,7 @@ ENDPOINTS: dict[str, tuple[str, list[dict], dict, dict | None]] = {
                 "is_user",
                 {
                     "type": "string",
-                    "pattern": "^([tT]([rR][uU][eE])?|[fF]([aA][lL][sS][eE])?|1|0)$",
+                    "pattern": "^([tT]([rR][uU][eE])?|[fF]([aA][lL][sS][eE])?|1|0)?$",
                 },
                 "true: per user; false: per organization (default true).",
             ),
@@ -320,6 +346,7 @@ ENDPOINTS: dict[str, tuple[str, list[dict], dict, dict | None]] = {
                 "order_by",
                 {
                     "enum": [
+                        "",
                         "total_run_time",
                         "-total_run_time",
                         "total_run_count",

@@ -264,7 +264,15 @@ def make_app(
     manifest = storage.reports_manifest(wh.reports).name
     file_routes = openapi.published(list(auth.SCOPES), protected)
     file_routes["openapi_extra"]["parameters"] = [
-        {"name": "path", "in": "path", "required": True, "schema": {"type": "string"}}
+        {
+            "name": "path",
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string"},
+            "description": "A file of the live report set: a report "
+            "(<endpoint path>/<name>.json), manifest.json, index.html, plotly.min.js.",
+            "example": "manifest.json",
+        }
     ]
 
     @app.get("/reports/{path:path}", **file_routes)
