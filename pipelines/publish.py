@@ -84,9 +84,15 @@ def answer_bytes(status: int, body: dict) -> bytes:
 
 
 def publish(
-    catalog: Catalog, settings: Settings, now: datetime, run_id: str, generated_at: datetime
+    catalog: Catalog,
+    settings: Settings,
+    now: datetime,
+    run_id: str,
+    generated_at: datetime,
+    run: dict | None = None,
 ) -> PublishResult:
-    """Compute every configured window as of `now` into a fresh folder (not yet live)."""
+    """Compute every configured window as of `now` into a fresh folder (not yet live);
+    `run`: the row of the run publishing, which its dashboard lists as running."""
     folder = storage.publish_reports_dir(catalog.wh, run_id)
     result = PublishResult(folder)
     con = open_session(catalog.wh, catalog)
@@ -119,7 +125,7 @@ def publish(
             )
         # The dashboard goes with the reports: one swap makes page and data live together.
         dashboard.write(
-            folder, dashboard.page_data(ctx, generated_at, published), catalog.wh.reports
+            folder, dashboard.page_data(ctx, generated_at, published, run), catalog.wh.reports
         )
     finally:
         con.close()

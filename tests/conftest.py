@@ -28,7 +28,7 @@ from pipelines.extract.ingest import ingest
 from pipelines.generate import generate
 from pipelines.scheduling import free_port
 from pipelines.transform.runner import build_facts
-from tests.servers import start_on_a_free_port
+from tests.servers import serve_config, serving, start_on_a_free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -212,6 +212,17 @@ def generated(tmp_path_factory) -> Path:
     )
     assert summary.status == "ok"
     return wh.root
+
+
+@pytest.fixture(scope="session")
+def live_serve(generated, tmp_path_factory) -> Iterator[tuple[str, Path]]:
+    """`usage-warehouse serve` of the generated warehouse on loopback, every scope behind
+    its credentials (tests/servers.py), as of the warehouse's run: (base URL, its log)."""
+    folder = tmp_path_factory.mktemp("serve")
+    config = serve_config(folder, generated)
+    log = folder / "serve.log"
+    with serving("--config", str(config), "--now", GENERATED_NOW.isoformat(), log=log) as base:
+        yield base, log
 
 
 # ---------------------------------------------------------------- collect tests

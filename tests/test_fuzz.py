@@ -11,8 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import GENERATED_NOW
-from tests.servers import SERVE_SECRETS, serve_config, serving
+from tests.servers import SERVE_SECRETS
 
 EXAMPLES = 20  # per route and phase: about 900 requests, some 20 seconds
 SEED = 1  # the same requests every run: a failure reproduces
@@ -47,34 +46,32 @@ checks.missing_required_header.enabled = false
 """
 
 
-def test_schemathesis_finds_nothing(generated, tmp_path):
+def test_schemathesis_finds_nothing(live_serve, tmp_path):
+    base, log = live_serve
     config = tmp_path / "schemathesis.toml"
     config.write_text(AUTH + CHECKS)
-    log = tmp_path / "serve.log"
-    served = serve_config(tmp_path, generated)
-    with serving("--config", str(served), "--now", GENERATED_NOW.isoformat(), log=log) as base:
-        fuzzed = subprocess.run(
-            [
-                str(Path(sys.executable).with_name("st")),
-                "--config-file",
-                str(config),
-                "--no-color",
-                "run",
-                f"{base}/openapi.json",
-                "--max-examples",
-                str(EXAMPLES),
-                "--seed",
-                str(SEED),
-                "--workers",
-                "1",
-                "--generation-database",
-                "none",
-            ],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+    fuzzed = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("st")),
+            "--config-file",
+            str(config),
+            "--no-color",
+            "run",
+            f"{base}/openapi.json",
+            "--max-examples",
+            str(EXAMPLES),
+            "--seed",
+            str(SEED),
+            "--workers",
+            "1",
+            "--generation-database",
+            "none",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert fuzzed.returncode == 0, fuzzed.stdout[-6000:]
     assert re.search(r"Tested: +11\b", fuzzed.stdout), fuzzed.stdout[-2000:]
     written = log.read_text()

@@ -20,7 +20,6 @@ from pipelines.config import Serve, ServeAuth, Settings
 from pipelines.endpoints.base import Context
 from pipelines.publish import dumps
 from pipelines.serve import make_app
-from tests.conftest import GENERATED_NOW
 from tests.servers import SERVE_AUTH, SERVE_SECRETS, serve_command, serve_config, serving
 
 NOW = "2030-01-01T00:00:00Z"
@@ -296,17 +295,6 @@ def raw_request(base: str, target: str, headers: dict[str, str]) -> tuple[int, b
     return int(head.split()[1]), content
 
 
-@pytest.fixture(scope="module")
-def live(generated, tmp_path_factory):
-    """`usage-warehouse serve` of the generated warehouse, every scope behind its
-    credentials, as of the warehouse's run; yields (base URL, its log)."""
-    folder = tmp_path_factory.mktemp("live")
-    config = serve_config(folder, generated)
-    log = folder / "serve.log"
-    with serving("--config", str(config), "--now", GENERATED_NOW.isoformat(), log=log) as base:
-        yield base, log
-
-
 OPENL2M_REPORT = "/reports/api/stats/latest.json"
 CLIMBING = [  # each would reach Coder's DAU report from OpenL2M's folder, or leave reports/
     "/reports/api/stats/../v2/insights/daus/tz-0.json",
@@ -326,15 +314,15 @@ CLIMBING = [  # each would reach Coder's DAU report from OpenL2M's folder, or le
 
 
 @pytest.mark.parametrize("target", CLIMBING)
-def test_a_path_that_climbs_is_404_before_anything(live, target):
-    base, _ = live
+def test_a_path_that_climbs_is_404_before_anything(live_serve, target):
+    base, _ = live_serve
     for headers in ({}, sending("openl2m", TOKENS["openl2m"])):
         status, content = raw_request(base, target, headers)
         assert (status, orjson.loads(content)) == (404, {"error": "not found"}), target
 
 
-def test_the_product_is_decided_from_the_normalised_path(live):
-    base, _ = live
+def test_the_product_is_decided_from_the_normalised_path(live_serve):
+    base, _ = live_serve
     openl2m = sending("openl2m", TOKENS["openl2m"])
     # Folded to OpenL2M's own report: answered to OpenL2M's token.
     for target in (
@@ -359,9 +347,9 @@ def test_the_product_is_decided_from_the_normalised_path(live):
     assert status == 200
 
 
-def test_no_secret_reaches_the_log(live):
+def test_no_secret_reaches_the_log(live_serve):
     """Every form of every scope's credentials, right and wrong, then the log read whole."""
-    base, log = live
+    base, log = live_serve
     daus = "/api/v2/insights/daus?tz_offset=0"
     wrong = {scope: f"wrong-{scope}-secret" for scope in SECRET}
     requests = [(daus, {"Coder-Session-Token": TOKENS["coder"]}, 200)]
