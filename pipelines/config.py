@@ -23,6 +23,8 @@ DEFAULT_CONFIG = Path("flows.yaml")
 #   {month±N}     local month as YYYYMM
 DATE_TOKEN = re.compile(r"\{(date|utc_date|week|utc_week|month)([+-]\d+)?\}")
 ANY_TOKEN = re.compile(r"\{[^{}]*\}")
+# A window's name is its file's name in the report set: one plain segment.
+FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 class ConfigError(ValueError):
@@ -63,6 +65,15 @@ class ReportWindow(BaseModel):
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.lstrip("/")
+
+    @field_validator("name")
+    @classmethod
+    def _file_name(cls, value: str) -> str:
+        if not FILE_NAME.fullmatch(value):
+            raise ValueError(
+                f"{value!r} is not a file name (letters, digits, '.', '_' and '-', not first a dot)"
+            )
+        return value
 
     @field_validator("params")
     @classmethod
