@@ -529,11 +529,20 @@ def published(scopes: list[str], protected: set[str]) -> dict:
         **_refused(scopes, protected),
         404: json_response(404, OUR_ERROR),
     }
+    path = {
+        "name": "path",
+        "in": "path",
+        "required": True,
+        "schema": STRING,
+        "description": "A file of the live report set: a report (<endpoint path>/<name>.json), "
+        "manifest.json, index.html, plotly.min.js.",
+        "example": "manifest.json",
+    }
     return {
         "summary": "The published report set (reports/), the dashboard included",
         "tags": ["reports"],
         "responses": responses,
-        "openapi_extra": {"security": _security(scopes, protected)},
+        "openapi_extra": {"parameters": [path], "security": _security(scopes, protected)},
     }
 
 

@@ -159,6 +159,10 @@ def health(wh: storage.Warehouse) -> dict:
     return {"status": "ok", "run_id": catalog.run_id, "newest_day": newest}
 
 
+# A path of no scope, asked without the credentials of any.
+ANYONE_REFUSED: auth.Refusal = (401, auth.AUTHENTICATION_REQUIRED, {})
+
+
 def _refusal(request: Request, refusal: auth.Refusal) -> Response:
     status, body, headers = refusal
     return _answer(request, status, answer_bytes(status, body), headers)
@@ -221,9 +225,7 @@ def make_app(
 
     def anyone_refused(request: Request) -> Response | None:
         """A path of no scope asks for the credentials of any one of them."""
-        if granted(request):
-            return None
-        return _refusal(request, (401, auth.AUTHENTICATION_REQUIRED, {}))
+        return None if granted(request) else _refusal(request, ANYONE_REFUSED)
 
     @app.get("/healthz", **openapi.HEALTH)
     def healthz(request: Request) -> Response:
@@ -262,20 +264,8 @@ def make_app(
         )
 
     manifest = storage.reports_manifest(wh.reports).name
-    file_routes = openapi.published(list(auth.SCOPES), protected)
-    file_routes["openapi_extra"]["parameters"] = [
-        {
-            "name": "path",
-            "in": "path",
-            "required": True,
-            "schema": {"type": "string"},
-            "description": "A file of the live report set: a report "
-            "(<endpoint path>/<name>.json), manifest.json, index.html, plotly.min.js.",
-            "example": "manifest.json",
-        }
-    ]
 
-    @app.get("/reports/{path:path}", **file_routes)
+    @app.get("/reports/{path:path}", **openapi.published(list(auth.SCOPES), protected))
     def published(request: Request) -> Response:
         path = request.path_params["path"]
         if path == manifest:
@@ -291,18 +281,18 @@ def make_app(
 
     def readable_manifest(request: Request) -> Response:
         """manifest.json listing only what the request's credentials may read."""
-        if refusal := anyone_refused(request):
-            return refusal
+        scopes = granted(request)
+        if not scopes:
+            return _refusal(request, ANYONE_REFUSED)
         file = storage.published_file(wh, manifest)
         if file is None:
             return _answer(request, 404, answer_bytes(404, {"error": "no published report set"}))
-        scopes = granted(request)
         listing = orjson.loads(file.read_bytes())
         listing["reports"] = [
             entry for entry in listing["reports"] if auth.product_of(entry["endpoint"]) in scopes
         ]
         if auth.DASHBOARD not in scopes:
-            del listing["dashboard"]
+            listing.pop("dashboard", None)
         return _answer(request, 200, dumps(listing))
 
     @app.get("/{path:path}", include_in_schema=False)

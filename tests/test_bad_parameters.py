@@ -165,7 +165,12 @@ def test_serve_answers_400_and_the_error_on_one_line(client, target, body):
     assert one_line(answer.content) == body
 
 
-@pytest.mark.parametrize("target, body", BAD)
+# `report` and a flows.yaml window ask the same endpoint functions as serve: one of each
+# product's error bodies.
+EACH_BODY = [BAD[0], BAD[6], BAD[9], BAD[18], BAD[-1]]
+
+
+@pytest.mark.parametrize("target, body", EACH_BODY)
 def test_report_prints_the_error_on_one_line(generated, target, body):
     now = GENERATED_NOW.isoformat()
     result = runner.invoke(app, ["report", target, "--warehouse", str(generated), "--now", now])
@@ -174,11 +179,7 @@ def test_report_prints_the_error_on_one_line(generated, target, body):
     assert result.stderr.strip() == "HTTP 400"
 
 
-# A window is checked by the same endpoint functions: one of each product's error bodies.
-WINDOWS = [BAD[0], BAD[6], BAD[9], BAD[18], BAD[-1]]
-
-
-@pytest.mark.parametrize("target, body", WINDOWS)
+@pytest.mark.parametrize("target, body", EACH_BODY)
 def test_a_flows_yaml_window_names_itself_and_the_error(tmp_path, target, body):
     parts = urlsplit(target)
     window = {"endpoint": parts.path, "name": "bad", "params": dict(parse_qsl(parts.query))}
