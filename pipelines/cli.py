@@ -87,6 +87,10 @@ def parse_now(value: str | None) -> datetime:
         parsed = None
     if parsed is None or parsed.tzinfo is None:
         fail(f"--now {value!r} is not an RFC 3339 timestamp with an offset", 2)
+    from pipelines.endpoints.base import RANGE_TEXT, in_range
+
+    if not in_range(parsed):
+        fail(f"--now {value!r} is not between {RANGE_TEXT}", 2)
     return parsed
 
 
@@ -333,11 +337,11 @@ def report(
 ) -> None:
     """Print one endpoint's JSON body, computed from the warehouse."""
     from pipelines import endpoints
-    from pipelines.publish import dumps
+    from pipelines.publish import answer_bytes
 
     with _report_context(config, warehouse, now) as ctx:
         status, body = endpoints.call(ctx, target)
-    sys.stdout.buffer.write(dumps(body))
+    sys.stdout.buffer.write(answer_bytes(status, body))
     sys.stdout.flush()
     if status != 200:
         err.print(f"HTTP {status}")
@@ -530,7 +534,8 @@ def serve(
         bool,
         typer.Option(
             "--insecure-no-auth",
-            help="Answer products without a configured token on a non-loopback address.",
+            help="Answer products (and the dashboard) without configured credentials on a "
+            "non-loopback address.",
         ),
     ] = False,
     now: Annotated[
@@ -540,11 +545,12 @@ def serve(
     warehouse: WarehouseOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Answer every endpoint over HTTP, as of each request, behind each product's own auth."""
+    """Answer every endpoint over HTTP, as of each request, behind each product's own auth;
+    the published reports and the dashboard behind theirs."""
     import uvicorn
 
     from pipelines import auth
-    from pipelines.serve import make_app
+    from pipelines.serve import log_config, make_app
 
     settings = _settings(config)
     wh = _existing_warehouse(settings, warehouse)
@@ -552,19 +558,25 @@ def serve(
         credentials = auth.configured(settings)
     except ConfigError as exc:
         fail(str(exc))
-    open_products = auth.unauthenticated_products(credentials)
-    if open_products and not _loopback(host):
+    unprotected = auth.unprotected(credentials)
+    if unprotected and not _loopback(host):
         if not insecure_no_auth:
             fail(
-                f"serve on {host}: {', '.join(open_products)} would answer anyone; configure "
-                "serve.auth tokens in flows.yaml (or pass --insecure-no-auth)"
+                f"serve on {host}: {', '.join(unprotected)} would answer anyone; configure "
+                "serve.auth in flows.yaml (or pass --insecure-no-auth)"
             )
         err.print(
-            f"[yellow]warning:[/] serving {', '.join(open_products)} on {host} without "
+            f"[yellow]warning:[/] serving {', '.join(unprotected)} on {host} without "
             "authentication: anyone who reaches the port reads user names and ids"
         )
     frozen = parse_now(now) if now else None
-    uvicorn.run(make_app(settings, wh, credentials, frozen), host=host, port=port)
+    uvicorn.run(
+        make_app(settings, wh, credentials, frozen),
+        host=host,
+        port=port,
+        access_log=False,  # serve.AccessLog writes the access lines, credentials redacted
+        log_config=log_config(),
+    )
 
 
 @app.command()

@@ -23,6 +23,8 @@ DEFAULT_CONFIG = Path("flows.yaml")
 #   {month±N}     local month as YYYYMM
 DATE_TOKEN = re.compile(r"\{(date|utc_date|week|utc_week|month)([+-]\d+)?\}")
 ANY_TOKEN = re.compile(r"\{[^{}]*\}")
+# A window's name is its file's name in the report set: one plain segment.
+FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 class ConfigError(ValueError):
@@ -63,6 +65,15 @@ class ReportWindow(BaseModel):
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.lstrip("/")
+
+    @field_validator("name")
+    @classmethod
+    def _file_name(cls, value: str) -> str:
+        if not FILE_NAME.fullmatch(value):
+            raise ValueError(
+                f"{value!r} is not a file name (letters, digits, '.', '_' and '-', not first a dot)"
+            )
+        return value
 
     @field_validator("params")
     @classmethod
@@ -156,19 +167,49 @@ class ProductAuth(BaseModel):
         return _env_name(value)
 
 
+class DashboardAuth(BaseModel):
+    """The HTTP Basic credentials `serve` asks of the dashboard's readers (what a browser
+    sends, and what http://user:password@host/reports/index.html carries)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    user_env: str
+    password_env: str
+
+    @field_validator("user_env", "password_env")
+    @classmethod
+    def _env_names(cls, value: str) -> str:
+        return _env_name(value)
+
+
+class ServeAuth(BaseModel):
+    """Who may read what `serve` answers: each product's clients with its own token, the
+    dashboard's readers with their own credentials (docs/serve.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    coder: ProductAuth | None = None
+    rocketchat: ProductAuth | None = None
+    seatable: ProductAuth | None = None
+    openl2m: ProductAuth | None = None
+    dashboard: DashboardAuth | None = None
+
+    @field_validator("rocketchat")
+    @classmethod
+    def _rocketchat_user(cls, auth: ProductAuth | None) -> ProductAuth | None:
+        if auth is not None and auth.user_id_env is None:
+            raise ValueError("user_id_env is needed too (Rocket.Chat sends X-User-Id)")
+        return auth
+
+    def products(self) -> dict[str, ProductAuth]:
+        """The products that ask for a token, by name."""
+        return {p: auth for p in PRODUCTS if (auth := getattr(self, p)) is not None}
+
+
 class Serve(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    auth: dict[Literal["coder", "rocketchat", "seatable", "openl2m"], ProductAuth] = Field(
-        default_factory=dict
-    )
-
-    @field_validator("auth")
-    @classmethod
-    def _rocketchat_user(cls, auth: dict[str, ProductAuth]) -> dict[str, ProductAuth]:
-        if "rocketchat" in auth and auth["rocketchat"].user_id_env is None:
-            raise ValueError("rocketchat: user_id_env is needed too (Rocket.Chat sends X-User-Id)")
-        return auth
+    auth: ServeAuth = Field(default_factory=ServeAuth)
 
 
 class Settings(BaseModel):

@@ -163,13 +163,16 @@ def check(
 
 
 def publish_reports(catalog: Catalog, settings: Settings, summary: RunSummary) -> PublishResult:
-    """Write every configured report from the run's (not yet committed) catalog."""
-    return publish(catalog, settings, summary.as_of, summary.run_id, summary.started_at)
+    """Write every configured report from the run's (not yet committed) catalog; its
+    dashboard lists the run as it stands."""
+    return publish(
+        catalog, settings, summary.as_of, summary.run_id, summary.started_at, run_row(summary)
+    )
 
 
-def record_run(catalog: Catalog, summary: RunSummary) -> None:
-    """Add the run's row to the runs table of the catalog."""
-    row = {
+def run_row(summary: RunSummary) -> dict:
+    """The run's row of the runs table, as it stands."""
+    return {
         "run_id": summary.run_id,
         "started_at": summary.started_at,
         "finished_at": summary.finished_at,
@@ -188,7 +191,11 @@ def record_run(catalog: Catalog, summary: RunSummary) -> None:
         "publish_seconds": summary.seconds.get("publish", 0.0),
         "message": summary.message,
     }
-    table = pa.Table.from_pylist([row])
+
+
+def record_run(catalog: Catalog, summary: RunSummary) -> None:
+    """Add the run's row to the runs table of the catalog."""
+    table = pa.Table.from_pylist([run_row(summary)])
     con = storage.connect()
     try:
         con.register("run_row", table)

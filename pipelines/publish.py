@@ -73,10 +73,22 @@ def dumps(body: dict) -> bytes:
     return orjson.dumps(body, option=orjson.OPT_INDENT_2) + b"\n"
 
 
+def answer_bytes(status: int, body: dict) -> bytes:
+    """An endpoint's answer as `report` prints it and `serve` sends it: a report indented
+    as published, an error on one line."""
+    return dumps(body) if status == 200 else orjson.dumps(body) + b"\n"
+
+
 def publish(
-    catalog: Catalog, settings: Settings, now: datetime, run_id: str, generated_at: datetime
+    catalog: Catalog,
+    settings: Settings,
+    now: datetime,
+    run_id: str,
+    generated_at: datetime,
+    run: dict | None = None,
 ) -> PublishResult:
-    """Compute every configured window as of `now` into a fresh folder (not yet live)."""
+    """Compute every configured window as of `now` into a fresh folder (not yet live);
+    `run`: the row of the run publishing, which its dashboard lists as running."""
     folder = storage.publish_reports_dir(catalog.wh, run_id)
     result = PublishResult(folder)
     con = open_session(catalog.wh, catalog)
@@ -109,7 +121,7 @@ def publish(
             )
         # The dashboard goes with the reports: one swap makes page and data live together.
         dashboard.write(
-            folder, dashboard.page_data(ctx, generated_at, published), catalog.wh.reports
+            folder, dashboard.page_data(ctx, generated_at, published, run), catalog.wh.reports
         )
     finally:
         con.close()

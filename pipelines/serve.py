@@ -1,25 +1,33 @@
 """`usage-warehouse serve`: the endpoint functions over HTTP (the same functions as `report`
 and the publisher), answered from the warehouse as of each request, behind each product's
-own authentication (auth.py); the published reports folder and dashboard beside them."""
+own authentication (auth.py); the published reports folder and dashboard beside them.
+
+Before anything is decided from a request its path is normalised once (NormalisedPath);
+its access line is written here, never with a credential in it (AccessLog)."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import logging
+import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from concurrent.futures import Future
 from datetime import UTC, datetime
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, Response
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pipelines import auth, endpoints, records, storage
+from pipelines import auth, endpoints, openapi, records, storage
 from pipelines.config import Settings
-from pipelines.endpoints.base import Context, open_session
-from pipelines.publish import dumps
+from pipelines.endpoints.base import Context, Query, open_session
+from pipelines.publish import answer_bytes, dumps
 
 # Queries at once: DuckDB runs each on all cores, so more only queue inside it.
 CONCURRENT_QUERIES = 4
@@ -71,7 +79,7 @@ class Sessions:
 
     def answer(
         self,
-        target: str,
+        request: Hashable,
         now: datetime,
         compute: Callable[[Context], tuple[int, bytes]],
         settings: Settings,
@@ -85,7 +93,7 @@ class Sessions:
                 self.opening = version
                 threading.Thread(target=self._open, args=(version,), daemon=True).start()
             session = self.current
-            key = (session.version, target, now)
+            key = (session.version, request, now)
             if key in self.answers:
                 self.answers.move_to_end(key)
                 return self.answers[key]
@@ -122,10 +130,12 @@ def etag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
-def _answer(request: Request, status: int, body: bytes, headers: dict[str, str]) -> Response:
+def _answer(
+    request: Request, status: int, body: bytes, headers: dict[str, str] | None = None
+) -> Response:
     """A JSON answer with its ETag; 304 when the client already holds these bytes."""
     tag = etag(body)
-    headers = {**PRIVATE, **headers, "ETag": tag}
+    headers = {**PRIVATE, **(headers or {}), "ETag": tag}
     if status == 200 and request.headers.get("if-none-match") == tag:
         return Response(status_code=304, headers=headers)
     return Response(body, status_code=status, media_type="application/json", headers=headers)
@@ -149,9 +159,18 @@ def health(wh: storage.Warehouse) -> dict:
     return {"status": "ok", "run_id": catalog.run_id, "newest_day": newest}
 
 
+# A path of no scope, asked without the credentials of any.
+ANYONE_REFUSED: auth.Refusal = (401, auth.AUTHENTICATION_REQUIRED, {})
+
+
+def _refusal(request: Request, refusal: auth.Refusal) -> Response:
+    status, body, headers = refusal
+    return _answer(request, status, answer_bytes(status, body), headers)
+
+
 def _computed(ctx: Context, path: str, pairs: list[tuple[str, str]]) -> tuple[int, bytes]:
-    status, body = endpoints.call(ctx, f"{path}?{urlencode(pairs)}")
-    return status, dumps(body)
+    status, body = endpoints.answer(ctx, path, Query(pairs))
+    return status, answer_bytes(status, body)
 
 
 def make_app(
@@ -159,63 +178,217 @@ def make_app(
     wh: storage.Warehouse,
     credentials: dict[str, auth.Credentials],
     now: datetime | None = None,
-) -> FastAPI:
-    """The HTTP face; products named in `credentials` ask for their token. Every answer is
-    as of its request, or as of `now` when given (a frozen view, for demos and measuring)."""
-    app = FastAPI(title="Usage Warehouse", openapi_url=None, docs_url=None, redoc_url=None)
+) -> ASGIApp:
+    """The HTTP face; the scopes named in `credentials` ask for them. Every answer is as of
+    its request, or as of `now` when given (a frozen view, for demos and measuring)."""
+    app = FastAPI(
+        title="Usage Warehouse",
+        summary="Coder, Rocket.Chat, SeaTable and OpenL2M usage statistics, answered as "
+        "each product's own API answers them",
+        version="1",
+        docs_url=None,  # Swagger UI and ReDoc load from a CDN: the description alone
+        redoc_url=None,
+    )
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     sessions = Sessions(wh)
+    protected = set(credentials)
+    describe = app.openapi
 
-    def refused(request: Request, product: str | None) -> tuple[int, dict, dict] | None:
-        """Why a request may not be answered, as its product says it; None when it may.
-        A path of no product needs the credentials of any product that asks for some."""
-        candidates = [product] if product else list(credentials)
-        if product is not None and product not in credentials:
+    def description() -> dict:
+        """FastAPI's description of the routes, with the credentials they ask for."""
+        if app.openapi_schema is None:
+            schemes = {
+                name: openapi.SECURITY_SCHEMES[name]
+                for scope in auth.SCOPES
+                if scope in protected
+                for way in openapi.SECURITY[scope]
+                for name in way
+            }
+            describe().setdefault("components", {})["securitySchemes"] = schemes
+        return app.openapi_schema
+
+    app.openapi = description
+
+    def granted(request: Request) -> set[str]:
+        return auth.granted(
+            credentials, request.headers, request.cookies, dict(request.query_params)
+        )
+
+    def refused(request: Request, scope: str) -> Response | None:
+        """The scope's refusal when the request lacks its credentials; else None."""
+        if scope not in credentials:
             return None
-        if not candidates:
+        given = auth.presented(scope, request.headers, request.cookies, dict(request.query_params))
+        if auth.accepts(credentials[scope], given):
             return None
-        query = dict(request.query_params)
-        for candidate in candidates:
-            given = auth.presented(candidate, request.headers, request.cookies, query)
-            if auth.accepts(credentials[candidate], given):
-                return None
-        if product is None:
-            return 401, {"error": "authentication required"}, {}
-        given = auth.presented(product, request.headers, request.cookies, query)
-        return auth.refusal(product, given)
+        return _refusal(request, auth.refusal(scope, given))
 
-    @app.get("/healthz")
-    def healthz() -> Response:
-        return Response(dumps(health(wh)), media_type="application/json", headers=PRIVATE)
+    def anyone_refused(request: Request) -> Response | None:
+        """A path of no scope asks for the credentials of any one of them."""
+        return None if granted(request) else _refusal(request, ANYONE_REFUSED)
 
-    @app.get("/reports/{path:path}")
-    def published(path: str, request: Request) -> Response:
-        refusal = refused(request, auth.product_of(path))
-        if refusal:
-            status, body, headers = refusal
-            return _answer(request, status, dumps(body), headers)
+    @app.get("/healthz", **openapi.HEALTH)
+    def healthz(request: Request) -> Response:
+        return _answer(request, 200, dumps(health(wh)))
+
+    def endpoint(path: str, product: str) -> Callable[[Request], Response]:
+        def answer(request: Request) -> Response:
+            if refusal := refused(request, product):
+                return refusal
+            pairs = [
+                (key, value)
+                for key, value in request.query_params.multi_items()
+                if not (product == "coder" and key == auth.CODER_TOKEN_PARAM)
+            ]
+            # As of the request's second: answers within one second are the same answer.
+            as_of = now or datetime.now(UTC).replace(microsecond=0)
+            status, body = sessions.answer(
+                (path, tuple(pairs)),
+                as_of,
+                lambda ctx: _computed(ctx, path, pairs),
+                settings,
+            )
+            return _answer(request, status, body)
+
+        return answer
+
+    for path in endpoints.ENDPOINTS:
+        product = auth.product_of(path)
+        app.add_api_route(
+            f"/{path}",
+            endpoint(path, product),
+            methods=["GET"],
+            name=path,
+            operation_id=f"{product}_{endpoints.ENDPOINTS[path].__name__}",
+            **openapi.endpoint(path, product, protected),
+        )
+
+    manifest = storage.reports_manifest(wh.reports).name
+
+    @app.get("/reports/{path:path}", **openapi.published(list(auth.SCOPES), protected))
+    def published(request: Request) -> Response:
+        path = request.path_params["path"]
+        if path == manifest:
+            return readable_manifest(request)
+        if refusal := refused(request, auth.scope_of_file(path)):
+            return refusal
         file = storage.published_file(wh, path)
         if file is None:
-            return _answer(request, 404, dumps({"error": f"no published file {path!r}"}), {})
+            return _answer(
+                request, 404, answer_bytes(404, {"error": f"no published file {path!r}"})
+            )
         return FileResponse(file, headers=PRIVATE)
 
-    @app.get("/{path:path}")
-    def answer(path: str, request: Request) -> Response:
-        product = auth.product_of(path)
-        refusal = refused(request, product)
-        if refusal:
-            status, body, headers = refusal
-            return _answer(request, status, dumps(body), headers)
-        pairs = [
-            (key, value)
-            for key, value in request.query_params.multi_items()
-            if not (product == "coder" and key == auth.CODER_TOKEN_PARAM)
+    def readable_manifest(request: Request) -> Response:
+        """manifest.json listing only what the request's credentials may read."""
+        scopes = granted(request)
+        if not scopes:
+            return _refusal(request, ANYONE_REFUSED)
+        file = storage.published_file(wh, manifest)
+        if file is None:
+            return _answer(request, 404, answer_bytes(404, {"error": "no published report set"}))
+        listing = orjson.loads(file.read_bytes())
+        listing["reports"] = [
+            entry for entry in listing["reports"] if auth.product_of(entry["endpoint"]) in scopes
         ]
-        # As of the request's second: answers within one second are the same answer.
-        as_of = now or datetime.now(UTC).replace(microsecond=0)
-        status, body = sessions.answer(
-            f"{path}?{urlencode(pairs)}", as_of, lambda ctx: _computed(ctx, path, pairs), settings
-        )
-        return _answer(request, status, body, {})
+        if auth.DASHBOARD not in scopes:
+            listing.pop("dashboard", None)
+        return _answer(request, 200, dumps(listing))
 
-    return app
+    @app.get("/{path:path}", include_in_schema=False)
+    def unknown(path: str, request: Request) -> Response:
+        """No route of ours: the product's refusal first, then 404 (a request without
+        credentials learns nothing of which paths exist)."""
+        product = auth.product_of(path)
+        refusal = refused(request, product) if product else anyone_refused(request)
+        if refusal:
+            return refusal
+        return _answer(request, 404, answer_bytes(404, endpoints.unknown(path)))
+
+    return AccessLog(NormalisedPath(app))
+
+
+class NormalisedPath:
+    """Every request's path decoded and normalised once (endpoints.normalise_path), before
+    any route, credential or file is chosen from it; a path that climbs is a 404 before
+    anything else is looked at."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        path = endpoints.normalise_path(_sent_path(scope))
+        if path is None:
+            refused = Response(
+                answer_bytes(404, {"error": "not found"}), 404, media_type="application/json"
+            )
+            return await refused(scope, receive, send)
+        path = "/" + path
+        await self.app({**scope, "path": path, "raw_path": quote(path).encode()}, receive, send)
+
+
+def _sent_path(scope: Scope) -> str:
+    """The path as the client sent it, percent-encoding and all."""
+    raw = scope.get("raw_path")
+    return raw.decode("latin-1") if raw else scope["path"]
+
+
+ACCESS = logging.getLogger("usage_warehouse.access")
+# Query parameters whose values are credentials (Coder's coder_session_token), or look
+# like them: their values never reach the log.
+SECRET_PARAMETER = re.compile(r"token|password|passwd|secret|session|auth|key", re.IGNORECASE)
+REDACTED = "[redacted]"
+
+
+def redacted_query(query_string: str) -> str:
+    """The query string with every credential parameter's value replaced (the names read
+    decoded, as the parameters themselves are)."""
+    pairs = parse_qsl(query_string, keep_blank_values=True)
+    return urlencode(
+        [(name, REDACTED if SECRET_PARAMETER.search(name) else value) for name, value in pairs]
+    )
+
+
+class AccessLog:
+    """The access line of every request, written here (uvicorn's own is off): the path as
+    sent, the query with its credentials redacted, the status. Headers (tokens, Basic
+    credentials, cookies) are never written."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        status = 500  # unless the app starts an answer
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            query = redacted_query(scope.get("query_string", b"").decode("latin-1"))
+            client = scope.get("client")
+            ACCESS.info(
+                '%s - "%s %s HTTP/%s" %d',
+                f"{client[0]}:{client[1]}" if client else "-",
+                scope["method"],
+                _sent_path(scope) + (f"?{query}" if query else ""),
+                scope.get("http_version", "1.1"),
+                status,
+            )
+
+
+def log_config() -> dict:
+    """uvicorn's logging, with our access lines where its own would go."""
+    import uvicorn.config
+
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["loggers"][ACCESS.name] = {"handlers": ["access"], "level": "INFO", "propagate": False}
+    return config

@@ -28,7 +28,7 @@ from pipelines.extract.ingest import ingest
 from pipelines.generate import generate
 from pipelines.scheduling import free_port
 from pipelines.transform.runner import build_facts
-from tests.servers import start_on_a_free_port
+from tests.servers import serve_config, serving, start_on_a_free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -195,6 +195,37 @@ def mariadb() -> Iterator:
     from tests import mariadb as server
 
     yield from server.server()
+
+
+# ---------------------------------------------------------------- a generated warehouse
+
+GENERATED_NOW = datetime(2026, 3, 12, 6, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory) -> Path:
+    """The root of a generated warehouse (10 days from 2026-03-02, all four products) after
+    one nightly run of the repository's flows.yaml as of GENERATED_NOW: its reports, its
+    dashboard. Tests only read it."""
+    root = tmp_path_factory.mktemp("generated")
+    generate(root / "raw", 10, date(2026, 3, 2), "small", 3)
+    wh = storage.Warehouse(root / "wh")
+    summary = pipeline.run_nightly(
+        load_settings(ROOT / "flows.yaml"), wh, root / "raw", GENERATED_NOW
+    )
+    assert summary.status == "ok"
+    return wh.root
+
+
+@pytest.fixture(scope="session")
+def live_serve(generated, tmp_path_factory) -> Iterator[tuple[str, Path]]:
+    """`usage-warehouse serve` of the generated warehouse on loopback, every scope behind
+    its credentials (tests/servers.py), as of the warehouse's run: (base URL, its log)."""
+    folder = tmp_path_factory.mktemp("serve")
+    config = serve_config(folder, generated)
+    log = folder / "serve.log"
+    with serving("--config", str(config), "--now", GENERATED_NOW.isoformat(), log=log) as base:
+        yield base, log
 
 
 # ---------------------------------------------------------------- collect tests

@@ -149,7 +149,15 @@ def test_a_missing_config_file_is_an_error(tmp_path):
             "reports[0] (api/v2/insights/daus 'x'): HTTP 400",
         ),
         ("reports: [{endpoint: api/nothing, name: x}]\n", "reports[0] (api/nothing 'x'): HTTP 404"),
-        ("serve: {auth: {rocketchat: {token_env: T}}}\n", "serve.auth: rocketchat: user_id_env"),
+        (
+            "reports: [{endpoint: api/stats/, name: ../../x}]\n",
+            "reports[0].name: '../../x' is not a file name",
+        ),
+        (
+            "reports: [{endpoint: api/stats/../v2/insights/daus, name: x}]\n",
+            "reports[0] (api/stats/../v2/insights/daus 'x'): HTTP 404",
+        ),
+        ("serve: {auth: {rocketchat: {token_env: T}}}\n", "serve.auth.rocketchat: user_id_env"),
         ("sources: {coder: {dsn_env: 'postgres://u:hunter2@h/db'}}\n", "sources.coder.dsn_env"),
         ("rocketchat_statistics: latest\n", "rocketchat_statistics: Input should be 'seed' or"),
     ],

@@ -1,35 +1,35 @@
-"""`serve`: the endpoint functions over HTTP behind each product's own authentication, one
-warehouse session per committed run, ETags, gzip; refusing to face a network unprotected."""
+"""`serve`: the endpoint functions over HTTP behind each product's own authentication and
+the dashboard's, one warehouse session per committed run, ETags, gzip; refusing to face a
+network unprotected. The hostile requests are sent as written, on a socket; the log of a
+live `serve` is read for every secret a client sent it."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+import base64
+import socket
 import time
-import urllib.request
 from datetime import datetime
+from urllib.parse import urlsplit
 
 import orjson
 import pytest
 from fastapi.testclient import TestClient
 
 from pipelines import auth, endpoints, storage
-from pipelines.config import ProductAuth, Serve, Settings
+from pipelines.config import Serve, ServeAuth, Settings
 from pipelines.endpoints.base import Context
 from pipelines.publish import dumps
 from pipelines.serve import make_app
-from tests.servers import start_on_a_free_port
-from tests.test_flows import ROOT
+from tests.servers import SERVE_AUTH, SERVE_SECRETS, serve_command, serve_config, serving
 
 NOW = "2030-01-01T00:00:00Z"
 TOKENS = {
-    "coder": "coder-secret-token",
-    "seatable": "seatable-secret-token",
-    "openl2m": "openl2m-secret-token",
-    "rocketchat": "rocketchat-secret-token",
+    product: SERVE_SECRETS[SERVE_AUTH[product]["token_env"]]
+    for product in ("coder", "seatable", "openl2m", "rocketchat")
 }
-ROCKETCHAT_USER = "rocketchat-admin-id"
+ROCKETCHAT_USER = SERVE_SECRETS["USAGE_WAREHOUSE_ROCKETCHAT_USER_ID"]
+READER = SERVE_SECRETS["USAGE_WAREHOUSE_DASHBOARD_USER"]
+PASSWORD = SERVE_SECRETS["USAGE_WAREHOUSE_DASHBOARD_PASSWORD"]
 # One endpoint of each product, and how a client of that product sends its token.
 REQUESTS = {
     "coder": "/api/v2/insights/daus?tz_offset=0",
@@ -39,13 +39,21 @@ REQUESTS = {
 }
 
 
-def sending(product: str, token: str) -> dict[str, str]:
+def basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def sending(scope: str, token: str) -> dict[str, str]:
     return {
         "coder": {"Coder-Session-Token": token},
         "seatable": {"Authorization": f"Token {token}"},
         "openl2m": {"Authorization": f"Token {token}"},
         "rocketchat": {"X-Auth-Token": token, "X-User-Id": ROCKETCHAT_USER},
-    }[product]
+        "dashboard": {"Authorization": basic(READER, token)},
+    }[scope]
+
+
+SECRET = {**TOKENS, "dashboard": PASSWORD}  # what each scope's credentials hold
 
 
 REFUSED = {  # (status, body) without a token, then with a wrong one
@@ -90,18 +98,11 @@ REFUSED = {  # (status, body) without a token, then with a wrong one
 
 @pytest.fixture
 def served(mini, monkeypatch):
-    """A small warehouse of all four products and its app, every product behind a token."""
-    for product, token in TOKENS.items():
-        monkeypatch.setenv(f"TEST_{product.upper()}_TOKEN", token)
-    monkeypatch.setenv("TEST_ROCKETCHAT_USER", ROCKETCHAT_USER)
-    tokens = {
-        product: ProductAuth(
-            token_env=f"TEST_{product.upper()}_TOKEN",
-            user_id_env="TEST_ROCKETCHAT_USER" if product == "rocketchat" else None,
-        )
-        for product in TOKENS
-    }
-    m = mini(serve=Serve(auth=tokens))
+    """A small warehouse of all four products and its app, every scope behind its
+    credentials."""
+    for name, secret in SERVE_SECRETS.items():
+        monkeypatch.setenv(name, secret)
+    m = mini(serve=Serve(auth=SERVE_AUTH))
     m.add("seatable_user_activity", [{"username": "a", "timestamp": "2024-05-01T10:00:00Z"}])
     m.add(
         "openl2m_log",
@@ -200,18 +201,188 @@ def test_etag_answers_304_and_big_bodies_are_gzipped(served):
     assert again.status_code == 304 and again.content == b""
 
 
-def test_published_reports_are_served_with_the_same_auth(served, tmp_path):
-    m, client = served
+def publish(m, files: dict[str, str]) -> None:
+    """A report set of these files made live."""
     folder = storage.publish_reports_dir(m.wh, "r1")
-    (folder / "api/stats").mkdir(parents=True)
-    (folder / "api/stats/latest.json").write_text('{"database": {}}\n')
-    (folder / "manifest.json").write_text("{}\n")
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
     storage.swap_reports(m.wh, folder)
+
+
+MANIFEST = {
+    "run_id": "r1",
+    "dashboard": "index.html",
+    "reports": [
+        {"file": "api/stats/latest.json", "endpoint": "api/stats"},
+        {"file": "api/v2/insights/daus/tz-0.json", "endpoint": "api/v2/insights/daus"},
+    ],
+}
+REPORT_SET = {
+    "api/stats/latest.json": '{"database": {}}\n',
+    "api/v2/insights/daus/tz-0.json": '{"entries": []}\n',
+    "index.html": "<html>every product's figures</html>\n",
+    "plotly.min.js": "/* plotly */\n",
+    "manifest.json": orjson.dumps(MANIFEST).decode(),
+}
+
+
+def test_each_report_file_needs_its_own_scope(served):
+    m, client = served
+    publish(m, REPORT_SET)
+    openl2m = sending("openl2m", TOKENS["openl2m"])
+    assert client.get("/reports/api/stats/latest.json", headers=openl2m).json() == {"database": {}}
+    # Another product's report: that product's own refusal, whoever asks.
+    coder = client.get("/reports/api/v2/insights/daus/tz-0.json", headers=openl2m)
+    assert (coder.status_code, coder.json()) == REFUSED["coder"][0]
+    # The page and its script hold every product's figures: the dashboard's credentials.
+    for page in ("index.html", "plotly.min.js"):
+        for scope in TOKENS:
+            refused = client.get(f"/reports/{page}", headers=sending(scope, TOKENS[scope]))
+            assert (refused.status_code, refused.json()) == (
+                401,
+                {"error": "authentication required"},
+            )
+            assert refused.headers["www-authenticate"].startswith('Basic realm="Usage Warehouse')
+        wrong = client.get(f"/reports/{page}", headers=sending("dashboard", "not-the-password"))
+        assert wrong.status_code == 401
+        stranger = client.get(f"/reports/{page}", headers={"Authorization": basic("x", PASSWORD)})
+        assert stranger.status_code == 401
+        assert (
+            client.get(f"/reports/{page}", headers=sending("dashboard", PASSWORD)).status_code
+            == 200
+        )
+    readable = client.get("/reports/index.html", headers=sending("dashboard", PASSWORD))
+    assert readable.text == REPORT_SET["index.html"]
+
+
+def test_the_manifest_lists_what_its_reader_may_read(served):
+    m, client = served
+    publish(m, REPORT_SET)
+    assert client.get("/reports/manifest.json").status_code == 401
+    openl2m = client.get("/reports/manifest.json", headers=sending("openl2m", TOKENS["openl2m"]))
+    assert openl2m.json() == {"run_id": "r1", "reports": [MANIFEST["reports"][0]]}
+    page = client.get("/reports/manifest.json", headers=sending("dashboard", PASSWORD))
+    assert page.json() == {"run_id": "r1", "dashboard": "index.html", "reports": []}
+    both = {**sending("coder", TOKENS["coder"]), **sending("openl2m", TOKENS["openl2m"])}
+    assert (
+        client.get("/reports/manifest.json", headers=both).json()["reports"] == MANIFEST["reports"]
+    )
+
+
+def test_without_dashboard_credentials_on_loopback_the_page_is_open(served, monkeypatch):
+    """Like a product without a token: answered without credentials, on loopback only."""
+    m, _ = served
+    publish(m, REPORT_SET)
+    settings = Settings(serve=Serve(auth={**SERVE_AUTH, "dashboard": None}))
+    client = TestClient(make_app(settings, m.wh, auth.configured(settings)))
+    assert client.get("/reports/index.html").text == REPORT_SET["index.html"]
     assert client.get("/reports/api/stats/latest.json").status_code == 401
-    headers = sending("openl2m", TOKENS["openl2m"])
-    assert client.get("/reports/api/stats/latest.json", headers=headers).json() == {"database": {}}
-    assert client.get("/reports/manifest.json", headers=headers).status_code == 200
-    assert client.get("/reports/../../etc/passwd", headers=headers).status_code == 404
+
+
+def raw_request(base: str, target: str, headers: dict[str, str]) -> tuple[int, bytes]:
+    """One request as written, sent on a socket (no client folds its `..` or re-encodes
+    it): the status and body of the answer."""
+    host, port = urlsplit(base).hostname, urlsplit(base).port
+    lines = [f"GET {target} HTTP/1.1", f"Host: {host}:{port}", "Connection: close"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    with socket.create_connection((host, port), timeout=30) as connection:
+        connection.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, content = answer.partition(b"\r\n\r\n")
+    return int(head.split()[1]), content
+
+
+OPENL2M_REPORT = "/reports/api/stats/latest.json"
+CLIMBING = [  # each would reach Coder's DAU report from OpenL2M's folder, or leave reports/
+    "/reports/api/stats/../v2/insights/daus/tz-0.json",
+    "/reports/api/stats/%2e%2e/%2e%2e/api/v2/insights/daus/tz-0.json",
+    "/reports/api/stats/..%2f..%2fapi/v2/insights/daus/tz-0.json",
+    "/reports/api/stats/%2E%2E%2Fv2/insights/daus/tz-0.json",
+    "/reports/api/stats/%252e%252e/v2/insights/daus/tz-0.json",
+    "/reports/api/stats/..\\v2\\insights/daus/tz-0.json",
+    "/reports/api/stats/..%5cv2%5cinsights/daus/tz-0.json",
+    "/reports/api/stats/%00/../v2/insights/daus/tz-0.json",
+    "/reports/../../../../etc/passwd",
+    "/reports/%2e%2e/%2e%2e/usage.duckdb",
+    "/api/stats/../v2/insights/daus?tz_offset=0",
+    "/api/v2.1/%2e%2e/v2/insights/daus?tz_offset=0",
+    "/reports/api/stats/latest.json%00",
+]
+
+
+@pytest.mark.parametrize("target", CLIMBING)
+def test_a_path_that_climbs_is_404_before_anything(live_serve, target):
+    base, _ = live_serve
+    for headers in ({}, sending("openl2m", TOKENS["openl2m"])):
+        status, content = raw_request(base, target, headers)
+        assert (status, orjson.loads(content)) == (404, {"error": "not found"}), target
+
+
+def test_the_product_is_decided_from_the_normalised_path(live_serve):
+    base, _ = live_serve
+    openl2m = sending("openl2m", TOKENS["openl2m"])
+    # Folded to OpenL2M's own report: answered to OpenL2M's token.
+    for target in (
+        OPENL2M_REPORT,
+        "//reports//api/./stats/latest.json",
+        "/reports\\api/stats/latest.json",
+    ):
+        status, content = raw_request(base, target, openl2m)
+        assert status == 200 and "database" in orjson.loads(content), target
+    # Decoded to Coder's report: Coder's refusal, never Coder's body.
+    for target in (
+        "/reports/api%2fv2/insights/daus/tz-0.json",
+        "/reports/api/v2%2Finsights/daus/tz-0.json",
+    ):
+        status, content = raw_request(base, target, openl2m)
+        assert (status, orjson.loads(content)) == REFUSED["coder"][0], target
+    status, content = raw_request(base, "/api%2fv2/insights/daus?tz_offset=0", openl2m)
+    assert (status, orjson.loads(content)) == REFUSED["coder"][0]
+    status, _ = raw_request(
+        base, "/api//v2/./insights/daus/?tz_offset=0", sending("coder", TOKENS["coder"])
+    )
+    assert status == 200
+
+
+def test_no_secret_reaches_the_log(live_serve):
+    """Every form of every scope's credentials, right and wrong, then the log read whole."""
+    base, log = live_serve
+    daus = "/api/v2/insights/daus?tz_offset=0"
+    wrong = {scope: f"wrong-{scope}-secret" for scope in SECRET}
+    requests = [(daus, {"Coder-Session-Token": TOKENS["coder"]}, 200)]
+    requests += [(daus, {"Authorization": f"Bearer {TOKENS['coder']}"}, 200)]
+    requests += [(daus, {"Cookie": f"coder_session_token={TOKENS['coder']}"}, 200)]
+    requests += [(f"{daus}&coder_session_token={TOKENS['coder']}", {}, 200)]
+    requests += [(f"{daus}&coder%5Fsession%5Ftoken={TOKENS['coder']}", {}, 200)]
+    requests += [(f"{daus}&coder_session_token={wrong['coder']}", {}, 401)]
+    requests += [("/api/v1/statistics", sending("rocketchat", TOKENS["rocketchat"]), 200)]
+    requests += [("/api/v1/statistics", sending("rocketchat", wrong["rocketchat"]), 401)]
+    seatable = (
+        "/api/v2.1/admin/statistics/active-users/?start=2026-03-02+00:00:00&end=2026-03-03+00:00:00"
+    )
+    requests += [(seatable, sending("seatable", TOKENS["seatable"]), 200)]
+    requests += [(seatable, {"Authorization": f"Bearer {TOKENS['seatable']}"}, 200)]
+    requests += [(seatable, sending("seatable", wrong["seatable"]), 401)]
+    requests += [("/api/stats/", sending("openl2m", TOKENS["openl2m"]), 200)]
+    requests += [("/api/stats/", sending("openl2m", wrong["openl2m"]), 401)]
+    requests += [("/reports/index.html", sending("dashboard", PASSWORD), 200)]
+    requests += [("/reports/index.html", sending("dashboard", wrong["dashboard"]), 401)]
+    requests += [(f"/reports/manifest.json?password={PASSWORD}", {}, 401)]
+    requests += [("/api/v2/insights/daus?tz_offset=99", sending("coder", TOKENS["coder"]), 400)]
+    for target, headers, expected in requests:
+        status, _ = raw_request(base, target, headers)
+        assert status == expected, target
+    time.sleep(0.5)  # the last lines flushed
+    written = log.read_text()
+    for secret in [*SECRET.values(), *wrong.values(), ROCKETCHAT_USER]:
+        assert secret not in written
+    assert base64.b64encode(f"{READER}:{PASSWORD}".encode()).decode() not in written
+    assert "Traceback" not in written
+    assert f'"GET {daus}&coder_session_token=%5Bredacted%5D HTTP/1.1" 200' in written
+    assert '"GET /reports/manifest.json?password=%5Bredacted%5D HTTP/1.1" 401' in written
 
 
 def test_a_new_run_is_answered_by_a_new_session(served):
@@ -228,7 +399,7 @@ def test_a_new_run_is_answered_by_a_new_session(served):
         time.sleep(0.05)
 
 
-def test_without_tokens_on_loopback_everything_answers(mini):
+def test_without_credentials_on_loopback_everything_answers(mini):
     m = mini()
     m.add("seatable_user_activity", [{"username": "a", "timestamp": "2024-05-01T10:00:00Z"}])
     m.build()
@@ -237,19 +408,7 @@ def test_without_tokens_on_loopback_everything_answers(mini):
     assert client.get("/nothing").status_code == 404
 
 
-def serve_command(*args: str, env: dict | None = None, stderr=subprocess.PIPE) -> subprocess.Popen:
-    """`usage-warehouse serve` in a child process; its stderr piped, or to a file."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "pipelines", "serve", *args],
-        cwd=ROOT,
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.PIPE,
-        stderr=stderr,
-        text=True,
-    )
-
-
-def test_serve_refuses_a_network_address_without_tokens(mini):
+def test_serve_refuses_a_network_address_without_credentials(mini, tmp_path):
     m = mini()
     m.add("seatable_user_activity", [{"username": "a", "timestamp": "2024-05-01T10:00:00Z"}])
     m.build()
@@ -257,46 +416,21 @@ def test_serve_refuses_a_network_address_without_tokens(mini):
     _, stderr = refused.communicate(timeout=60)
     assert refused.returncode == 1
     assert len(stderr.strip().splitlines()) == 1
-    assert "coder, rocketchat, seatable, openl2m would answer anyone" in stderr
-    log = m.wh.root.parent / "serve.log"
-    started: list[subprocess.Popen] = []
-
-    def start(port: int) -> None:
-        with open(log, "w") as stderr:
-            server = serve_command(
-                "--host",
-                "0.0.0.0",
-                "--port",
-                str(port),
-                "--insecure-no-auth",
-                "--warehouse",
-                str(m.wh.root),
-                stderr=stderr,
-            )
-        started.append(server)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as ok:
-                    assert ok.status == 200
-                    return
-            except OSError:
-                if server.poll() is not None:  # another process took the port first
-                    raise RuntimeError(f"serve exited with {server.returncode}") from None
-                assert time.monotonic() < deadline
-                time.sleep(0.2)
-
-    try:
-        start_on_a_free_port(start, log)
-    finally:
-        for server in started:
-            server.terminate()
-            server.communicate(timeout=30)
+    assert "coder, rocketchat, seatable, openl2m, dashboard would answer anyone" in stderr
+    # Every product's token, but no dashboard credentials: refused still.
+    products = serve_config(tmp_path, m.wh.root, {**SERVE_AUTH, "dashboard": None})
+    refused = serve_command("--host", "0.0.0.0", "--config", str(products))
+    _, stderr = refused.communicate(timeout=60)
+    assert refused.returncode == 1
+    assert "serve on 0.0.0.0: dashboard would answer anyone" in stderr
+    log = tmp_path / "serve.log"
+    with serving("--host", "0.0.0.0", "--insecure-no-auth", "--warehouse", str(m.wh.root), log=log):
+        pass
     assert (
-        "warning: serving coder, rocketchat, seatable, openl2m on 0.0.0.0 without"
+        "warning: serving coder, rocketchat, seatable, openl2m, dashboard on 0.0.0.0 without"
         in log.read_text()
     )
 
 
 def test_settings_without_auth_are_the_default():
-    assert Settings().serve.auth == {}
+    assert Settings().serve.auth == ServeAuth()

@@ -22,6 +22,7 @@ from pipelines.config import ReportWindow
 from pipelines.endpoints.base import Context, rows
 
 OVERVIEW_DAYS = 90
+NO_ACTIVITY = {"dau": 0, "wau": 0, "mau": 0}  # a product before its first day with activity
 
 # The published windows the dashboard shows (flows.yaml's defaults, same parameters).
 WINDOWS = {
@@ -74,8 +75,9 @@ def _body(ctx: Context, window: ReportWindow, published: dict[str, dict]) -> dic
 
 
 def _overview(ctx: Context) -> dict:
-    """DAU, WAU and MAU per product over the last 90 days; the figures of the latest day
-    with any activity, against four weeks before it."""
+    """DAU, WAU and MAU per product over the last 90 days, each from its first day with
+    activity; the figures of the latest day with any activity, against four weeks before
+    it."""
     last = ctx.now.astimezone(ctx.zone).date()
     series = rows(
         ctx,
@@ -87,7 +89,7 @@ def _overview(ctx: Context) -> dict:
     by_key = {(r["source"], r["activity_date"]): r for r in series}
     products = []
     for source in ("coder", "rocketchat", "seatable", "openl2m"):
-        today = by_key[(source, day)]
+        today = by_key.get((source, day), NO_ACTIVITY)
         before = by_key.get((source, day - timedelta(days=28)))
         products.append(
             {
@@ -169,10 +171,13 @@ def _rocketchat(ctx: Context, statistics: dict) -> dict:
     }
 
 
-def _seatable(ctx: Context, active: dict, users: dict, orgs: dict) -> dict:
+def _seatable(ctx: Context, active: dict, users: dict, orgs: dict, series: list[dict]) -> dict:
+    """SeaTable's figures; its active users per day from its first day with activity (the
+    overview's series starts there), as the overview draws them."""
     last = ctx.now.astimezone(ctx.zone).date()
+    days = {str(r["activity_date"]) for r in series if r["source"] == "seatable"}
     return {
-        "active_per_day": active["active_users"],
+        "active_per_day": [d for d in active["active_users"] if d["datetime"][:10] in days],
         "runs_per_month": rows(
             ctx,
             "rpt_dashboard_seatable_runs",
@@ -183,34 +188,45 @@ def _seatable(ctx: Context, active: dict, users: dict, orgs: dict) -> dict:
     }
 
 
-def _health(ctx: Context) -> dict:
+def _health(ctx: Context, run: dict | None) -> dict:
+    """Freshness, rejects, the last runs (led by the run writing the page, when one is: it
+    is not committed yet) and the latest checks' warnings."""
     last = ctx.now.astimezone(UTC).date()
+    runs = ([run] if run else []) + rows(ctx, "rpt_dashboard_runs")
     return {
         "sources": rows(ctx, "rpt_dashboard_health"),
         "rejects_per_day": rows(
             ctx, "rpt_dashboard_rejects", {"first": last - timedelta(days=29), "last": last}
         ),
-        "runs": rows(ctx, "rpt_dashboard_runs"),
+        "runs": runs[:10],  # the last ten, as the query keeps
         "warnings": rows(ctx, "rpt_dashboard_warnings"),
     }
 
 
-def page_data(ctx: Context, generated_at: datetime, published: dict[str, dict]) -> dict:
+def page_data(
+    ctx: Context, generated_at: datetime, published: dict[str, dict], run: dict | None = None
+) -> dict:
     """Every number the page shows, as of ctx.now; `published` holds the bodies a publish
-    just computed, by request (normalised path ? query)."""
+    just computed, by request (normalised path ? query); `run`, the row of the run writing
+    the page."""
     bodies = {key: _body(ctx, window, published) for key, window in WINDOWS.items()}
+    overview = _overview(ctx)
     return {
         "now": ctx.now,
         "generated_at": generated_at,
         "timezone": ctx.settings.timezone,
-        "overview": _overview(ctx),
+        "overview": overview,
         "coder": _coder(ctx, bodies["coder_templates"], bodies["coder_users"]),
         "rocketchat": _rocketchat(ctx, bodies["rocketchat"]),
         "seatable": _seatable(
-            ctx, bodies["seatable_active"], bodies["seatable_users"], bodies["seatable_orgs"]
+            ctx,
+            bodies["seatable_active"],
+            bodies["seatable_users"],
+            bodies["seatable_orgs"],
+            overview["series"],
         ),
         "openl2m": bodies["openl2m"],
-        "health": _health(ctx),
+        "health": _health(ctx, run),
     }
 
 

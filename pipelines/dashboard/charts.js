@@ -1,6 +1,9 @@
 // Draws window.DASHBOARD: every number was computed by the pipeline; this only lays them out
 // as Plotly charts, each with a table of its numbers (text a reader, a printer or a test
 // can read). Elements holding a headline figure carry data-figure="<name>".
+// Every panel is placed first and drawn after, so a chart is drawn at its panel's width, and
+// redrawn whenever that width changes; axes make room for their labels (automargin); days
+// and months are categories, one label each, never a time of day.
 (function () {
   "use strict";
   const D = window.DASHBOARD;
@@ -44,19 +47,39 @@
     return el("div", { class: "scroll" }, el("table", {}, el("thead", {}, head), el("tbody", {}, body)));
   }
 
-  function panel(parent, title, traces, layout, columns, rows, open) {
+  // A layout's axes, each making room for its labels; yaxis2 (when given) on the right.
+  function axes(layout) {
+    const fitted = Object.assign({}, layout);
+    for (const name of ["xaxis", "yaxis", "yaxis2"]) {
+      if (name !== "yaxis2" || layout.yaxis2) fitted[name] = Object.assign({ automargin: true }, layout[name]);
+    }
+    if (layout.yaxis2) Object.assign(fitted.yaxis2, { overlaying: "y", side: "right" });
+    return fitted;
+  }
+
+  const drawings = [];  // the charts, drawn once every panel has its place
+
+  function panel(parent, title, traces, layout, columns, rows, open, note) {
+    const heading = [el("h3", {}, title), note ? el("p", { class: "muted note" }, note) : ""];
     if (!rows.length) {  // nothing to draw: say so instead of an empty frame
-      parent.append(el("div", { class: "panel" }, el("h3", {}, title), table(columns, rows)));
+      parent.append(el("div", { class: "panel" }, heading, table(columns, rows)));
       return;
     }
     const chart = el("div", { class: "chart", role: "img", "aria-label": title });
+    if (layout && layout.height) chart.style.height = `${layout.height}px`;
     const numbers = el("details", open ? { open: "" } : {}, el("summary", {}, "numbers"), table(columns, rows));
-    parent.append(el("div", { class: "panel" }, el("h3", {}, title), chart, numbers));
-    Plotly.newPlot(chart, traces, Object.assign({
-      margin: { l: 48, r: 12, t: 8, b: 40 }, showlegend: traces.length > 1,
-      legend: { orientation: "h", y: -0.2 }, font: { size: 12 },
-    }, layout || {}), { responsive: true, displaylogo: false, displayModeBar: false });
+    parent.append(el("div", { class: "panel" }, heading, chart, numbers));
+    drawings.push(() => {
+      Plotly.newPlot(chart, traces, axes(Object.assign({
+        margin: { l: 8, r: 8, t: 8, b: 8 }, showlegend: traces.length > 1,
+        legend: { orientation: "h", x: 0, y: 1, yanchor: "bottom" }, font: { size: 12 },
+      }, layout || {})), { displaylogo: false, displayModeBar: false });
+      new ResizeObserver(() => Plotly.Plots.resize(chart)).observe(chart);
+    });
   }
+
+  // Days and months as categories: one label a day, thinned to fit, never a clock time.
+  const CATEGORIES = { type: "category" };
 
   const grid = (parent) => { const g = el("div", { class: "grid" }); parent.append(g); return g; };
   const bar = (x, y, extra) => Object.assign({ type: "bar", x, y }, extra || {});
@@ -79,10 +102,12 @@
     body.append(cards);
     const traces = [];
     const dashes = { dau: "solid", wau: "dot", mau: "dash" };
-    for (const source of Object.keys(PRODUCTS)) {
+    for (const source of Object.keys(PRODUCTS)) {  // each from its first day with activity
       const rows = O.series.filter((r) => r.source === source);
-      for (const metric of ["dau", "wau", "mau"]) {
-        traces.push({ type: "scatter", mode: "lines", name: `${PRODUCTS[source]} ${metric.toUpperCase()}`,
+      if (!rows.length) continue;
+      for (const metric of ["dau", "wau", "mau"]) {  // one legend entry a product
+        traces.push({ type: "scatter", mode: "lines", name: PRODUCTS[source], legendgroup: source,
+          showlegend: metric === "dau", hovertemplate: `%{y} ${metric.toUpperCase()}<extra>${PRODUCTS[source]}</extra>`,
           x: rows.map((r) => r.activity_date), y: rows.map((r) => r[metric]),
           line: { color: COLORS[source], dash: dashes[metric], width: metric === "dau" ? 2 : 1.5 } });
       }
@@ -93,8 +118,10 @@
       const row = byDay[r.activity_date] || (byDay[r.activity_date] = { activity_date: r.activity_date });
       for (const m of ["dau", "wau", "mau"]) row[`${r.source}_${m}`] = r[m];
     }
-    panel(grid(body), "DAU, WAU and MAU, last 90 days", traces, { height: 360, yaxis: { rangemode: "tozero" } },
-      [["day", "activity_date"], ...wide], Object.values(byDay).reverse());
+    panel(grid(body), "DAU, WAU and MAU, last 90 days", traces,
+      { height: 360, xaxis: CATEGORIES, yaxis: { rangemode: "tozero" } },
+      [["day", "activity_date"], ...wide], Object.values(byDay).reverse(), false,
+      "Solid: DAU; dotted: WAU; dashed: MAU. Each product from its first day with activity.");
   }
 
   // ----------------------------------------------------------------------- coder
@@ -123,7 +150,7 @@
       { marker: { color: apps.map((a) => (a.type === "builtin" ? COLORS.coder : "#9b59b6")) } })],
       {}, [["app", "name"], ["type", "type"], ["hours", "hours", true]], C.apps);
     panel(g, "The 10 busiest users (hours)", [bar(C.busiest.map((u) => u.hours).reverse(), C.busiest.map((u) => u.username).reverse(),
-      { orientation: "h", marker: { color: COLORS.coder } })], { margin: { l: 120, r: 12, t: 8, b: 40 } },
+      { orientation: "h", marker: { color: COLORS.coder } })], {},
       [["user", "username"], ["hours", "hours", true]], C.busiest);
     panel(g, "Builtin apps against custom apps (hours)", [bar(["builtin", "custom"], [C.builtin_hours, C.custom_hours],
       { marker: { color: [COLORS.coder, "#9b59b6"] } })], {},
@@ -149,13 +176,13 @@
       {}, [["status", "status"], ["users", "users", true]], status);
     const rooms = Object.entries(R.rooms_by_type).map(([t, n]) => ({ type: t, rooms: n, messages: R.messages_by_type[t] }));
     panel(g, "Rooms and their messages by type", [
-      bar(rooms.map((r) => r.type), rooms.map((r) => r.rooms), { name: "rooms" }),
-      bar(rooms.map((r) => r.type), rooms.map((r) => r.messages), { name: "messages", yaxis: "y2" })],
-      { barmode: "group", yaxis2: { overlaying: "y", side: "right" } },
+      bar(rooms.map((r) => r.type), rooms.map((r) => r.rooms), { name: "rooms", offsetgroup: "rooms" }),
+      bar(rooms.map((r) => r.type), rooms.map((r) => r.messages), { name: "messages", yaxis: "y2", offsetgroup: "messages" })],
+      { barmode: "group", yaxis2: {} },
       [["room type", "type"], ["rooms", "rooms", true], ["messages", "messages", true]], rooms);
     panel(g, "User messages per day", [{ type: "scatter", mode: "lines", x: R.messages_per_day.map((m) => m.message_date),
       y: R.messages_per_day.map((m) => m.count_user_messages), line: { color: COLORS.rocketchat } }],
-      { yaxis: { rangemode: "tozero" } }, [["day", "message_date"], ["messages", "count_user_messages", true]],
+      { xaxis: CATEGORIES, yaxis: { rangemode: "tozero" } }, [["day", "message_date"], ["messages", "count_user_messages", true]],
       R.messages_per_day.slice().reverse());
   }
 
@@ -165,13 +192,13 @@
     const body = section("SeaTable", "Active users per day (last 30 days); script runs per month; this month's top users and teams.");
     const g = grid(body);
     panel(g, "Active users per day", [bar(S.active_per_day.map((d) => d.datetime.slice(0, 10)), S.active_per_day.map((d) => d.count),
-      { marker: { color: COLORS.seatable } })], {}, [["day", (d) => d.datetime.slice(0, 10)], ["users", "count", true]],
+      { marker: { color: COLORS.seatable } })], { xaxis: CATEGORIES }, [["day", (d) => d.datetime.slice(0, 10)], ["users", "count", true]],
       S.active_per_day.slice().reverse());
     panel(g, "Script runs and run time per month", [
       bar(S.runs_per_month.map((m) => m.month_start_date.slice(0, 7)), S.runs_per_month.map((m) => m.count_runs), { name: "runs" }),
       { type: "scatter", mode: "lines+markers", name: "hours", yaxis: "y2",
         x: S.runs_per_month.map((m) => m.month_start_date.slice(0, 7)), y: S.runs_per_month.map((m) => m.run_hours) }],
-      { yaxis2: { overlaying: "y", side: "right" } },
+      { xaxis: CATEGORIES, yaxis2: { rangemode: "tozero" } },
       [["month", (m) => m.month_start_date.slice(0, 7)], ["runs", "count_runs", true], ["hours", "run_hours", true]],
       S.runs_per_month.slice().reverse());
     panel(g, "Top users this month (runs)", [bar(S.top_users.map((u) => u.name), S.top_users.map((u) => u.total_run_count),
@@ -193,9 +220,12 @@
       ...windows.map((w) => ({ [w]: L.usage[`${m}_${w}`] ? L.usage[`${m}_${w}`].value : null }))));
     panel(g, "Usage by window", windows.map((w) => bar(rows.map((r) => r.measure), rows.map((r) => r[w]), { name: w.replaceAll("_", " ") })),
       { barmode: "group" }, [["measure", "measure"], ...windows.map((w) => [w.replaceAll("_", " "), w, true])], rows, true);
-    const inventory = Object.values(L.database);
+    // The log's entries outnumber the inventory by far: a figure of their own, not a bar.
+    const entries = L.database.log_entries;
+    const inventory = Object.entries(L.database).filter(([key]) => key !== "log_entries").map(([, item]) => item);
+    body.insertBefore(el("div", { class: "cards" }, card(entries.label, number(entries.value), "openl2m-log-entries")), g);
     panel(g, "Inventory", [bar(inventory.map((i) => i.label), inventory.map((i) => i.value), { marker: { color: COLORS.openl2m } })],
-      {}, [["item", "label"], ["count", "value", true]], inventory, true);
+      {}, [["item", "label"], ["count", "value", true]], Object.values(L.database), true);
   }
 
   // ----------------------------------------------------------------- data health
@@ -208,16 +238,21 @@
     const total = H.rejects_per_day.reduce((sum, r) => sum + r.count_rejected, 0);
     body.insertBefore(el("div", { class: "cards" }, card("rejected lines, last 30 days", number(total), "rejects-total")), g);
     panel(g, "Rejected lines per day", [bar(H.rejects_per_day.map((r) => r.day), H.rejects_per_day.map((r) => r.count_rejected),
-      { marker: { color: "#b03a2e" } })], {},
+      { marker: { color: "#b03a2e" } })], { xaxis: CATEGORIES },
       [["day", "day"], ["rejected", "count_rejected", true], ["top reasons", (r) => r.top_reasons.join("; ")]], H.rejects_per_day, true);
+    // The run that wrote this page leads, running: its publishing was not over yet.
+    const started = (r) => r.started_at.slice(0, 19).replace("T", " ");
+    const status = (r) => (r.status === "running" ? "running (wrote this page)" : r.status);
     const runs = H.runs.slice().reverse();
     panel(g, "The last runs (seconds per stage)", ["extract_seconds", "transform_seconds", "publish_seconds"].map((k) =>
-      bar(runs.map((r) => r.started_at.slice(0, 16)), runs.map((r) => r[k]), { name: k.replace("_seconds", "") })),
-      { barmode: "stack" }, [["started", (r) => r.started_at.slice(0, 16)], ["status", "status"], ["seconds", "seconds", true],
-        ["rejected", "rejected", true]], H.runs, true);
+      bar(runs.map(started), runs.map((r) => r[k]), { name: k.replace("_seconds", "") })),
+      { barmode: "stack", xaxis: CATEGORIES }, [["started", started], ["status", status, false, (r) => `run-status-${r.run_id}`],
+        ["seconds", "seconds", true], ["rejected", "rejected", true]], H.runs, true);
     body.append(el("div", { class: "panel" }, el("h3", {}, "Open warnings"),
       table([["check", "check_name"], ["subject", "subject"], ["detail", "detail"]], H.warnings)));
   }
+
+  for (const draw of drawings) draw();
 
   // Printing shows every table.
   window.addEventListener("beforeprint", () => document.querySelectorAll("details").forEach((d) => { d.open = true; }));

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from pipelines.endpoints import coder, openl2m, rocketchat, seatable
 from pipelines.endpoints.base import Context, ParametersAccepted, Query, Refused, Response
@@ -20,28 +21,53 @@ ENDPOINTS: dict[str, Endpoint] = {
 }
 
 
-def normalise_path(path: str) -> str:
-    return path.strip("/")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+DECODINGS = 3  # a path still changing after this many percent-decodings is refused
 
 
-def split_target(target: str) -> tuple[str, Query]:
-    """'PATH?QUERY' -> (normalised path, query); `+` in the query is a space."""
-    parts = urlsplit(target)
-    return normalise_path(parts.path), Query(parse_qsl(parts.query, keep_blank_values=True))
+def normalise_path(path: str) -> str | None:
+    """A request's path as every decision reads it, without leading or trailing slash:
+    percent-decoded (again while that changes it, so `%252e` is a dot too), back slashes
+    read as slashes, repeated slashes and `.` segments dropped. None for a path no honest
+    client sends: one with a `..` segment (it climbs; browsers and HTTP clients fold them
+    before sending) or a control character (NUL included)."""
+    for _ in range(DECODINGS):
+        decoded = unquote(path)
+        if decoded == path:
+            break
+        path = decoded
+    else:
+        return None
+    segments = [s for s in path.replace("\\", "/").split("/") if s not in ("", ".")]
+    if ".." in segments or CONTROL.search(path):
+        return None
+    return "/".join(segments)
 
 
 def call(ctx: Context, target: str) -> Response:
-    """Answer one request for any endpoint; an unknown path is a 404 body, a refused
-    request the product's own status and body. Without a session (ctx.con None), only the
-    request is checked: an accepted one answers 200 with an empty body."""
-    path, query = split_target(target)
+    """Answer one request 'PATH?QUERY' for any endpoint (`answer`); `+` in the query is a
+    space."""
+    parts = urlsplit(target)
+    path = normalise_path(parts.path)
+    query = Query(parse_qsl(parts.query, keep_blank_values=True))
+    return answer(ctx, parts.path if path is None else path, query)
+
+
+def answer(ctx: Context, path: str, query: Query) -> Response:
+    """Answer one request for any endpoint, its path normalised; an unknown path is a 404
+    body, a refused request the product's own status and body. Without a session (ctx.con
+    None), only the request is checked: an accepted one answers 200 with an empty body."""
     endpoint = ENDPOINTS.get(path)
     if endpoint is None:
-        known = ", ".join(sorted(ENDPOINTS))
-        return 404, {"error": f"unknown endpoint {path!r}; known: {known}"}
+        return 404, unknown(path)
     try:
         return endpoint(ctx, query)
     except Refused as refused:
         return refused.status, refused.body
     except ParametersAccepted:
         return 200, {}
+
+
+def unknown(path: str) -> dict:
+    """The body of a 404 for a path no endpoint answers."""
+    return {"error": f"unknown endpoint {path!r}; known: {', '.join(sorted(ENDPOINTS))}"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,21 @@ from pipelines.transform.models import reads, tables_beneath
 
 # (HTTP status, JSON body); the body's key order is the product's.
 Response = tuple[int, dict]
+
+# The instants a request (and --now) may name: no product ran before 1970, and within
+# these bounds every window an endpoint derives stays inside what Python's datetime and
+# DuckDB convert, and a zero-filled answer has at most some 47,000 days. Outside them a
+# request is refused with its product's error body.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+RANGE_TEXT = "1970-01-01T00:00:00Z and 2100-01-01T00:00:00Z"
+
+
+def in_range(moment: datetime | date) -> bool:
+    """Whether an instant (or a calendar day) lies within [EARLIEST, LATEST)."""
+    if isinstance(moment, datetime):
+        return EARLIEST <= moment < LATEST
+    return EARLIEST.date() <= moment < LATEST.date()
 
 
 class Refused(Exception):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time
 
-from pipelines.endpoints.base import Context, Query, Refused, Response, rows
+from pipelines.endpoints.base import Context, Query, Refused, Response, in_range, rows
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 DATETIME_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
@@ -17,13 +17,15 @@ def _refused(message: str) -> Refused:
 
 
 def _parse_datetime(value: str) -> date | None:
-    """The date of a strict `YYYY-MM-DD HH:MM:SS` value, or None."""
+    """The date of a strict `YYYY-MM-DD HH:MM:SS` value (of the years a request may name),
+    or None."""
     if not DATETIME_SHAPE.fullmatch(value):
         return None
     try:
-        return datetime.strptime(value, DATETIME_FORMAT).date()
+        day = datetime.strptime(value, DATETIME_FORMAT).date()
     except ValueError:
         return None
+    return day if in_range(day) else None
 
 
 def active_users(ctx: Context, query: Query) -> Response:
@@ -62,19 +64,26 @@ def _month(value: str | None, ctx: Context) -> tuple[date, date] | None:
     if value is None:
         local = ctx.now.astimezone(ctx.zone)
         value = f"{local.year:04d}{local.month:02d}"
-    if not re.fullmatch(r"\d{6}", value) or not 1 <= int(value[4:]) <= 12:
+    if not re.fullmatch(r"[0-9]{6}", value) or not 1 <= int(value[4:]) <= 12:
         return None
     year, month = int(value[:4]), int(value[4:])
     first = date(year, month, 1)
+    if not in_range(first):
+        return None
     following = date(year + month // 12, month % 12 + 1, 1)
     return first, following
+
+
+# A page's rows are SQL's LIMIT and OFFSET, 64-bit integers where SeaTable reads them:
+# larger values are refused (SeaTable's database would fail on them).
+PAGING_LIMIT = 2**63 - 1
 
 
 def _paging(query: Query) -> tuple[int, int]:
     """page and per_page; when either is not an integer, both fall back to the defaults."""
     try:
         return int(query.get("page", "1")), int(query.get("per_page", "25"))
-    except ValueError:
+    except ValueError:  # Python also refuses integers of 4,300 digits and more
         return 1, 25
 
 
@@ -87,9 +96,9 @@ def scripts_running(ctx: Context, query: Query) -> Response:
     if is_user is None:
         raise _refused("is_user invalid.")
     page, per_page = _paging(query)
-    if page < 1:
+    if not 1 <= page <= PAGING_LIMIT:
         raise _refused("page invalid.")
-    if per_page < 0:
+    if not 0 <= per_page <= PAGING_LIMIT:
         raise _refused("per_page invalid.")
     order_by = query.get("order_by") or ""
     descending = order_by.startswith("-")

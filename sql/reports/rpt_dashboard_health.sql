@@ -1,17 +1,20 @@
--- rpt_dashboard_health: one row per source: its newest ingested raw file (of the latest
--- run, the last by path), when that run started (a run id begins with that instant) and
--- its newest event time (of its activity kinds' newest days, from fct_record_days), for
--- the dashboard's data health.
+-- rpt_dashboard_health: one row per source: its newest ingested raw file (the last written,
+-- by its modification time; the last by path among equals), when the run that ingested it
+-- started (a run id begins with that instant) and its newest event time (of its activity
+-- kinds' newest days, from fct_record_days), for the dashboard's data health.
 -- key: source
 -- inputs: ingested_files, fct_record_days
 with
 
 files as (
-    select split_part(path, '/', 1) as source, path, run_id from ingested_files
+    select split_part(path, '/', 1) as source, path, mtime_ns, run_id from ingested_files
 ),
 
 newest_files as (
-    select source, arg_max(path, (run_id, path)) as newest_file, max(run_id) as newest_run_id,
+    select
+        source,
+        arg_max(path, (mtime_ns, path)) as newest_file,
+        arg_max(run_id, (mtime_ns, path)) as newest_run_id,
     from files
     group by all
 ),

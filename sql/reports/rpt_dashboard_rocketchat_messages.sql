@@ -1,5 +1,6 @@
--- rpt_dashboard_rocketchat_messages: one row per UTC day of [$first, $last]: Rocket.Chat's user
--- messages that day by the type of their room, zero-filled.
+-- rpt_dashboard_rocketchat_messages: one row per UTC day of [$first, $last] from the first
+-- day with a user message: Rocket.Chat's user messages that day, zero-filled after that day
+-- and never before it.
 -- key: message_date
 -- inputs: fct_rocketchat_messages_daily
 with
@@ -12,6 +13,7 @@ messages as (
 days as (
     select range::date as message_date
     from range($first::date, $last::date + 1, interval 1 day)
+    where range >= (select min(message_date) from fct_rocketchat_messages_daily)
 ),
 
 per_day as (

@@ -1,5 +1,6 @@
 -- rpt_dashboard_seatable_runs: one row per month (in the reporting time zone) of
--- [$first, $last]: SeaTable's script runs and their hours, zero-filled.
+-- [$first, $last] from the month of the first script run: SeaTable's script runs and their
+-- hours, zero-filled after that month and never before it.
 -- key: month_start_date
 -- inputs: fct_seatable_script_runs_daily
 with
@@ -12,6 +13,7 @@ runs as (
 months as (
     select range::date as month_start_date
     from range(date_trunc('month', $first::date), $last::date + 1, interval 1 month)
+    where range >= (select date_trunc('month', min(finished_date)) from fct_seatable_script_runs_daily)
 ),
 
 per_month as (

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import orjson
 
-from pipelines.endpoints.base import Context, Query, Response, rows
+from pipelines.endpoints.base import EARLIEST, Context, Query, Response, rows
 from pipelines.endpoints.coder.go import (
     ONE_INVALID,
     QueryParser,
@@ -19,11 +19,16 @@ from pipelines.endpoints.coder.go import (
 
 
 def parse_start_end(start_raw: str, end_raw: str, now: datetime) -> tuple[datetime, datetime]:
-    """Coder's checks, in its order: per parameter (start, then end) the format, not in
-    the future, the clock; then end after start."""
+    """Coder's checks, in its order: per parameter (start, then end) the format, not
+    before 1970 (where Coder refuses Go's zero time), not in the future, the clock; then
+    end after start."""
     parsed = {}
     for name, raw in (("start_time", start_raw), ("end_time", end_raw)):
         moment = parse_time(name, raw)
+        if moment < EARLIEST:
+            raise invalid_value(
+                name, f'Query param "{name}" must not be before 1970-01-01T00:00:00Z'
+            )
         local_now = now.astimezone(moment.tzinfo)
         limit = local_now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
         if moment > limit:
@@ -95,11 +100,22 @@ def user_latency(ctx: Context, query: Query) -> Response:
     )
 
 
+# The hour offsets of the world's time zones (Coder takes any integer and shifts its
+# dates by it; an offset no zone has is refused here).
+TZ_OFFSETS = (-12, 14)
+
+
 def daus(ctx: Context, query: Query) -> Response:
     """GET api/v2/insights/daus: distinct users per UTC day over the last 60 days."""
     parser = QueryParser(query)
     offset = parser.integer("tz_offset", 0)
     parser.finish()
+    if not TZ_OFFSETS[0] <= offset <= TZ_OFFSETS[1]:
+        raise invalid_value(
+            "tz_offset",
+            f'Query param "tz_offset" must be between {TZ_OFFSETS[0]} and {TZ_OFFSETS[1]}, '
+            f"got {offset}",
+        )
     zone = timezone(timedelta(hours=offset))
     end = ctx.now.astimezone(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     start = end.replace(hour=0) - timedelta(days=60)

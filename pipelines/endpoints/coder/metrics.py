@@ -7,11 +7,12 @@ import hashlib
 import re
 from datetime import UTC, datetime, time
 
-from pipelines.endpoints.base import Context, Query, Refused, Response, rows
+from pipelines.endpoints.base import RANGE_TEXT, Context, Query, Refused, Response, in_range, rows
 from pipelines.endpoints.coder.go import RFC3339, format_time, parse_uuid, refused
 
 CATEGORIES = {"any", "ide", "login", "app", "tunnel", "web terminal"}
 INTERVAL = re.compile(r"\s*(\d+)\s+(day|week|month|year)s?\s*")
+MAX_INTERVAL_COUNT = 100_000  # 100,000 days outlast the whole time range a request may name
 NANOSECONDS = 1_000_000_000
 
 
@@ -29,6 +30,8 @@ def _parse_time(query: Query, name: str) -> datetime:
         moment = None
     if moment is None or moment.tzinfo is None or not RFC3339.fullmatch(raw.upper()):
         raise _invalid_parameter(name, f'"{name}" must be an RFC 3339 timestamp, got "{raw}".')
+    if not in_range(moment):
+        raise _invalid_parameter(name, f'"{name}" must be between {RANGE_TEXT}, got "{raw}".')
     return moment
 
 
@@ -58,9 +61,13 @@ def activity_metrics(ctx: Context, query: Query) -> Response:
     if category not in CATEGORIES:
         raise _invalid_parameter("category", f"must be one of {', '.join(sorted(CATEGORIES))}.")
     interval = INTERVAL.fullmatch(query.get("interval") or "1 day")
-    if interval is None or int(interval.group(1)) < 1:
+    # The count is compared as text first: Python refuses to read integers of 4,300 digits.
+    if interval is None or not (
+        len(interval.group(1)) <= 6 and 1 <= int(interval.group(1)) <= MAX_INTERVAL_COUNT
+    ):
         raise _invalid_parameter(
-            "interval", 'must be "N day", "N week", "N month" or "N year", N >= 1.'
+            "interval",
+            f'must be "N day", "N week", "N month" or "N year", N from 1 to {MAX_INTERVAL_COUNT}.',
         )
     count, unit = int(interval.group(1)), interval.group(2)
     step = {"day": f"{count} days", "week": f"{7 * count} days", "month": f"{count} months"}.get(
