@@ -196,6 +196,45 @@ ROCKETCHAT_COUNTS = [
     "totalLivechatMessages",
 ]
 OBJECT = {"type": "object"}
+ROCKETCHAT_SEED = body(  # Rocket.Chat 0.x, the contract's
+    {
+        "statistics": body(
+            {
+                "_id": STRING,
+                **dict.fromkeys(ROCKETCHAT_COUNTS, INTEGER),
+                "createdAt": INSTANT,
+                "_updatedAt": INSTANT,
+            },
+            {
+                "uniqueId": STRING,
+                "installedAt": INSTANT,
+                "version": STRING,
+                "lastLogin": INSTANT,
+                "lastMessageSentAt": INSTANT,
+                "lastSeenSubscription": INSTANT,
+                "os": OBJECT,
+                "process": OBJECT,
+                "deploy": OBJECT,
+                "migration": OBJECT,
+                "instanceCount": INTEGER,
+            },
+        ),
+        "success": {"const": True},
+    }
+)
+# Rocket.Chat 8.x: IStats flat, plus success. Its counts here; the whole of IStats (about 150
+# fields) is checked against Rocket.Chat's own TypeScript types by the suite
+# (tests/typecheck/rocketchat), not restated.
+ROCKETCHAT_CURRENT = {
+    "type": "object",
+    "properties": {
+        "_id": STRING,
+        "success": {"const": True},
+        **dict.fromkeys([c for c in ROCKETCHAT_COUNTS if c != "totlalLivechat"], INTEGER),
+    },
+    "required": ["_id", "success", *(c for c in ROCKETCHAT_COUNTS if c != "totlalLivechat")],
+    "not": {"required": ["totlalLivechat"]},
+}
 
 
 def leaves(keys: list[tuple[str, str]]) -> dict:
@@ -384,34 +423,9 @@ ENDPOINTS: dict[str, tuple[str, list[dict], dict, dict | None]] = {
         None,
     ),
     "api/v1/statistics": (
-        "Rocket.Chat: server statistics",
+        "Rocket.Chat: server statistics (flows.yaml rocketchat_statistics: seed or current)",
         [query("refresh", {"enum": ["true", "false"]}, "Recompute as of the request.")],
-        body(
-            {
-                "statistics": body(
-                    {
-                        "_id": STRING,
-                        **dict.fromkeys(ROCKETCHAT_COUNTS, INTEGER),
-                        "createdAt": INSTANT,
-                        "_updatedAt": INSTANT,
-                    },
-                    {
-                        "uniqueId": STRING,
-                        "installedAt": INSTANT,
-                        "version": STRING,
-                        "lastLogin": INSTANT,
-                        "lastMessageSentAt": INSTANT,
-                        "lastSeenSubscription": INSTANT,
-                        "os": OBJECT,
-                        "process": OBJECT,
-                        "deploy": OBJECT,
-                        "migration": OBJECT,
-                        "instanceCount": INTEGER,
-                    },
-                ),
-                "success": {"const": True},
-            }
-        ),
+        {"anyOf": [ROCKETCHAT_SEED, ROCKETCHAT_CURRENT]},
         ROCKETCHAT_ERROR,
     ),
 }

@@ -4,6 +4,7 @@ import copy
 import shutil
 from datetime import UTC, date, datetime
 
+import jsonschema
 import pytest
 
 PATH = "api/v1/statistics"
@@ -460,6 +461,9 @@ def test_serve_answers_what_the_setting_says(current_chat):
     client = TestClient(make_app(current_chat.settings, current_chat.wh, {}))
     body = client.get(PATH).json()
     assert body["success"] is True and "totalDiscussionsMessages" in body
+    # ... and as the OpenAPI description serve publishes says (what Schemathesis fuzzes by).
+    described = client.get("/openapi.json").json()["paths"][f"/{PATH}"]["get"]["responses"]
+    jsonschema.validate(body, described["200"]["content"]["application/json"]["schema"])
 
 
 def test_current_bodies_type_check_against_rocket_chat_8(current_chat, tmp_path_factory):
