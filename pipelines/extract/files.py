@@ -157,6 +157,41 @@ def _byte_blocks(path: Path, seen: Fingerprint) -> Iterator[tuple[memoryview, st
         yield memoryview(b"".join(pending)), stopped
 
 
+@dataclass(frozen=True)
+class Survey:
+    """What a pass over a file's bytes tells the fast path (vouch.py): its lines, and why
+    its lines must be judged one by one even if DuckDB reads them (None when nothing says
+    so)."""
+
+    lines: int
+    unfit: str | None
+
+
+# Bytes DuckDB's read_json takes as whitespace around a line where the judge refuses
+# the line (vertical tab, form feed), and the byte order mark it skips at a file's start.
+STRIPPED = (b"\x0b", b"\x0c")
+BOM = b"\xef\xbb\xbf"
+
+
+def survey(path: Path, seen: Fingerprint) -> Survey:
+    """Count the file's lines (seen takes its fingerprint) and look for what read_json
+    reads otherwise than the judge: a truncated or corrupt gzip, a byte order mark, a
+    vertical tab or form feed. A blank line shows as fewer records than lines."""
+    lines, unfit, last, first = 0, None, b"\n", True
+    for block, stopped in _byte_blocks(path, seen):
+        if first and bytes(block[:3]) == BOM:
+            unfit = "a byte order mark"
+        first = False
+        if block:
+            lines += _line_breaks(block)
+            last = bytes(block[-1:])
+            # (find runs at memory speed; the view starts at its buffer's start)
+            if any(block.obj.find(byte, 0, len(block)) >= 0 for byte in STRIPPED) and not unfit:
+                unfit = "a vertical tab or form feed"
+        unfit = unfit or stopped
+    return Survey(lines + (last != b"\n"), unfit)
+
+
 def _line_breaks(data: bytes) -> int:
     """How many line breaks data holds. NumPy compares a megabyte at a time (it stays in
     the CPU's cache): four times faster than bytes.count, which loops byte by byte."""

@@ -1,30 +1,43 @@
 """Raw files -> validated records + rejects -> day-partitioned Parquet.
 
 One run: find files the manifest has not seen (or that changed) and read them a table at
-a time. The fast path (vouch.py) types whole blocks of clean lines in one Polars read;
-every line it cannot vouch for is typed or rejected by the kind's validation statement
-(validate.py, the judge). Accepted rows go straight to their partition's new file
-(land.py), rejected lines to the run's rejects file. After a table's last file, the few
-records with two copies in one partition are settled (the copy read last wins) and only
-their partitions are written again. The new files go live with the run's catalog. Counts
-reconcile: lines read = accepted (new records) + rejected + duplicates.
+a time. A table's files are read, typed and written in one DuckDB statement (land.py):
+the fast path (vouch.py) vouches for each file whole in that scan; a file it cannot vouch
+for (a line that does not fit the kind's declared types and rules) leaves the statement,
+which runs again without it, and each of its lines is typed or rejected by the kind's
+validation statement (validate.py, the judge). Accepted rows go to their partition's new
+file, rejected lines to the run's rejects file. The few records with two copies in one
+partition are then settled (the copy read last wins) and only their partitions are
+written again. The new files go live with the run's catalog. Counts reconcile: lines read
+= accepted (new records) + rejected + duplicates.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import groupby
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines import records, storage
-from pipelines.extract.files import Block, Fingerprint, RawFile, discover, fingerprint, read_blocks
-from pipelines.extract.land import Landing, landing_columns
+from pipelines.extract.files import (
+    Block,
+    Fingerprint,
+    RawFile,
+    Survey,
+    discover,
+    fingerprint,
+    read_blocks,
+    survey,
+)
+from pipelines.extract.land import Landing, day_column
 from pipelines.extract.validate import register_functions, validation_sql
-from pipelines.extract.vouch import Plan, plan_for, vouch
+from pipelines.extract.vouch import Plan, plan_for, unfit_file
 from pipelines.storage import Catalog, quote_ident
 from pipelines.storage.catalog import schema_signature
 from pipelines.storage.internal import INGESTED_FILES, REJECTS
@@ -95,30 +108,13 @@ def _files_to_read(con, catalog: Catalog, files: list[RawFile]) -> tuple[list[Pe
     return sorted(todo, key=lambda p: (p.raw.kind.table, p.raw.relative)), skipped
 
 
-def _blocks_ahead(todo: list[Pending]) -> Iterator[tuple[int, Block]]:
-    """(file index, block) for every file to read, read one block ahead on a thread:
-    Python reads and checks the next block while Polars and DuckDB type this one."""
-
-    def blocks():
-        for index, pending in enumerate(todo):
-            for block in read_blocks(pending.raw.path, pending.fingerprint):
-                yield index, block
-
-    source = blocks()
-    with ThreadPoolExecutor(1) as reader:
-        ahead = reader.submit(next, source, None)
-        while (item := ahead.result()) is not None:
-            ahead = reader.submit(next, source, None)
-            yield item
-
-
 def _judge(con, kind: records.RecordKind, lines: pa.Table, file: str) -> pa.Table:
     """The judge's verdict on lines: reason (null = accepted), _file, _line, raw (of a
     rejected line), the typed columns and, when partitioned, the day."""
     con.register("judged_lines", lines)
     try:
         return con.sql(
-            f"select *{landing_columns(kind)} from ({validation_sql(kind, 'judged_lines')})",
+            f"select *{day_column(kind)} from ({validation_sql(kind, 'judged_lines')})",
             params={"file": file},
         ).to_arrow_table()
     finally:
@@ -163,19 +159,82 @@ class _Rejects:
         )
 
 
-def _read_block(
-    con, plan: Plan | None, landing: Landing, rejects: _Rejects, file: FileResult, block: Block
+def _read_block(con, landing: Landing, rejects: _Rejects, file: FileResult, block: Block) -> None:
+    """Every line of the block accepted into the landing or rejected, by the judge."""
+    verdicts = _judge(con, landing.kind, block.lines(), file.file)
+    landing.add(verdicts.filter(pc.is_null(verdicts["reason"])))
+    file.lines_read += len(verdicts)
+    file.rejected += rejects.add(landing.kind, verdicts)
+
+
+@dataclass
+class _Reading:
+    """A file of the table being read: its result, what to read, the survey of its bytes."""
+
+    file: FileResult
+    pending: Pending
+    survey: Future[Survey]
+
+
+def _judge_file(
+    con, landing: Landing, rejects: _Rejects, reading: _Reading, why: str, say: Progress
 ) -> None:
-    """Every line of the block accepted into the landing or rejected."""
-    vouched = vouch(con, plan, block, file.file)
-    for rows in vouched.rows:
-        landing.add(rows)
-        file.lines_read += len(rows)
-    if vouched.judged:
-        verdicts = _judge(con, landing.kind, pa.concat_tables(vouched.judged), file.file)
-        landing.add(verdicts.filter(pc.is_null(verdicts["reason"])))
-        file.lines_read += len(verdicts)
-        file.rejected += rejects.add(landing.kind, verdicts)
+    """Every line of a file the fast path does not vouch for, judged."""
+    say(f"judging {reading.file.file} line by line: {why}")
+    for block in read_blocks(reading.pending.raw.path):  # (the survey took the fingerprint)
+        _read_block(con, landing, rejects, reading.file, block)
+
+
+def _read_table(
+    con, landing: Landing, rejects: _Rejects, readings: list[_Reading], say: Progress
+) -> None:
+    """Every line of the table's files accepted into the landing or rejected: the files
+    the fast path vouches for whole in one statement, the others judged line by line."""
+    plan = plan_for(landing.kind)
+    if plan is None:
+        for reading in readings:
+            _judge_file(con, landing, rejects, reading, "its kind is judged whole", say)
+    vouched = list(readings) if plan else []
+    while True:
+        # What the surveys found already leaves before the statement, the rest after it.
+        unfit = [
+            (r, r.survey.result().unfit)
+            for r in vouched
+            if r.survey.done() and r.survey.result().unfit
+        ] or _stage(landing, plan, vouched)
+        if not unfit:
+            break
+        for reading, why in unfit:
+            vouched.remove(reading)
+            _judge_file(con, landing, rejects, reading, why, say)
+    for reading in vouched:
+        reading.file.lines_read = reading.survey.result().lines
+
+
+def _stage(landing: Landing, plan: Plan | None, vouched: list[_Reading]):
+    """Write the table's new rows in one statement (nothing when a file does not fit);
+    returns the files that do not fit, each with why: none when the rows are written."""
+    paths = [str(r.pending.raw.path) for r in vouched]
+    try:
+        written = landing.stage(
+            [
+                plan.branch(n, path, r.file.file)
+                for n, (path, r) in enumerate(zip(paths, vouched, strict=True))
+            ]
+        )
+    except duckdb.InterruptException:
+        raise
+    except duckdb.Error as exc:  # which file does not fit, DuckDB's error says
+        n = unfit_file(str(exc), paths)
+        if n is None:
+            raise
+        return [(vouched[n], str(exc).splitlines()[0])]
+    unfit = []
+    for reading in vouched:
+        surveyed = reading.survey.result()
+        if surveyed.unfit or written.get(reading.file.file, 0) != surveyed.lines:
+            unfit.append((reading, surveyed.unfit or "blank lines (fewer records than lines)"))
+    return unfit
 
 
 def _land(catalog: Catalog, landing: Landing, result: IngestResult) -> None:
@@ -212,36 +271,40 @@ def ingest(
     con = storage.connect()
     register_functions(con)
     landing = None
+    # Each file's bytes are fingerprinted and its lines counted on a thread, in the
+    # order read, beside DuckDB's statements.
+    surveyor = ThreadPoolExecutor(1)
     try:
         todo, result.skipped = _files_to_read(con, catalog, found.files)
         result.files = [FileResult(p.raw.relative, p.raw.kind.table, p.status) for p in todo]
         if todo:
             rejects = _Rejects(con)
-            total_mb, done_mb = sum(p.size for p in todo) / 2**20, 0.0
-            for index, block in _blocks_ahead(todo):
-                pending = todo[index]
-                if landing is None or landing.kind is not pending.raw.kind:
-                    if landing is not None:
-                        say(f"merging {landing.kind.table}")
-                        _land(catalog, landing, result)
-                    landing = Landing(con, catalog, run_id, pending.raw.kind)
-                    plan = plan_for(pending.raw.kind)
-                if block.first == 1:
-                    say(
-                        f"reading {pending.raw.relative} (file {index + 1} of {len(todo)}, "
-                        f"{done_mb:,.0f} of {total_mb:,.0f} MB read)"
-                    )
-                    done_mb += pending.size / 2**20
-                _read_block(con, plan, landing, rejects, result.files[index], block)
-            if landing is not None:
-                say(f"merging {landing.kind.table}")
+            surveys = [surveyor.submit(survey, p.raw.path, p.fingerprint) for p in todo]
+            total_mb, done_mb, done = sum(p.size for p in todo) / 2**20, 0.0, 0
+            readings = map(_Reading, result.files, todo, surveys)
+            for kind, group in groupby(readings, key=lambda r: r.pending.raw.kind):
+                table = list(group)
+                landing = Landing(con, catalog, run_id, kind)
+                size = sum(r.pending.size for r in table) / 2**20
+                first = table[0].file.file
+                more = f" and {len(table) - 1} more of {kind.table}" if len(table) > 1 else ""
+                say(
+                    f"reading {first}{more} (file {done + 1} of {len(todo)}, "
+                    f"{done_mb:,.0f} of {total_mb:,.0f} MB read)"
+                )
+                _read_table(con, landing, rejects, table, say)
+                done, done_mb = done + len(table), done_mb + size
+                say(f"merging {kind.table}")
                 _land(catalog, landing, result)
                 landing = None
             rejects.write(catalog, run_id, run_day)
+            for surveyed in surveys:  # every fingerprint taken
+                surveyed.result()
             _write_manifest(con, catalog, run_id, todo, result)
         result.lines_read = sum(f.lines_read for f in result.files)
         result.rejected = sum(f.rejected for f in result.files)
     finally:
+        surveyor.shutdown(cancel_futures=True)
         if landing is not None:
             landing.abandon()  # the run failed while writing this table
         con.close()

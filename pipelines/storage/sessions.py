@@ -68,12 +68,10 @@ def copy_to_parquet(
     query: str,
     dest: Path,
     params: list | dict | None = None,
-    compression: str = "zstd",
+    options: str = "format parquet, compression zstd",
 ) -> None:
     """Write one query's rows to dest atomically: a temporary file renamed into place."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = temporary(dest)
-    con.execute(
-        f"copy ({query}) to {sql_literal(tmp)} (format parquet, compression {compression})", params
-    )
+    con.execute(f"copy ({query}) to {sql_literal(tmp)} ({options})", params)
     os.replace(tmp, dest)
