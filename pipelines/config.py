@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -277,3 +277,25 @@ def load_settings(path: Path | str | None = None) -> Settings:
     if settings.raw is not None:
         settings.raw = base / settings.raw
     return settings
+
+
+def _shift_month(year: int, month: int, delta: int) -> str:
+    index = year * 12 + (month - 1) + delta
+    return f"{index // 12:04d}{index % 12 + 1:02d}"
+
+
+def resolve_params(params: dict[str, str], now: datetime, settings: Settings) -> dict[str, str]:
+    """Replace the date tokens (DATE_TOKEN) in a window's parameter values, as of now."""
+    local = now.astimezone(settings.zone).date()
+    utc = now.astimezone(UTC).date()
+
+    def token(match: re.Match) -> str:
+        name, offset = match.group(1), int(match.group(2) or 0)
+        if name == "month":
+            return _shift_month(local.year, local.month, offset)
+        base = utc if name.startswith("utc_") else local
+        if name.endswith("week"):
+            return str(base - timedelta(days=base.weekday()) + timedelta(weeks=offset))
+        return str(base + timedelta(days=offset))
+
+    return {key: DATE_TOKEN.sub(token, value) for key, value in params.items()}

@@ -8,11 +8,11 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from pipelines import pipeline, records, storage
+from pipelines import pipeline, records, sqlcatalog, storage
 from pipelines.config import Settings
 from pipelines.endpoints.base import open_session
+from pipelines.sqlcatalog import declared_inputs, macros, models, reads
 from pipelines.storage.internal import INTERNAL
-from pipelines.transform.models import declared_inputs, macros, models, reads
 from tests.conftest import query, write_raw
 
 LAYERS = ("staging", "facts", "reports", "checks")
@@ -23,7 +23,7 @@ ORG = "00000000-0000-0000-0000-0000000000aa"
 
 
 def sql_files(*layers: str) -> list[Path]:
-    return [p for layer in layers for p in storage.sql_models(layer)]
+    return [p for layer in layers for p in sqlcatalog.sql_files(layer)]
 
 
 def test_every_header_names_exactly_the_tables_its_body_reads():

@@ -21,7 +21,6 @@ from pipelines.storage.files import (
     write_bytes_atomic,
 )
 from pipelines.storage.paths import (
-    SQL_DIR,
     Warehouse,
     WarehouseBusy,
     catalog_file,
@@ -31,8 +30,6 @@ from pipelines.storage.paths import (
     published_file,
     report_file,
     reports_manifest,
-    sql_model,
-    sql_models,
     temporary,
 )
 from pipelines.storage.sessions import (
@@ -54,7 +51,6 @@ from pipelines.storage.views import (
 
 __all__ = [
     "MEMORY_ENV",
-    "SQL_DIR",
     "Catalog",
     "Warehouse",
     "WarehouseBusy",
@@ -82,8 +78,6 @@ __all__ = [
     "reports_manifest",
     "sql_list",
     "sql_literal",
-    "sql_model",
-    "sql_models",
     "swap_reports",
     "temporary",
     "write_bytes_atomic",

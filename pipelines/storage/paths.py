@@ -27,7 +27,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 PACKED = ".."  # in a partition folder's name: a file of several days, not one
 
 
@@ -180,15 +179,6 @@ def temporary(dest: Path) -> Path:
     """Where a file is written before it is renamed to dest: a dot name beside it, which
     no reader (nor the raw-file discovery) takes for a finished file."""
     return dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
-
-
-def sql_models(layer: str) -> list[Path]:
-    return sorted((SQL_DIR / layer).glob("*.sql"))
-
-
-def sql_model(layer: str, name: str) -> Path:
-    """sql/<layer>/<name>.sql"""
-    return SQL_DIR / layer / f"{name}.sql"
 
 
 def reports_manifest(folder: Path) -> Path:

@@ -1,4 +1,4 @@
-"""Run the models of sql/staging and sql/facts (transform/models.py) in dependency order.
+"""Run the models of sql/staging and sql/facts (sqlcatalog.py) in dependency order.
 
 Staging views (event kinds, kinds without time) are views of every session. Versioned
 staging models (`-- versions of:`), the event staging models kept in files (`-- partition:
@@ -32,9 +32,9 @@ from pathlib import Path
 
 from pipelines import records, storage
 from pipelines.config import Settings
+from pipelines.sqlcatalog import OPEN, Follows, Model, models, tables_beneath
 from pipelines.storage import Catalog, Warehouse, quote_ident
 from pipelines.transform.compaction import storage_unit
-from pipelines.transform.models import OPEN, Follows, Model, models, tables_beneath
 
 # table -> partition keys ("YYYY-MM-DD") rewritten this run; None means "everything".
 Dirty = dict[str, set[str]] | None
