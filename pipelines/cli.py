@@ -148,6 +148,8 @@ def _print_summary(summary: dict, wh: storage.Warehouse) -> None:
         f"{summary['reports_written']} changed, {summary['reports_unchanged']} unchanged",
     )
     table.add_row("warnings", str(len(summary["warnings"])))
+    if summary.get("dropped"):
+        table.add_row("dropped (retention)", _dropped(summary["dropped"]))
     table.add_row("seconds", ", ".join(f"{k} {v:.2f}" for k, v in summary["seconds"].items()))
     table.add_row("warehouse", str(wh.root))
     table.add_row("duckdb", str(wh.duckdb_file))
@@ -163,6 +165,22 @@ def _print_summary(summary: dict, wh: storage.Warehouse) -> None:
         err.print(f"[yellow]changed since last ingested, read again:[/] {escape(name)}")
     for name in summary["ignored_files"]:
         err.print(f"[yellow]ignored (not a raw log file):[/] {escape(name)}")
+
+
+def _dropped(drops: list[dict]) -> str:
+    """What a run's retention (or an erasure) removed, per layer: `records 3 tables, 1,200
+    rows, before 2024-03-01`."""
+    layers: dict[str, list[dict]] = {}
+    for drop in drops:
+        layers.setdefault(drop["layer"], []).append(drop)
+    parts = []
+    for layer, items in layers.items():
+        files = sum(d["count_files"] for d in items)
+        rows = sum(d["count_rows"] for d in items)
+        through = max((str(d["last_day"]) for d in items if d["last_day"]), default=None)
+        what = f"{layer} {files:,} files" + (f", {rows:,} rows" if rows else "")
+        parts.append(what + (f", through {through}" if through else ""))
+    return "; ".join(parts)
 
 
 def _run(

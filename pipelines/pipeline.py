@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from pipelines import checks, collect, records, storage
+from pipelines import checks, collect, records, retention, storage
 from pipelines.config import Settings
 from pipelines.extract.files import missing_tree, stray
 from pipelines.extract.ingest import IngestResult, ingest
@@ -48,6 +48,7 @@ class RunSummary:
     warnings: list[checks.Warning] = field(default_factory=list)
     reports_written: int = 0  # reports whose content changed (the others are kept as they were)
     reports_unchanged: int = 0
+    dropped: list[retention.Drop] = field(default_factory=list)  # by the retention
     seconds: dict[str, float] = field(default_factory=dict)
     finished_at: datetime | None = None
     message: str = ""
@@ -215,6 +216,9 @@ def finish(catalog: Catalog, summary: RunSummary, status: str, message: str = ""
 def summary_dict(summary: RunSummary) -> dict:
     data = asdict(summary)
     data["touched"] = {table: sorted(days) for table, days in summary.touched.items()}
+    for drop in data["dropped"]:
+        for key in ("first_day", "last_day"):
+            drop[key] = drop[key] and str(drop[key])
     for key in ("started_at", "as_of", "finished_at"):
         data[key] = data[key].isoformat() if data[key] else None
     return data
@@ -272,6 +276,11 @@ def run_nightly(
             with Stopwatch(summary, "checks"):
                 say("checking the data")
                 summary.warnings = stages.check(catalog, settings, summary, transformed)
+            with Stopwatch(summary, "retention"):  # after the facts that aggregate it
+                kept = retention.drop_old(
+                    catalog, settings, summary.run_id, summary.as_of, root, say
+                )
+                summary.dropped = kept.drops
             with Stopwatch(summary, "publish"):
                 say(f"publishing {len(settings.reports)} reports")
                 published = stages.publish(catalog, settings, summary)
@@ -283,6 +292,7 @@ def run_nightly(
             raise
         say("committing the run")
         finish(catalog, summary, "ok")
-        storage.swap_reports(wh, published.folder)
+        storage.swap_reports(wh, published.folder, settings.retention.reports)
+        retention.remove_raw(root, kept.raw_files)
         storage.rebuild_duckdb_file(wh)
         return summary

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 import orjson
 
-from pipelines import dashboard, endpoints, storage
+from pipelines import dashboard, endpoints, retention, storage
 from pipelines.config import DATE_TOKEN, ConfigError, Settings
 from pipelines.endpoints.base import Context, open_session
 from pipelines.storage import Catalog
@@ -56,21 +56,23 @@ def resolve_params(params: dict[str, str], now: datetime, settings: Settings) ->
 
 def check_windows(settings: Settings, config: Path, now: datetime) -> None:
     """Ask every configured window of an empty warehouse: a parameter its endpoint refuses
-    is a ConfigError naming the file and the window, found before any work starts."""
+    is a ConfigError naming the file and the window, found before any work starts; so is
+    a retention that would drop what a window reads (retention.check)."""
     empty = storage.Catalog.empty()
     con = open_session(empty.wh, empty)
+    windows = []
     try:
         ctx = Context(con, now, settings)
         for index, window in enumerate(settings.reports):
             params = resolve_params(window.params, now, settings)
+            label = f"reports[{index}] ({window.endpoint} {window.name!r})"
             status, body = endpoints.call(ctx, f"{window.endpoint}?{urlencode(params)}")
             if status != 200:
-                raise ConfigError(
-                    f"{config}: reports[{index}] ({window.endpoint} {window.name!r}): "
-                    f"HTTP {status} {orjson.dumps(body).decode()}"
-                )
+                raise ConfigError(f"{config}: {label}: HTTP {status} {orjson.dumps(body).decode()}")
+            windows.append((label, window, params))
     finally:
         con.close()
+    retention.check(settings, config, now, windows)
 
 
 def dumps(body: dict) -> bytes:

@@ -40,7 +40,8 @@ def remove_temporaries(folder: Path) -> None:
 
 
 def clean_leftovers(wh: Warehouse) -> None:
-    """Remove what a killed run left behind: temporary files, unpublished reports.
+    """Remove what a killed run left behind: temporary files, unpublished reports (the
+    sets after the live one: the sets before it were published and are kept).
     (Under parquet/, its files are swept when the run commits: see Catalog.commit.)
 
     Called with the run lock held, so no live run owns any of it.
@@ -50,8 +51,23 @@ def clean_leftovers(wh: Warehouse) -> None:
     live = wh.reports.resolve() if wh.reports.is_symlink() else None
     if wh.report_versions.is_dir():
         for folder in wh.report_versions.iterdir():
-            if folder.resolve() != live:
+            if live is None or folder.name > live.name:
                 remove_tree(folder)
+
+
+def report_sets(wh: Warehouse) -> list[Path]:
+    """The report sets under .reports/, oldest first (named by their run: later runs sort
+    later)."""
+    if not wh.report_versions.is_dir():
+        return []
+    return sorted(wh.report_versions.iterdir(), key=lambda folder: folder.name)
+
+
+def stale_report_sets(wh: Warehouse, run_id: str, keep: int) -> list[Path]:
+    """The sets a swap to run_id's set removes: all but the newest `keep` (its own among
+    them) of the sets before it."""
+    before = [folder for folder in report_sets(wh) if folder.name < run_id]
+    return before[: max(len(before) - (keep - 1), 0)]
 
 
 def publish_reports_dir(wh: Warehouse, run_id: str) -> Path:
@@ -62,8 +78,9 @@ def publish_reports_dir(wh: Warehouse, run_id: str) -> Path:
     return folder
 
 
-def swap_reports(wh: Warehouse, folder: Path) -> None:
-    """Point reports/ at folder in one rename, then drop older versions."""
+def swap_reports(wh: Warehouse, folder: Path, keep: int = 1) -> None:
+    """Point reports/ at folder in one rename, then drop the sets beyond the last `keep`
+    (flows.yaml `retention.reports`)."""
     link = wh.reports
     if link.exists() and not link.is_symlink():
         # A plain folder from elsewhere: move it aside once so the symlink can take its place.
@@ -72,6 +89,6 @@ def swap_reports(wh: Warehouse, folder: Path) -> None:
     tmp_link.unlink(missing_ok=True)
     tmp_link.symlink_to(folder.relative_to(wh.root))
     os.replace(tmp_link, link)
-    for old in wh.report_versions.iterdir():
-        if old != folder:
-            remove_tree(old)
+    later = [other for other in report_sets(wh) if other.name > folder.name]  # not published
+    for old in [*stale_report_sets(wh, folder.name, keep), *later]:
+        remove_tree(old)

@@ -111,4 +111,18 @@ CHECKS = Internal(
         "detail": "VARCHAR",
     },
 )
-INTERNAL = (REJECTS, INGESTED_FILES, RUNS, CHECKS)
+DROPS = Internal(
+    "drops",
+    {
+        "run_id": "VARCHAR",
+        "reason": "VARCHAR",  # retention, or erasure (usage-warehouse forget)
+        "layer": "VARCHAR",  # raw, records, facts, reports
+        "subject": "VARCHAR",  # a table, a source's raw files, the report sets
+        "first_day": "DATE",
+        "last_day": "DATE",
+        "count_files": "BIGINT",
+        "count_rows": "BIGINT",
+        "count_bytes": "BIGINT",
+    },
+)
+INTERNAL = (REJECTS, INGESTED_FILES, RUNS, CHECKS, DROPS)

@@ -3,6 +3,7 @@
 -- key: message_date, room_id
 -- partition: message_date
 -- window: 0 days
+-- person: room_id (a direct room)
 -- inputs: stg_rocketchat_messages
 with
 
