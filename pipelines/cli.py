@@ -62,6 +62,19 @@ def _settings(config: Path | None, publishing: bool = False) -> Settings:
         fail(str(exc))
 
 
+def _answering(settings: Settings) -> Settings:
+    """Settings for a command that answers endpoints: pseudonyms need their key (one line
+    naming `privacy.key_env` when it is missing, before any answer)."""
+    if settings.privacy.pseudonymize:
+        from pipelines.privacy.keys import secret
+
+        try:
+            secret(settings)
+        except ConfigError as exc:
+            fail(str(exc))
+    return settings
+
+
 def _warehouse(settings: Settings, warehouse: Path | None) -> storage.Warehouse:
     return storage.Warehouse(warehouse or settings.warehouse)
 
@@ -299,7 +312,7 @@ def _report_context(config: Path | None, warehouse: Path | None, now: str | None
     warehouse, as of --now."""
     from pipelines.endpoints.base import Context, open_session
 
-    settings = _settings(config)
+    settings = _answering(_settings(config))
     wh = _existing_warehouse(settings, warehouse)
     as_of = parse_now(now)
     con = open_session(wh)
@@ -432,7 +445,7 @@ def serve(
     from pipelines import auth
     from pipelines.serve import make_app
 
-    settings = _settings(config)
+    settings = _answering(_settings(config))
     wh = _existing_warehouse(settings, warehouse)
     try:
         credentials = auth.configured(settings)

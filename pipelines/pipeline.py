@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from pipelines import checks, collect, records, retention, storage
+from pipelines import checks, collect, records, storage
 from pipelines.config import Settings
 from pipelines.extract.files import missing_tree, stray
 from pipelines.extract.ingest import IngestResult, ingest
 from pipelines.publish import PublishResult, publish
+from pipelines.retention.drop import drop_old, remove_raw
+from pipelines.retention.policy import Drop
 from pipelines.storage import Catalog, Warehouse
 from pipelines.storage.internal import CHECKS, RUNS
 from pipelines.transform.runner import TransformResult, build_facts
@@ -48,7 +50,7 @@ class RunSummary:
     warnings: list[checks.Warning] = field(default_factory=list)
     reports_written: int = 0  # reports whose content changed (the others are kept as they were)
     reports_unchanged: int = 0
-    dropped: list[retention.Drop] = field(default_factory=list)  # by the retention
+    dropped: list[Drop] = field(default_factory=list)  # by the retention
     seconds: dict[str, float] = field(default_factory=dict)
     finished_at: datetime | None = None
     message: str = ""
@@ -277,9 +279,7 @@ def run_nightly(
                 say("checking the data")
                 summary.warnings = stages.check(catalog, settings, summary, transformed)
             with Stopwatch(summary, "retention"):  # after the facts that aggregate it
-                kept = retention.drop_old(
-                    catalog, settings, summary.run_id, summary.as_of, root, say
-                )
+                kept = drop_old(catalog, settings, summary.run_id, summary.as_of, root, say)
                 summary.dropped = kept.drops
             with Stopwatch(summary, "publish"):
                 say(f"publishing {len(settings.reports)} reports")
@@ -293,6 +293,6 @@ def run_nightly(
         say("committing the run")
         finish(catalog, summary, "ok")
         storage.swap_reports(wh, published.folder, settings.retention.reports)
-        retention.remove_raw(root, kept.raw_files)
+        remove_raw(root, kept.raw_files)
         storage.rebuild_duckdb_file(wh)
         return summary

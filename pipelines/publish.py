@@ -15,9 +15,10 @@ from urllib.parse import urlencode
 
 import orjson
 
-from pipelines import dashboard, endpoints, retention, storage
+from pipelines import dashboard, endpoints, storage
 from pipelines.config import DATE_TOKEN, ConfigError, Settings
 from pipelines.endpoints.base import Context, open_session
+from pipelines.retention import policy
 from pipelines.storage import Catalog
 
 
@@ -72,7 +73,7 @@ def check_windows(settings: Settings, config: Path, now: datetime) -> None:
             windows.append((label, window, params))
     finally:
         con.close()
-    retention.check(settings, config, now, windows)
+    policy.check(settings, config, now, windows)
 
 
 def dumps(body: dict) -> bytes:

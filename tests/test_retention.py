@@ -13,7 +13,7 @@ from pipelines.config import ConfigError, Settings
 from pipelines.extract.files import discover
 from pipelines.generate import generate
 from pipelines.publish import check_windows
-from pipelines.retention import landed_day
+from pipelines.retention.policy import landed_day
 from pipelines.transform import floors
 from pipelines.transform.models import models
 from tests.conftest import ROOT, query, reports, write_raw

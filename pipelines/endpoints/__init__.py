@@ -1,4 +1,5 @@
-"""One function per endpoint, shared by the `report` command, the publisher and the tests."""
+"""One function per endpoint, shared by the `report` command, the publisher, `serve`, the
+dashboard and the tests."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from pipelines.endpoints import coder, openl2m, rocketchat, seatable
 from pipelines.endpoints.base import Context, Query, Refused, Response
+from pipelines.privacy import pseudonyms
 
 Endpoint = Callable[[Context, Query], Response]
 
@@ -39,6 +41,9 @@ def call(ctx: Context, target: str) -> Response:
         known = ", ".join(sorted(ENDPOINTS))
         return 404, {"error": f"unknown endpoint {path!r}; known: {known}"}
     try:
-        return endpoint(ctx, query)
+        status, body = endpoint(ctx, query)
     except Refused as refused:
         return refused.status, refused.body
+    # What flows.yaml `privacy:` lets out of the warehouse: here, the one place every
+    # answer passes (published files, report, serve, the dashboard).
+    return status, pseudonyms.publishable(ctx, path, body) if status == 200 else body
