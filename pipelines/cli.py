@@ -150,10 +150,11 @@ def _print_summary(summary: dict, wh: storage.Warehouse) -> None:
         f"{summary['files']} read, {summary['skipped_files']} already ingested, "
         f"{len(summary['ignored_files'])} ignored, {len(summary['changed_files'])} changed",
     )
+    forgotten = f" + {summary['forgotten']:,} forgotten" if summary.get("forgotten") else ""
     table.add_row(
         "lines",
         f"{summary['lines_read']:,} read = {summary['accepted']:,} accepted + "
-        f"{summary['rejected']:,} rejected + {summary['duplicates']:,} duplicate",
+        f"{summary['rejected']:,} rejected + {summary['duplicates']:,} duplicate{forgotten}",
     )
     table.add_row("days rebuilt", str(summary["days_rebuilt"]))
     table.add_row(
@@ -410,6 +411,65 @@ def schedule(
     finally:
         if server is not None:
             scheduling.stop_server(server)
+
+
+@app.command()
+def forget(
+    user: Annotated[
+        list[str],
+        typer.Option(
+            "--user",
+            help="The person: a user id, username or e-mail address; repeat it for their "
+            "ids in other products (OpenL2M knows a user by number only).",
+        ),
+    ],
+    source: Annotated[
+        str | None, typer.Option(help="Only this product: coder, rocketchat, seatable, openl2m.")
+    ] = None,
+    raw: RawOpt = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Erase for good (asked, not assumed).")
+    ] = False,
+    warehouse: WarehouseOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Erase a person from every layer (raw files, records, staging, facts, usage.duckdb,
+    kept report sets, the dashboard) and keep them out of later ingests."""
+    from pipelines import records
+    from pipelines.privacy.forget import NotFound
+    from pipelines.privacy.forget import forget as erase
+    from pipelines.progress import Progress
+
+    if not yes:
+        fail("forget erases the person from every layer and cannot be undone: add --yes", 2)
+    if source is not None and source not in records.SOURCES:
+        fail(f"--source {source!r}: not a source (one of: {', '.join(records.SOURCES)})", 2)
+    settings = _settings(config)
+    wh = _existing_warehouse(settings, warehouse)
+    progress = Progress()
+    try:
+        erasure = erase(settings, wh, user, source, raw, progress)
+    except (NotFound, ConfigError, storage.WarehouseBusy) as exc:
+        progress.close()
+        fail(str(exc))
+    progress.close()
+    if erasure.completed_before:
+        err.print("completed the erasure a killed `forget` had decided")
+    if not erasure.found:
+        return
+    table = Table(title=f"erasure {erasure.run_id}", show_header=False)
+    found = ", ".join(f"{kind} {count}" for kind, count in sorted(erasure.found.items()))
+    table.add_row("found", found)
+    for drop in erasure.drops:
+        table.add_row(
+            f"{drop.layer} {drop.subject}",
+            f"{drop.count_files:,} files rewritten, {drop.count_rows:,} records removed",
+        )
+    table.add_row("staging and facts", f"{erasure.partitions_rebuilt:,} partitions rebuilt")
+    table.add_row("report sets", f"{erasure.report_sets} computed again, dashboard included")
+    table.add_row("usage.duckdb", "rebuilt")
+    table.add_row("forgotten list", f"{wh.forgotten} (keyed hashes, no identifier)")
+    Console().print(table)
 
 
 def _loopback(host: str) -> bool:

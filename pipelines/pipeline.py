@@ -44,6 +44,7 @@ class RunSummary:
     accepted: int = 0
     rejected: int = 0
     duplicates: int = 0
+    forgotten: int = 0  # records of a person `forget` erased, kept out
     # table -> partition keys rewritten by this run's ingest (what the transform rebuilds from)
     touched: dict[str, set[str]] = field(default_factory=dict)
     days_rebuilt: int = 0
@@ -57,7 +58,7 @@ class RunSummary:
 
     @property
     def reconciles(self) -> bool:
-        return self.lines_read == self.accepted + self.rejected + self.duplicates
+        return self.lines_read == self.accepted + self.rejected + self.duplicates + self.forgotten
 
     def add_ingest(self, result: IngestResult) -> None:
         self.files += len(result.files)
@@ -68,6 +69,7 @@ class RunSummary:
         self.accepted += result.accepted
         self.rejected += result.rejected
         self.duplicates += result.duplicates
+        self.forgotten += result.forgotten
         for table, days in result.touched.items():
             self.touched.setdefault(table, set()).update(str(d) for d in days)
 
@@ -172,6 +174,7 @@ def record_run(catalog: Catalog, summary: RunSummary) -> None:
         "accepted": summary.accepted,
         "rejected": summary.rejected,
         "duplicates": summary.duplicates,
+        "forgotten": summary.forgotten,
         "days_rebuilt": summary.days_rebuilt,
         "reports_written": summary.reports_written,
         "seconds": round(sum(summary.seconds.values()), 3),

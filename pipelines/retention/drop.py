@@ -165,7 +165,7 @@ def _drop_rejects(
         keep = f"DATE {sql_literal(day)} >= {_source_horizon_sql(horizons, 'source')}"
         (total, kept) = con.execute(
             f"select count(*), count(*) filter (where {keep}) from ({rows})"
-        ).fetchone()
+        ).fetchall()[0]
         if kept == total:
             continue
         for key in keys:
@@ -215,8 +215,8 @@ def _drop_model(
     if len(set(horizons.values())) > 1:  # a product's rows by its own horizon
         keep = f"{quote_ident(model.partition)} >= {_source_horizon_sql(horizons, model.source_of_row)}"
     con.execute(f"create or replace temp table model_rows as select * from ({rows}) where {keep}")
-    (total,) = con.execute(f"select count(*) from ({rows})").fetchone()
-    (kept,) = con.execute("select count(*) from model_rows").fetchone()
+    (total,) = con.execute(f"select count(*) from ({rows})").fetchall()[0]
+    (kept,) = con.execute("select count(*) from model_rows").fetchall()[0]
     if kept == total:
         return []
     write_partitions(con, catalog, model, run_id, old, None, catalog.models[model.name])

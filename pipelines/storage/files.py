@@ -44,8 +44,12 @@ def clean_leftovers(wh: Warehouse) -> None:
     sets after the live one: the sets before it were published and are kept).
     (Under parquet/, its files are swept when the run commits: see Catalog.commit.)
 
-    Called with the run lock held, so no live run owns any of it.
+    Called with the run lock held, so no live run owns any of it. An erasure decided but
+    not applied (a killed `forget`) is completed first (journal.py).
     """
+    from pipelines.storage.journal import complete  # the journal applies files' steps
+
+    complete(wh)
     for tmp in [*wh.root.glob(".*.tmp*"), *wh.root.glob(".reports.*.link")]:
         tmp.unlink(missing_ok=True)
     live = wh.reports.resolve() if wh.reports.is_symlink() else None
@@ -78,9 +82,8 @@ def publish_reports_dir(wh: Warehouse, run_id: str) -> Path:
     return folder
 
 
-def swap_reports(wh: Warehouse, folder: Path, keep: int = 1) -> None:
-    """Point reports/ at folder in one rename, then drop the sets beyond the last `keep`
-    (flows.yaml `retention.reports`)."""
+def point_reports(wh: Warehouse, folder: Path) -> None:
+    """Point reports/ at folder in one rename."""
     link = wh.reports
     if link.exists() and not link.is_symlink():
         # A plain folder from elsewhere: move it aside once so the symlink can take its place.
@@ -89,6 +92,12 @@ def swap_reports(wh: Warehouse, folder: Path, keep: int = 1) -> None:
     tmp_link.unlink(missing_ok=True)
     tmp_link.symlink_to(folder.relative_to(wh.root))
     os.replace(tmp_link, link)
+
+
+def swap_reports(wh: Warehouse, folder: Path, keep: int = 1) -> None:
+    """Point reports/ at folder in one rename, then drop the sets beyond the last `keep`
+    (flows.yaml `retention.reports`)."""
+    point_reports(wh, folder)
     later = [other for other in report_sets(wh) if other.name > folder.name]  # not published
     for old in [*stale_report_sets(wh, folder.name, keep), *later]:
         remove_tree(old)

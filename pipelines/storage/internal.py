@@ -91,6 +91,7 @@ RUNS = Internal(
         "accepted": "BIGINT",
         "rejected": "BIGINT",
         "duplicates": "BIGINT",
+        "forgotten": "BIGINT",  # records of an erased person kept out (privacy/forgotten.py)
         "days_rebuilt": "BIGINT",
         "reports_written": "BIGINT",
         "seconds": "DOUBLE",

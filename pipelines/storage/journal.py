@@ -1,0 +1,69 @@
+"""An erasure decided but not yet wholly applied (`usage-warehouse forget`), kept in
+<warehouse>/erasure-journal.json: the catalog to install, the report sets to keep and the
+one to make live, the raw files to rename into place, the forgotten list to write.
+
+An erasure prepares everything aside (new Parquet files, report sets under new names, raw
+files under `.<name>.erasure`), then writes the journal in one rename: that is the moment
+it happens. `complete` applies it, every step one that can be done again: whoever takes
+the warehouse next (a run, the next forget: clean_leftovers) completes a killed erasure
+first. Killed before the journal, nothing of it is visible, and the next run or forget
+sweeps what it left. The journal names files and hashes, never a person.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import orjson
+
+from pipelines.storage.catalog import collect_garbage, install
+from pipelines.storage.files import point_reports, remove_tree, report_sets, write_bytes_atomic
+from pipelines.storage.paths import Warehouse
+from pipelines.storage.views import rebuild_duckdb_file
+
+
+def write(
+    wh: Warehouse,
+    run_id: str,
+    catalog: bytes,
+    live: str | None,
+    kept_sets: list[str],
+    raw: list[tuple[Path, Path]],
+    forgotten: bytes,
+) -> None:
+    """Decide the erasure: the journal, written in one rename."""
+    entry = {
+        "run_id": run_id,
+        "catalog": orjson.loads(catalog),
+        "live": live,
+        "report_sets": kept_sets,
+        "raw": [[str(temporary), str(dest)] for temporary, dest in raw],
+        "forgotten": orjson.loads(forgotten),
+    }
+    write_bytes_atomic(wh.erasure_journal, orjson.dumps(entry))
+
+
+def complete(wh: Warehouse, say=None) -> bool:
+    """Apply a decided erasure, if one is pending; True when one was."""
+    if not wh.erasure_journal.is_file():
+        return False
+    say = say or (lambda _message: None)
+    entry = orjson.loads(wh.erasure_journal.read_bytes())
+    say("installing the catalog")
+    install(wh, entry["run_id"], orjson.dumps(entry["catalog"], option=orjson.OPT_SORT_KEYS))
+    if entry["live"]:
+        point_reports(wh, wh.report_versions / entry["live"])
+    for folder in report_sets(wh):
+        if folder.name not in entry["report_sets"]:
+            remove_tree(folder)
+    rebuild_duckdb_file(wh)
+    for temporary, dest in entry["raw"]:
+        if Path(temporary).exists():  # not renamed yet
+            say(f"renaming {dest}")
+            os.replace(temporary, dest)
+    write_bytes_atomic(wh.forgotten, orjson.dumps(entry["forgotten"], option=orjson.OPT_INDENT_2))
+    say("removing the files of the catalogs before")
+    collect_garbage(wh, keep=0, sweep=True)
+    wh.erasure_journal.unlink()
+    return True
