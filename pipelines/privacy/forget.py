@@ -203,7 +203,8 @@ def own_sql(table: str) -> str:
             parts.append(
                 f"{column}::varchar in (select key from person_keys where kind = '{kind}')"
             )
-    return " or ".join(parts) or "false"
+    # A field without a value is no one's: never null (`not own` keeps the row).
+    return f"coalesce({' or '.join(parts)}, false)" if parts else "false"
 
 
 class Naming:
@@ -539,7 +540,8 @@ def _scrub_final(con, catalog: Catalog, person: Person, run_id: str, say) -> lis
         columns = {name: type_ for name, type_, *_ in con.execute("describe final_rows").fetchall()}
         theirs = (
             " or ".join(
-                f"{quote_ident(c)}::varchar in (select key from person_keys)" for c in model.person
+                f"coalesce({quote_ident(c)}::varchar in (select key from person_keys), false)"
+                for c in model.person
             )
             or "false"
         )
