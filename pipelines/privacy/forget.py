@@ -347,18 +347,6 @@ def _erase_line(judge: Judge, line: bytes) -> bytes | None:
     return orjson.dumps(erased)  # written with escapes: the line anew
 
 
-def _needles(person: Person, source: str):
-    """A quick test of a raw line: it may name one of the person's keys or identifiers."""
-    import re
-
-    texts = {k for values in person.keys.values() for k in values if not k.isdigit()}
-    texts |= person.names_in(source)
-    numbers = {k for values in person.keys.values() for k in values if k.isdigit()}
-    parts = [re.escape(t.encode()) for t in sorted(texts, key=len, reverse=True)]
-    parts += [rb"(?<![\d.])" + n.encode() + rb"(?![\d.])" for n in sorted(numbers)]
-    return re.compile(b"|".join(parts), re.IGNORECASE) if parts else None
-
-
 @dataclass
 class RawRewrite:
     relative: str
@@ -377,7 +365,8 @@ def _rewrite_raw(raw: Path, person: Person, sources, say) -> list[RawRewrite]:
             by_kind.setdefault(raw_file.kind.table, []).append(raw_file)
     for table in people.ordered_tables():
         judge = Judge(person, table)
-        needles = _needles(person, records.BY_TABLE[table].source)
+        pattern = people.mentions(person, records.BY_TABLE[table].source)
+        needles = re.compile(pattern.encode()) if pattern else None
         for raw_file in by_kind.get(table, []) if needles else []:
             changes: dict[int, bytes] = {}
             for block in read_blocks(raw_file.path):
@@ -461,15 +450,14 @@ def _rewrite_rejects(con, catalog: Catalog, person: Person, run_id: str) -> int:
     by_day: dict[str, list[str]] = {}
     for key in catalog.partitions(REJECTS.name):
         by_day.setdefault(key.partition("/")[0], []).append(key)
+    pattern = people.mentions(person)
     for day, keys in sorted(by_day.items()):
         files = [catalog.file(REJECTS.name, key) for key in keys]
-        lines = (
-            con.execute(
-                f"select * from read_parquet({storage.sql_list(files)}, union_by_name = true)"
-            )
-            .to_arrow_table()
-            .to_pylist()
-        )
+        rows = f"select * from read_parquet({storage.sql_list(files)}, union_by_name = true)"
+        found = f"select count(*) from ({rows}) where regexp_matches(raw, $pattern)"
+        if pattern is None or not con.execute(found, {"pattern": pattern}).fetchall()[0][0]:
+            continue
+        lines = con.sql(rows).to_arrow_table().to_pylist()
         kept, touched = [], 0
         for row in lines:
             table = f"{row['source']}_{row['kind']}"
@@ -611,8 +599,6 @@ def forget(
     with wh.lock():
         completed = journal.complete(wh, say)
         storage.clean_leftovers(wh)
-        for leftover in raw.rglob(".*.erasure"):  # of an erasure killed before it was decided
-            leftover.unlink()
         catalog = Catalog.load(wh)
         run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ") + "-erasure"
         erasure = Erasure(run_id, completed_before=completed)
@@ -629,6 +615,7 @@ def forget(
             _register(con, person)
             dirty, erasure.drops = _rewrite_records(con, catalog, person, sources, run_id, say)
             say("reading the raw files")
+            journal.prepare(wh, raw)
             rewrites = _rewrite_raw(raw, person, sources, say)
             _manifest(con, catalog, rewrites, run_id)
             rejected = _rewrite_rejects(con, catalog, person, run_id)

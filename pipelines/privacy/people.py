@@ -116,6 +116,18 @@ def naming_pattern(names: set[str]) -> str | None:
     return rf"(?i)(^|[^\w.-])({words})($|[^\w.-]|\.(\W|$))"
 
 
+def mentions(person: Person, source: str | None = None) -> str | None:
+    """A regular expression (Python and RE2) finding any of the person's keys, or their
+    identifiers in a source (all sources: None), anywhere: what may be about them, judged
+    then record by record."""
+    texts = {k for values in person.keys.values() for k in values if not k.isdigit()}
+    texts |= person.names_in(source) if source else set().union(*person.names.values(), set())
+    numbers = sorted({k for values in person.keys.values() for k in values if k.isdigit()})
+    parts = [re.escape(t) for t in sorted(texts, key=len, reverse=True)]
+    parts += [rf"\b{n}\b" for n in numbers]
+    return f"(?i)({'|'.join(parts)})" if parts else None
+
+
 class Judge:
     """Judges parsed records of one table against a person (Python: raw lines)."""
 

@@ -7,7 +7,8 @@ files under `.<name>.erasure`), then writes the journal in one rename: that is t
 it happens. `complete` applies it, every step one that can be done again: whoever takes
 the warehouse next (a run, the next forget: clean_leftovers) completes a killed erasure
 first. Killed before the journal, nothing of it is visible, and the next run or forget
-sweeps what it left. The journal names files and hashes, never a person.
+sweeps what it left (`prepare` noted where its raw files were being written). The journal
+names files and hashes, never a person.
 """
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ from pipelines.storage.catalog import collect_garbage, install
 from pipelines.storage.files import point_reports, remove_tree, report_sets, write_bytes_atomic
 from pipelines.storage.paths import Warehouse
 from pipelines.storage.views import rebuild_duckdb_file
+
+
+def prepare(wh: Warehouse, raw: Path) -> None:
+    """Note, before an erasure writes raw files aside, where: a killed one's are removed."""
+    write_bytes_atomic(wh.erasure_prepared, orjson.dumps({"raw": str(raw)}))
 
 
 def write(
@@ -45,8 +51,10 @@ def write(
 
 
 def complete(wh: Warehouse, say=None) -> bool:
-    """Apply a decided erasure, if one is pending; True when one was."""
+    """Apply a decided erasure, if one is pending (True), and remove what an erasure
+    killed before it was decided left."""
     if not wh.erasure_journal.is_file():
+        _discard_prepared(wh)
         return False
     say = say or (lambda _message: None)
     entry = orjson.loads(wh.erasure_journal.read_bytes())
@@ -66,4 +74,13 @@ def complete(wh: Warehouse, say=None) -> bool:
     say("removing the files of the catalogs before")
     collect_garbage(wh, keep=0, sweep=True)
     wh.erasure_journal.unlink()
+    _discard_prepared(wh)
     return True
+
+
+def _discard_prepared(wh: Warehouse) -> None:
+    if wh.erasure_prepared.is_file():
+        raw = Path(orjson.loads(wh.erasure_prepared.read_bytes())["raw"])
+        for leftover in raw.rglob(".*.erasure"):
+            leftover.unlink()
+        wh.erasure_prepared.unlink()

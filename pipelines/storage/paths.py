@@ -104,6 +104,11 @@ class Warehouse:
         return self.root / "forgotten.json"
 
     @property
+    def erasure_prepared(self) -> Path:
+        """Where an erasure not yet decided writes its raw files aside (storage/journal.py)."""
+        return self.root / "erasure-prepared.json"
+
+    @property
     def erasure_journal(self) -> Path:
         """An erasure decided but not yet wholly applied (storage/journal.py)."""
         return self.root / "erasure-journal.json"
