@@ -295,20 +295,68 @@ def test_a_second_forget_finds_no_one_and_later_ingests_keep_them_out(erased):
         "forget", "--user", EMAIL, "--config", str(erased["config"]), "--yes", env=erased["env"]
     )
     assert again.returncode == 1 and again.stderr.count("\n") == 1 and "no record" in again.stderr
-    # The product still holds them: a collect lands their records again.
+    # The product still holds them: a collect lands their records again, and a workspace
+    # made for them since, with a build (whose only link to them is the workspace).
     wh = erased["wh"]
-    write(
-        wh.default_raw,
-        {(s, k, "2026-03-09"): rows for (s, k, _), rows in erased["mine"].items()},
-        "again",
+    again: dict[tuple[str, str, str], list] = {}
+    for (source, kind, _), rows in erased["mine"].items():
+        again.setdefault((source, kind, "2026-03-09"), []).extend(rows)
+    (workspace,) = again[("coder", "workspaces", "2026-03-09")]
+    (build,) = again[("coder", "workspace_builds", "2026-03-09")]
+    new = "0f0f0f0f-1e1e-4d4d-8c8c-7b7b7b7b7b7b"
+    again[("coder", "workspaces", "2026-03-09")].append(workspace | {"id": new, "name": "zq-new"})
+    again[("coder", "workspace_builds", "2026-03-09")].append(
+        build | {"id": new, "workspace_id": new, "initiator_id": None}
     )
+    write(wh.default_raw, again, "again")
     ran = cli(
         "run", "--config", str(erased["config"]), "--now", "2026-03-10T07:00:00Z", env=erased["env"]
     )
     assert ran.returncode == 0, ran.stderr
     assert " forgotten" in ran.stdout
     assert scan(wh.parquet) == []
+    assert query(wh.root, f"select count(*) from coder_workspace_builds where id = '{new}'") == [
+        (0,)
+    ]
     for model in models().values():  # their records stayed out: the facts are the reference's
         if model.layer == "facts":
             sql = f"select * from {model.name} order by all"
             assert query(wh.root, sql) == query(erased["reference"].root, sql), model.name
+
+
+def test_the_days_retention_made_final_lose_their_rows_and_keep_the_others(tmp_path, monkeypatch):
+    """Days before a floor cannot be built again (their records are gone): their facts lose
+    the rows naming the person and keep everyone else's as they were."""
+    from pipelines.config import Settings
+    from pipelines.privacy.forget import forget
+    from tests.conftest import write_raw
+
+    for name, value in KEY.items():
+        monkeypatch.setenv(name, value)
+    raw = tmp_path / "raw"
+    rows = [
+        {"username": user, "timestamp": f"2024-05-0{d}T10:00:00Z"}
+        for d in range(1, 7)
+        for user in (EMAIL, "other@example.org")
+    ]
+    write_raw(raw, "seatable_user_activity", rows)
+    runs = [
+        {"id": d, "dtable_uuid": "d", "owner": user, "script_name": "s.py", "success": True,
+         "started_at": f"2024-05-0{d}T10:00:00Z", "finished_at": f"2024-05-0{d}T10:00:05Z"}
+        for d, user in ((1, EMAIL), (2, "other@example.org"), (6, EMAIL))
+    ]  # fmt: skip
+    write_raw(raw, "seatable_script_runs", runs)
+    settings = Settings(retention={"records": "3d"})
+    wh = storage.Warehouse(tmp_path / "wh")
+    pipeline.run_nightly(settings, wh, raw, now("2024-05-07"))  # records from 05-04 on
+    daily = "select activity_date, user_id from fct_active_users_daily order by all"
+    before = query(wh.root, daily)
+    forget(settings, wh, [EMAIL], raw=raw)
+    after = query(wh.root, daily)
+    assert after == [r for r in before if r[1] != EMAIL]
+    assert len(after) == 6  # the other user's six days: the final ones kept as they were
+    owners = query(
+        wh.root, "select finished_date, owner, count_runs from fct_seatable_script_runs_daily"
+    )
+    assert owners == [(datetime.fromisoformat("2024-05-02").date(), "other@example.org", 1)]
+    assert scan(wh.root) == []

@@ -196,8 +196,11 @@ def _read_block(
         accept(rows)
     if vouched.judged:
         verdicts = _judge(con, landing.kind, pa.concat_tables(vouched.judged), file.file)
-        accept(verdicts.filter(pc.is_null(verdicts["reason"])))
         file.lines_read += len(verdicts)
+        if forgotten is not None:  # a rejected line of theirs is theirs too
+            verdicts, dropped = forgotten.keep_rejected(landing.kind, verdicts)
+            file.forgotten += dropped
+        accept(verdicts.filter(pc.is_null(verdicts["reason"])))
         file.rejected += rejects.add(landing.kind, verdicts)
 
 

@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 
 from pipelines import records, storage
 from pipelines.config import ConfigError, environment
+from pipelines.privacy import people
 from pipelines.privacy.keys import keyed_hash
 from pipelines.privacy.people import DIRECT, DIRECT_MEMBERS, NAMED, OWNS, YIELDS
 
@@ -113,6 +114,29 @@ class Forgotten:
                 blanked = pc.if_else(hit, pa.scalar("", rows.schema.field(name).type), rows[name])
                 rows = rows.set_column(rows.schema.get_field_index(name), name, blanked)
         return rows, count
+
+    def keep_rejected(self, kind: records.RecordKind, verdicts: pa.Table) -> tuple[pa.Table, int]:
+        """The judge's verdicts without the rejected lines of a forgotten person (a line
+        that parses and whose owning field names them); and how many were dropped."""
+        rejected = pc.filter(verdicts["raw"], pc.is_valid(verdicts["reason"])).to_pylist()
+        theirs = {raw for raw in rejected if self._owns_line(kind.table, raw)}
+        if not theirs:
+            return verdicts, 0
+        drop = pc.is_in(verdicts["raw"], value_set=pa.array(sorted(theirs), pa.string()))
+        keep = pc.invert(pc.and_(pc.fill_null(drop, False), pc.is_valid(verdicts["reason"])))
+        kept = verdicts.filter(keep)
+        return kept, len(verdicts) - len(kept)
+
+    def _owns_line(self, table: str, raw: str) -> bool:
+        try:
+            record = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return False
+        return isinstance(record, dict) and any(
+            value is not None and self._is(key_kind, str(value))
+            for path, key_kind in OWNS.get(table, ())
+            for value in [people.field(record, path)]
+        )
 
 
 def _column(rows: pa.Table, path: str) -> pa.ChunkedArray:

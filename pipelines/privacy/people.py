@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as default
 
 from pipelines import records
 
@@ -70,8 +71,8 @@ class Person:
     """What identifies a person: keys by kind (ids, as text), and the identifiers that name
     them, by source (`*`: every source, for e-mail addresses)."""
 
-    keys: dict[str, set[str]] = field(default_factory=dict)
-    names: dict[str, set[str]] = field(default_factory=dict)
+    keys: dict[str, set[str]] = default(default_factory=dict)
+    names: dict[str, set[str]] = default(default_factory=dict)
 
     def add_key(self, kind: str, value: object) -> bool:
         """Add a key; True when it is new."""
@@ -142,14 +143,14 @@ class Judge:
     def owns(self, record: dict) -> bool:
         """Whether the record is the person's; a record of theirs adds what it yields."""
         mine = any(
-            self.person.direct(_at(record, path))
+            self.person.direct(field(record, path))
             if kind == DIRECT
-            else _key_text(_at(record, path)) in self.person.keys.get(kind, ())
+            else _key_text(field(record, path)) in self.person.keys.get(kind, ())
             for path, kind in OWNS.get(self.table, ())
         )
         if mine and self.table in YIELDS:
             path, kind = YIELDS[self.table]
-            value = _at(record, path)
+            value = field(record, path)
             if value is not None:
                 self.person.add_key(kind, _key_text(value))
         return mine
@@ -172,7 +173,7 @@ class Judge:
                 yield record
 
 
-def _at(record: dict, path: str) -> object:
+def field(record: dict, path: str) -> object:
     """A field by its path (`u._id`); a mongoexport number wrapper read as its value."""
     value: object = record
     for part in path.split("."):
