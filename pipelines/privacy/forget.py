@@ -285,24 +285,22 @@ def _rewrite_records(
         skip = {f for t, f in people.OWN_NAMES if t == kind.table} | set(records.LINEAGE_COLUMNS)
         select, names = naming.select(kind.stored_columns, skip)
         own = own_sql(kind.table)
-        files = {
-            str(p): key
-            for key, p in ((k, catalog.file(kind.table, k)) for k in catalog.partitions(kind.table))
-        }
+        files = {str(catalog.file(kind.table, k)): k for k in catalog.partitions(kind.table)}
+        rows = _typed_rows(list(files), kind.stored_columns)
         found = con.execute(
-            f"select filename, count(*) filter (where {own}), count(*) filter (where not ({own}) and ({names})) "
-            f"from read_parquet({storage.sql_list(list(files))}, filename = true, union_by_name = true) "
-            "group by all having count(*) filter (where " + own + f" or {names}) > 0"
+            f"select filename, count(*) filter (where {own}), "
+            f"count(*) filter (where not ({own}) and ({names})) "
+            f"from {rows} group by all having count(*) filter (where {own} or {names}) > 0"
         ).fetchall()
         removed = blanked = 0
         for filename, mine, naming_rows in found:
             key = files[filename]
             partition = ("day", key) if kind.partitioned else None
             target = catalog.wh.new_file(kind.table, run_id, partition)
-            rows = f"select {select} from read_parquet({sql_literal(filename)}) where not ({own})"
-            (left,) = con.execute(f"select count(*) from ({rows})").fetchall()[0]
+            kept = f"select {select} from {_typed_rows([filename], kind.stored_columns)} where not ({own})"
+            (left,) = con.execute(f"select count(*) from ({kept})").fetchall()[0]
             if left:
-                storage.copy_to_parquet(con, rows, target)
+                storage.copy_to_parquet(con, kept, target)
                 catalog.put(kind.table, key, target, schema_signature(kind.stored_columns))
             else:
                 catalog.drop(kind.table, key)
@@ -319,6 +317,16 @@ def _rewrite_records(
             if blanked:
                 say(f"{kind.table}: {blanked} records of others naming them blanked")
     return dirty, drops
+
+
+def _typed_rows(files: list[str], columns: dict[str, str]) -> str:
+    """SQL: the rows of record files with every declared column, typed (a file written
+    before a column was declared gives it as null), and the file's name."""
+    nulls = ", ".join(f"null::{t} as {quote_ident(c)}" for c, t in columns.items())
+    return (
+        f"(select * from read_parquet({storage.sql_list(files)}, filename = true, "
+        f"union_by_name = true) union all by name select {nulls} where false)"
+    )
 
 
 def _erase_line(judge: Judge, line: bytes) -> bytes | None:
