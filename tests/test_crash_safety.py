@@ -165,13 +165,10 @@ else:
 """
 
 FORGET_KILL_POINTS = [
-    ("rewriting seatable_user_activity", "old"),  # the records
-    ("rewriting seatable/", "old"),  # the raw files, beside themselves
-    ("building fct_active_users_weekly", "old"),  # the transform
-    ("publishing the report set", "old"),  # the report sets, under new names
+    ("rewriting seatable/", "old"),  # the raw files, written beside themselves
+    ("publishing the report set", "old"),  # records, facts, report sets written, undecided
     ("installing the catalog", "decided"),  # the journal written, nothing applied
     ("renaming#2", "decided"),  # one raw file renamed into place, not the other
-    ("removing the files", "decided"),  # everything applied but the old files' removal
 ]
 KEY_ENV = {"USAGE_WAREHOUSE_PSEUDONYM_KEY": "a-test-key-of-enough-characters"}
 

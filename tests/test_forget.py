@@ -11,7 +11,6 @@ from pathlib import Path
 
 import orjson
 import pyarrow.parquet as pq
-import pytest
 import yaml
 
 from pipelines import pipeline, storage
@@ -192,12 +191,10 @@ def now(day: str) -> datetime:
     return datetime.fromisoformat(f"{day}T06:00:00+00:00")
 
 
-@pytest.fixture(scope="module")
-def erased(tmp_path_factory, prefect_env) -> dict:
+def erase_a_person(root: Path, prefect_env: dict) -> dict:
     """A warehouse of three runs (the last through the command line and Prefect) holding
     the marked person, then `forget` through the command line; and the reference warehouse
     of the same raw data without their lines."""
-    root = tmp_path_factory.mktemp("forget")
     tree, reference_tree = root / "tree", root / "reference-tree"
     generate(tree, len(DAYS), datetime.fromisoformat(DAYS[0]).date(), "small", 3)
     mine, others = person(tree)
@@ -251,7 +248,17 @@ def scan(folder: Path, *more: Path) -> list[tuple[str, str]]:
     return found
 
 
-def test_forget_needs_yes_and_says_what_it_rewrote(erased):
+def test_forget_erases_a_person_from_every_layer(tmp_path, prefect_env, monkeypatch):
+    """One warehouse, built once (it takes three runs), checked in turn."""
+    erased = erase_a_person(tmp_path, prefect_env)
+    check_forget_needs_yes_and_says_what_it_rewrote(erased)
+    check_no_byte_of_the_person_is_left(erased)
+    check_every_report_and_fact_is_as_without_their_lines(erased)
+    check_raw_files_keep_every_other_line_byte_for_byte(erased)
+    check_a_second_forget_finds_no_one_and_later_ingests_keep_them_out(erased, monkeypatch)
+
+
+def check_forget_needs_yes_and_says_what_it_rewrote(erased: dict) -> None:
     refused = erased["refused"]
     assert refused.returncode == 2 and refused.stderr.count("\n") == 1 and "--yes" in refused.stderr
     forgot = erased["forgot"]
@@ -260,7 +267,7 @@ def test_forget_needs_yes_and_says_what_it_rewrote(erased):
         assert said in forgot.stdout
 
 
-def test_no_byte_of_the_person_is_left(erased):
+def check_no_byte_of_the_person_is_left(erased: dict) -> None:
     wh = erased["wh"]
     assert {i for _, i in erased["before"]} == set(IDENTIFIERS)  # the scan finds them when there
     assert scan(wh.root, erased["prefect"]) == []
@@ -268,7 +275,7 @@ def test_no_byte_of_the_person_is_left(erased):
     assert not list(wh.root.rglob("*.erasure")) and not wh.erasure_journal.exists()
 
 
-def test_every_report_and_fact_is_as_without_their_lines(erased):
+def check_every_report_and_fact_is_as_without_their_lines(erased: dict) -> None:
     assert reports(erased["wh"].root) == reports(erased["reference"].root)
     for model in models().values():
         if model.layer == "facts":
@@ -276,7 +283,7 @@ def test_every_report_and_fact_is_as_without_their_lines(erased):
             assert query(erased["wh"].root, sql) == query(erased["reference"].root, sql), model.name
 
 
-def test_raw_files_keep_every_other_line_byte_for_byte(erased):
+def check_raw_files_keep_every_other_line_byte_for_byte(erased: dict) -> None:
     """Their lines are empty lines; the others' lines naming them keep their place, the
     naming values blanked; gzip stays gzip."""
     raw, tree = erased["wh"].default_raw, erased["root"] / "tree"
@@ -290,7 +297,9 @@ def test_raw_files_keep_every_other_line_byte_for_byte(erased):
     assert (raw / generated.relative_to(tree)).read_bytes() == generated.read_bytes()
 
 
-def test_a_second_forget_finds_no_one_and_later_ingests_keep_them_out(erased):
+def check_a_second_forget_finds_no_one_and_later_ingests_keep_them_out(
+    erased: dict, monkeypatch
+) -> None:
     again = cli(
         "forget", "--user", EMAIL, "--config", str(erased["config"]), "--yes", env=erased["env"]
     )
@@ -309,11 +318,10 @@ def test_a_second_forget_finds_no_one_and_later_ingests_keep_them_out(erased):
         build | {"id": new, "workspace_id": new, "initiator_id": None}
     )
     write(wh.default_raw, again, "again")
-    ran = cli(
-        "run", "--config", str(erased["config"]), "--now", "2026-03-10T07:00:00Z", env=erased["env"]
-    )
-    assert ran.returncode == 0, ran.stderr
-    assert " forgotten" in ran.stdout
+    for name, value in KEY.items():
+        monkeypatch.setenv(name, value)
+    ran = pipeline.run_nightly(load_settings(erased["config"]), wh, None, now("2026-03-10"))
+    assert ran.status == "ok" and ran.forgotten > 0 and ran.reconciles
     assert scan(wh.parquet) == []
     assert query(wh.root, f"select count(*) from coder_workspace_builds where id = '{new}'") == [
         (0,)

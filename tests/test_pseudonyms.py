@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import orjson
-import pytest
 from fastapi.testclient import TestClient
 
 from pipelines import endpoints, pipeline, storage
@@ -31,11 +30,9 @@ def settings(**privacy) -> Settings:
     return Settings.model_validate({**storage_settings(), "privacy": privacy})
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> dict:
+def build(root: Path, monkeypatch) -> dict:
     """A generated tree whose Coder users also run SeaTable scripts under their e-mail
     address, published plainly and pseudonymously (two runs)."""
-    root = tmp_path_factory.mktemp("pseudonyms")
     raw = root / "raw"
     generate(raw, 10, date(2026, 3, 2), "small", 3)
     coder_users = [
@@ -59,15 +56,13 @@ def built(tmp_path_factory) -> dict:
     write_raw(raw, "seatable_script_runs", runs, "2026/03/05/coder-people.ndjson")
     plain, hidden = root / "plain", root / "hidden"
     pipeline.run_nightly(settings(), storage.Warehouse(plain), raw, NOW)
-    mp = pytest.MonkeyPatch()
-    mp.setenv("USAGE_WAREHOUSE_PSEUDONYM_KEY", KEY)
+    monkeypatch.setenv("USAGE_WAREHOUSE_PSEUDONYM_KEY", KEY)
     pipeline.run_nightly(settings(pseudonymize=True), storage.Warehouse(hidden), raw, NOW)
     first = reports(hidden)
     pipeline.run_nightly(
         settings(pseudonymize=True), storage.Warehouse(hidden), raw, NOW + timedelta(hours=1)
     )
-    yield {"raw": raw, "plain": plain, "hidden": hidden, "first": first, "emails": emails}
-    mp.undo()
+    return {"raw": raw, "plain": plain, "hidden": hidden, "first": first, "emails": emails}
 
 
 def identifiers(raw: Path) -> set[str]:
@@ -109,7 +104,20 @@ def published_data(root: Path) -> dict[str, bytes]:
     return texts
 
 
-def test_no_generated_identifier_is_published_or_served(built, monkeypatch):
+def test_pseudonymous_publishing(tmp_path, monkeypatch):
+    """Three runs of one generated tree (plain, then pseudonymous twice), checked in turn."""
+    built = build(tmp_path, monkeypatch)
+    for check in (
+        check_no_generated_identifier_is_published_or_served,
+        check_one_person_one_pseudonym_across_runs_and_products,
+        check_totals_equal_the_plain_reports,
+        check_small_groups_fold_into_others,
+        check_a_missing_or_short_key_is_one_line_naming_the_key,
+    ):
+        check(built, monkeypatch)
+
+
+def check_no_generated_identifier_is_published_or_served(built: dict, monkeypatch) -> None:
     people = identifiers(built["raw"])
     assert len(people) > 40
     assert leaks(published_data(built["plain"]), people)  # the scan finds them when they are there
@@ -127,7 +135,7 @@ def test_no_generated_identifier_is_published_or_served(built, monkeypatch):
     assert served == reports(built["hidden"])  # serve and the published files agree
 
 
-def test_one_person_one_pseudonym_across_runs_and_products(built):
+def check_one_person_one_pseudonym_across_runs_and_products(built: dict, monkeypatch) -> None:
     names = Pseudonyms(KEY.encode())
     hidden, plain = reports(built["hidden"]), reports(built["plain"])
     for name in hidden:  # the second run: the same pseudonyms
@@ -156,7 +164,7 @@ def _coder_users(root: Path) -> list[dict]:
     return [{"user_id": user_id, "email": email.lower()} for user_id, email in rows]
 
 
-def test_totals_equal_the_plain_reports(built):
+def check_totals_equal_the_plain_reports(built: dict, monkeypatch) -> None:
     hidden, plain = built["first"], reports(built["plain"])  # both as of NOW
     assert hidden.keys() == plain.keys()
     for name in plain:
@@ -176,7 +184,7 @@ def _totals(name: str, data: bytes) -> object:
     return body
 
 
-def test_small_groups_fold_into_others(built, monkeypatch):
+def check_small_groups_fold_into_others(built: dict, monkeypatch) -> None:
     monkeypatch.setenv("USAGE_WAREHOUSE_PSEUDONYM_KEY", KEY)
     con = storage.open_warehouse(storage.Warehouse(built["plain"]))
     try:
@@ -216,7 +224,7 @@ def test_small_groups_fold_into_others(built, monkeypatch):
         con.close()
 
 
-def test_a_missing_or_short_key_is_one_line_naming_the_key(built, monkeypatch):
+def check_a_missing_or_short_key_is_one_line_naming_the_key(built: dict, monkeypatch) -> None:
     from tests.conftest import cli
 
     config = built["hidden"].parent / "pseudonymous.yaml"

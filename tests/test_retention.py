@@ -37,20 +37,35 @@ def storage_settings() -> dict:
 
 
 def thin_tree(raw: Path) -> Path:
-    """120 generated days, lighter: Coder's agent reports cut to their first 100 a day (the
-    rest is most of the bytes), each snapshot kind's days in one file (outside the dated
-    folders: the raw retention keeps it)."""
+    """120 generated days, in fewer files (the ingest's cost goes with the files): Coder's
+    agent reports cut to their first 100 a day (the rest is most of the bytes), an event
+    kind's week in one file in its first day's folder, a snapshot kind's days in one file
+    outside the dated folders (the raw retention keeps it)."""
     generate(raw, DAYS, START, "small", 5)
     for path in (raw / "coder" / "workspace_agent_stats").rglob("*.ndjson"):
         lines = path.read_bytes().splitlines(keepends=True)
         path.write_bytes(b"".join(lines[:100]))
     for kind in records.KINDS:
         folder = raw / kind.source / kind.kind
-        if kind.sort == "snapshot" and folder.is_dir():
-            days = sorted(folder.rglob("*.ndjson"))
-            (folder / "all.ndjson").write_bytes(b"".join(p.read_bytes() for p in days))
+        weeks: dict[Path, list[Path]] = {}
+        for path in sorted(folder.rglob("*.ndjson")):
+            day = landed_day(path.relative_to(raw).as_posix())
+            monday = day - timedelta(days=day.weekday())
+            into = (
+                folder / "all.ndjson"
+                if kind.sort == "snapshot"
+                else folder / f"{monday:%Y/%m/%d}/week.ndjson"
+            )
+            weeks.setdefault(into, []).append(path)
+        for into, days in weeks.items():
+            data = b"".join(p.read_bytes() for p in days)
             for path in days:
                 path.unlink()
+            into.parent.mkdir(parents=True, exist_ok=True)
+            into.write_bytes(data)
+    for folder in sorted(raw.rglob("*"), reverse=True):  # the day folders left empty
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
     return raw
 
 
