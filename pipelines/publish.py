@@ -17,6 +17,7 @@ import orjson
 from pipelines import dashboard, endpoints, storage
 from pipelines.config import ConfigError, Settings, resolve_params
 from pipelines.endpoints.base import Context, open_session
+from pipelines.retention import policy
 from pipelines.storage import Catalog
 
 
@@ -34,16 +35,18 @@ class PublishResult:
 def check_windows(settings: Settings, config: Path, now: datetime) -> None:
     """Ask every configured window's endpoint to check its parameters as of `now` (no data
     read): a parameter it refuses is a ConfigError naming the file and the window, found
-    before any work starts."""
+    before any work starts; so is a retention that would drop what a window reads
+    (retention.policy.check)."""
     ctx = Context(None, now, settings)
+    windows = []
     for index, window in enumerate(settings.reports):
         params = resolve_params(window.params, now, settings)
+        label = f"reports[{index}] ({window.endpoint} {window.name!r})"
         status, body = endpoints.call(ctx, f"{window.endpoint}?{urlencode(params)}")
         if status != 200:
-            raise ConfigError(
-                f"{config}: reports[{index}] ({window.endpoint} {window.name!r}): "
-                f"HTTP {status} {orjson.dumps(body).decode()}"
-            )
+            raise ConfigError(f"{config}: {label}: HTTP {status} {orjson.dumps(body).decode()}")
+        windows.append((label, window, params))
+    policy.check(settings, config, now, windows)
 
 
 def dumps(body: dict) -> bytes:

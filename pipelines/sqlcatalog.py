@@ -18,6 +18,11 @@ runner needs them:
     -- pack: blocks           a partitioned model too large to rewrite its month so far
                               each night: its settled days packed in blocks of 7
                               (compaction.py)
+    -- source: expression     a model holding rows of several products: each row's source
+                              (retention drops a product's rows by its own horizon)
+    -- person: a, b           columns naming a person or what is theirs (a user id, a
+                              direct room): `forget` removes the rows naming the forgotten
+                              from the partitions it cannot build again
 
 An event staging model is a view over its raw table's day files, unless it declares a
 partition: the kinds a report reads directly whose records never change are kept in
@@ -133,6 +138,8 @@ class Model:
     follows: dict[str, Follows]  # by snapshot table
     versions_of: tuple[str, ...] | None  # versioned staging: the key of a version chain
     packs_blocks: bool = False  # `-- pack: blocks`
+    source_of_row: str | None = None  # `-- source:` (SQL over a row)
+    person: tuple[str, ...] = ()  # `-- person:` columns
 
     @property
     def name(self) -> str:
@@ -199,6 +206,8 @@ class Model:
             follows,
             None,
             pack == ["blocks"],
+            header(sql, "source"),
+            _names(re.sub(r"\(.*?\)", "", header(sql, "person") or "")),  # a reason may follow
         )
 
     def fingerprint(self, timezone: str) -> str:

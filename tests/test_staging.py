@@ -51,6 +51,27 @@ def test_the_records_per_day_cover_every_event_kind():
     assert re.findall(r"day_counts\('stg_(\w+)', \w+\)", sql) == events
 
 
+def test_privacy_headers_name_real_columns():
+    """`-- person:` names columns of the model (forget removes the rows naming a person
+    from the partitions it cannot build again); a model of several products says each
+    row's product (`-- source:`, for retention); a model with a user column declares it."""
+    from pipelines.retention.drop import sources_of
+
+    con = storage.open_warehouse(storage.Warehouse("."), storage.Catalog.empty())
+    try:
+        for model in models().values():
+            if not model.is_dated:
+                continue
+            columns = {row[0] for row in con.execute(f"describe {model.name}").fetchall()}
+            assert set(model.person) <= columns, model.name
+            if len(sources_of(model.name)) > 1:
+                assert model.source_of_row, model.name
+            named = {"user_id", "owner", "login_user_id", "username", "workspace_id"} & columns
+            assert named <= set(model.person), model.name
+    finally:
+        con.close()
+
+
 def test_a_table_in_a_comment_or_a_string_is_no_input():
     sql = "-- from coder_users\nselect 'from coder_users' as x from stg_coder_users"
     assert reads(sql) == {"stg_coder_users"}

@@ -4,6 +4,8 @@ Layout under the warehouse root:
 
     raw/                                     default landing tree (docs/raw-logs.md)
     collect/<source>.json                    the collect state of a source
+    forgotten.json                           keyed hashes of the persons `forget` erased
+    erasure-journal.json                     an erasure being applied (storage/journal.py)
     .prefect/                                Prefect's state (unless PREFECT_HOME is set)
     parquet/<table>/day=YYYY-MM-DD/<run>.parquet    records, one live file a UTC day
     parquet/<model>/<date column>=.../<run>.parquet facts and versioned staging, one live
@@ -95,6 +97,21 @@ class Warehouse:
         """Prefect's own state (its database, logs), unless PREFECT_HOME says otherwise."""
         return self.root / ".prefect"
 
+    @property
+    def forgotten(self) -> Path:
+        """The forgotten list: keyed hashes of erased persons (privacy/forgotten.py)."""
+        return self.root / "forgotten.json"
+
+    @property
+    def erasure_prepared(self) -> Path:
+        """Where an erasure not yet decided writes its raw files aside (storage/journal.py)."""
+        return self.root / "erasure-prepared.json"
+
+    @property
+    def erasure_journal(self) -> Path:
+        """An erasure decided but not yet wholly applied (storage/journal.py)."""
+        return self.root / "erasure-journal.json"
+
     def collect_state(self, source: str) -> Path:
         """A source's collect watermarks (collect/<source>.json)."""
         return self.root / "collect" / f"{source}.json"
@@ -179,6 +196,12 @@ def temporary(dest: Path) -> Path:
     """Where a file is written before it is renamed to dest: a dot name beside it, which
     no reader (nor the raw-file discovery) takes for a finished file."""
     return dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+
+
+def erasure_temporary(dest: Path) -> Path:
+    """Where `forget` writes a raw file's new content until its erasure is applied: a dot
+    name (the ingest never reads it) a collect's clean-up does not take for its own."""
+    return dest.with_name(f".{dest.name}.erasure")
 
 
 def reports_manifest(folder: Path) -> Path:
