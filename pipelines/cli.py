@@ -554,7 +554,10 @@ def reset(
     if not include_raw:
         err.print(f"kept the raw tree {raw}")
     if wh.forgotten.exists():
-        err.print(f"kept {wh.forgotten}: the persons erased stay out of what is ingested again")
+        err.print(
+            f"kept {wh.forgotten} (and its key): the persons erased stay out of what is "
+            "ingested again"
+        )
 
 
 @app.command()

@@ -39,7 +39,7 @@ from pipelines.config import Settings
 from pipelines.extract.files import discover, fingerprint, read_blocks
 from pipelines.privacy import people
 from pipelines.privacy.forgotten import Forgotten
-from pipelines.privacy.keys import secret
+from pipelines.privacy.keys import forgetting_key
 from pipelines.privacy.people import OWNS, YIELDS, Judge, Person
 from pipelines.publish import publish
 from pipelines.retention.drop import record
@@ -601,7 +601,7 @@ def forget(
     """Erase the person the users name (ids, usernames, e-mail addresses) from every layer,
     in every product or `source`'s; NotFound when a value names no one."""
     say = progress or (lambda _message: None)
-    key = secret(settings)
+    key = forgetting_key(settings, wh)  # a bad key fails before any work
     raw = raw or settings.raw or wh.default_raw
     sources = [source] if source else list(records.SOURCES)
     with wh.lock():
@@ -653,7 +653,7 @@ def forget(
             con.close()
         live, kept_sets = _report_sets(catalog, settings, run_id, say)
         erasure.report_sets = len(kept_sets)
-        forgotten = Forgotten.load(wh, key) or Forgotten(key, settings.privacy.key_env)
+        forgotten = Forgotten.load(wh) or Forgotten(*key)
         for kind, values in person.keys.items():
             for value in values:
                 forgotten.add(kind, value)

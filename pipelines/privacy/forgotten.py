@@ -31,7 +31,7 @@ CHECK = "usage-warehouse forgotten list"  # what the key check hashes
 @dataclass
 class Forgotten:
     key: bytes
-    key_env: str
+    key_env: str | None  # None: the key is the warehouse's forgotten.key
     hashes: set[str] = field(default_factory=set)
     added: set[str] = field(default_factory=set)  # by this ingest: keys yielded by dropped rows
     seen: dict[tuple[str, str], bool] = field(default_factory=dict)  # (kind, value) -> forgotten
@@ -44,11 +44,18 @@ class Forgotten:
             return None
         body = orjson.loads(wh.forgotten.read_bytes())
         name = body["key_env"]
+        if key is None and name is None:
+            if not wh.forgotten_key.is_file():
+                raise ConfigError(
+                    f"{wh.forgotten_key}: the key of the forgotten list is missing "
+                    "(restore it with the warehouse's backup)"
+                )
+            key = wh.forgotten_key.read_bytes().strip()
         key = key or environment(name, "privacy.key_env").encode()
         if keyed_hash(key, CHECK) != body["key_check"]:
+            where = f"privacy.key_env: {name}" if name else str(wh.forgotten_key)
             raise ConfigError(
-                f"privacy.key_env: {name} does not hold the key the forgotten list "
-                f"{wh.forgotten} was made with"
+                f"{where} does not hold the key the forgotten list {wh.forgotten} was made with"
             )
         return cls(key, name, set(body["hashes"]))
 

@@ -5,6 +5,7 @@ Layout under the warehouse root:
     raw/                                     default landing tree (docs/raw-logs.md)
     collect/<source>.json                    the collect state of a source
     forgotten.json                           keyed hashes of the persons `forget` erased
+    forgotten.key                            their key, unless privacy.key_env names one
     erasure-journal.json                     an erasure being applied (storage/journal.py)
     .prefect/                                Prefect's state (unless PREFECT_HOME is set)
     parquet/<table>/day=YYYY-MM-DD/<run>.parquet    records, one live file a UTC day
@@ -101,6 +102,11 @@ class Warehouse:
     def forgotten(self) -> Path:
         """The forgotten list: keyed hashes of erased persons (privacy/forgotten.py)."""
         return self.root / "forgotten.json"
+
+    @property
+    def forgotten_key(self) -> Path:
+        """The forgotten list's key, made here when no `privacy.key_env` variable is set."""
+        return self.root / "forgotten.key"
 
     @property
     def erasure_prepared(self) -> Path:
