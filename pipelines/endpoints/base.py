@@ -12,8 +12,8 @@ import duckdb
 
 from pipelines import storage
 from pipelines.config import Settings
-from pipelines.storage import Catalog, Warehouse, sql_model, sql_models
-from pipelines.transform.models import reads, tables_beneath
+from pipelines.sqlcatalog import reads, sql_file, sql_files, tables_beneath
+from pipelines.storage import Catalog, Warehouse
 
 # (HTTP status, JSON body); the body's key order is the product's.
 Response = tuple[int, dict]
@@ -88,13 +88,13 @@ class Query:
 @cache
 def report_sql(name: str) -> str:
     """The text of sql/reports/<name>.sql."""
-    return sql_model("reports", name).read_text()
+    return sql_file("reports", name).read_text()
 
 
 @cache
 def _report_reads() -> frozenset[str]:
     """Every table a report query reads."""
-    return frozenset(t for path in sql_models("reports") for t in reads(path.read_text()))
+    return frozenset(t for path in sql_files("reports") for t in reads(path.read_text()))
 
 
 def open_session(wh: Warehouse, catalog: Catalog | None = None) -> duckdb.DuckDBPyConnection:

@@ -6,10 +6,12 @@ the fast path (vouch.py) vouches for each file whole in that scan; a file it can
 for (a line that does not fit the kind's declared types and rules) leaves the statement,
 which runs again without it, and each of its lines is typed or rejected by the kind's
 validation statement (validate.py, the judge). Accepted rows go to their partition's new
-file, rejected lines to the run's rejects file. The few records with two copies in one
-partition are then settled (the copy read last wins) and only their partitions are
-written again. The new files go live with the run's catalog. Counts reconcile: lines read
-= accepted (new records) + rejected + duplicates.
+file, rejected lines to the run's rejects file, and the records of a person `forget`
+erased nowhere (privacy/forgotten.py: the staged files are written again without them,
+only when one is found). The few records with two copies in one partition are then
+settled (the copy read last wins) and only their partitions are written again. The new
+files go live with the run's catalog. Counts reconcile: lines read = accepted (new
+records) + rejected + duplicates + forgotten.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from pipelines.extract.files import (
 from pipelines.extract.land import Landing, day_column
 from pipelines.extract.validate import register_functions, validation_sql
 from pipelines.extract.vouch import Plan, plan_for, unfit_file
+from pipelines.privacy.forgotten import Forgotten
 from pipelines.storage import Catalog, quote_ident
 from pipelines.storage.catalog import schema_signature
 from pipelines.storage.internal import INGESTED_FILES, REJECTS
@@ -50,6 +53,7 @@ class FileResult:
     status: str  # "new" or "changed"
     lines_read: int = 0
     rejected: int = 0
+    forgotten: int = 0  # records of an erased person, kept out
 
 
 @dataclass
@@ -61,12 +65,13 @@ class IngestResult:
     accepted: int = 0
     rejected: int = 0
     duplicates: int = 0
+    forgotten: int = 0
     # table -> UTC days whose partition was rewritten ("" for unpartitioned kinds)
     touched: dict[str, set[str]] = field(default_factory=dict)
 
     @property
     def reconciles(self) -> bool:
-        return self.lines_read == self.accepted + self.rejected + self.duplicates
+        return self.lines_read == self.accepted + self.rejected + self.duplicates + self.forgotten
 
 
 Progress = Callable[[str], None]
@@ -91,7 +96,9 @@ def _manifest(con, catalog: Catalog) -> dict[str, tuple[int, int, str]]:
 
 def _files_to_read(con, catalog: Catalog, files: list[RawFile]) -> tuple[list[Pending], int]:
     """Files that are new or changed since the manifest saw them, with their fingerprint,
-    a table at a time (in path order within a table: the order copies are read in)."""
+    a table at a time (in path order within a table: the order copies are read in), the
+    tables in records.py order (a kind after those whose keys it names: a forgotten
+    person's workspace is known before its builds are read)."""
     seen = _manifest(con, catalog)
     todo = []
     skipped = 0
@@ -105,7 +112,10 @@ def _files_to_read(con, catalog: Catalog, files: list[RawFile]) -> tuple[list[Pe
             skipped += 1
             continue
         todo.append(Pending(raw, "changed" if known else "new", stat.st_size, stat.st_mtime_ns))
-    return sorted(todo, key=lambda p: (p.raw.kind.table, p.raw.relative)), skipped
+    return sorted(todo, key=lambda p: (KIND_ORDER[p.raw.kind.table], p.raw.relative)), skipped
+
+
+KIND_ORDER = {kind.table: index for index, kind in enumerate(records.KINDS)}
 
 
 def _judge(con, kind: records.RecordKind, lines: pa.Table, file: str) -> pa.Table:
@@ -159,11 +169,23 @@ class _Rejects:
         )
 
 
-def _read_block(con, landing: Landing, rejects: _Rejects, file: FileResult, block: Block) -> None:
-    """Every line of the block accepted into the landing or rejected, by the judge."""
+def _read_block(
+    con,
+    landing: Landing,
+    rejects: _Rejects,
+    file: FileResult,
+    block: Block,
+    forgotten: Forgotten | None,
+) -> None:
+    """Every line of the block accepted into the landing or rejected, by the judge; a
+    forgotten person's rejected lines kept out (their accepted rows leave with the staged
+    files': Landing.keep_out)."""
     verdicts = _judge(con, landing.kind, block.lines(), file.file)
-    landing.add(verdicts.filter(pc.is_null(verdicts["reason"])))
     file.lines_read += len(verdicts)
+    if forgotten is not None:
+        verdicts, dropped = forgotten.keep_rejected(landing.kind, verdicts)
+        file.forgotten += dropped
+    landing.add(verdicts.filter(pc.is_null(verdicts["reason"])))
     file.rejected += rejects.add(landing.kind, verdicts)
 
 
@@ -177,23 +199,34 @@ class _Reading:
 
 
 def _judge_file(
-    con, landing: Landing, rejects: _Rejects, reading: _Reading, why: str, say: Progress
+    con,
+    landing: Landing,
+    rejects: _Rejects,
+    reading: _Reading,
+    forgotten: Forgotten | None,
+    why: str,
+    say: Progress,
 ) -> None:
     """Every line of a file the fast path does not vouch for, judged."""
     say(f"judging {reading.file.file} line by line: {why}")
     for block in read_blocks(reading.pending.raw.path):  # (the survey took the fingerprint)
-        _read_block(con, landing, rejects, reading.file, block)
+        _read_block(con, landing, rejects, reading.file, block, forgotten)
 
 
 def _read_table(
-    con, landing: Landing, rejects: _Rejects, readings: list[_Reading], say: Progress
+    con,
+    landing: Landing,
+    rejects: _Rejects,
+    readings: list[_Reading],
+    forgotten: Forgotten | None,
+    say: Progress,
 ) -> None:
     """Every line of the table's files accepted into the landing or rejected: the files
     the fast path vouches for whole in one statement, the others judged line by line."""
     plan = plan_for(landing.kind)
     if plan is None:
         for reading in readings:
-            _judge_file(con, landing, rejects, reading, "its kind is judged whole", say)
+            _judge_file(con, landing, rejects, reading, forgotten, "its kind is judged whole", say)
     vouched = list(readings) if plan else []
     while True:
         # What the surveys found already leaves before the statement, the rest after it.
@@ -206,9 +239,13 @@ def _read_table(
             break
         for reading, why in unfit:
             vouched.remove(reading)
-            _judge_file(con, landing, rejects, reading, why, say)
+            _judge_file(con, landing, rejects, reading, forgotten, why, say)
     for reading in vouched:
         reading.file.lines_read = reading.survey.result().lines
+    if forgotten is not None:
+        dropped = landing.keep_out(forgotten)
+        for reading in readings:
+            reading.file.forgotten += dropped.get(reading.file.file, 0)
 
 
 def _stage(landing: Landing, plan: Plan | None, vouched: list[_Reading]):
@@ -268,6 +305,7 @@ def ingest(
     result = IngestResult()
     found = discover(raw_root, source)
     result.ignored = found.ignored
+    forgotten = Forgotten.load(wh)
     con = storage.connect()
     register_functions(con)
     landing = None
@@ -292,7 +330,7 @@ def ingest(
                     f"reading {first}{more} (file {done + 1} of {len(todo)}, "
                     f"{done_mb:,.0f} of {total_mb:,.0f} MB read)"
                 )
-                _read_table(con, landing, rejects, table, say)
+                _read_table(con, landing, rejects, table, forgotten, say)
                 done, done_mb = done + len(table), done_mb + size
                 say(f"merging {kind.table}")
                 _land(catalog, landing, result)
@@ -301,8 +339,11 @@ def ingest(
             for surveyed in surveys:  # every fingerprint taken
                 surveyed.result()
             _write_manifest(con, catalog, run_id, todo, result)
+            if forgotten is not None and forgotten.added:  # before the catalog commits
+                forgotten.save(wh)
         result.lines_read = sum(f.lines_read for f in result.files)
         result.rejected = sum(f.rejected for f in result.files)
+        result.forgotten = sum(f.forgotten for f in result.files)
     finally:
         surveyor.shutdown(cancel_futures=True)
         if landing is not None:

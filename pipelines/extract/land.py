@@ -26,6 +26,7 @@ import duckdb
 import pyarrow as pa
 
 from pipelines import records, storage
+from pipelines.privacy.forgotten import Forgotten
 from pipelines.storage import Catalog, quote_ident, sql_list, sql_literal
 
 # How the record files are written: DuckDB's own writer, zstd at its fastest level and
@@ -106,8 +107,41 @@ class Landing:
         what DuckDB raises when a file does not fit (nothing is kept then). Returns the
         rows written per file (`_file`)."""
         shutil.rmtree(self.staging, ignore_errors=True)
+        self._write(" union all ".join([*vouched, "select * from judged"]))
+        return self._per_file()
+
+    def keep_out(self, forgotten: Forgotten) -> dict[str, int]:
+        """Write the staged rows again without a forgotten person's, their naming fields
+        blanked in the others (only when a row names one); returns the rows dropped per
+        file (`_file`)."""
+        if not self.parts:
+            return {}
+        rows = f"read_parquet({self._sources(staged=True)})"
+        dropped, blanked = forgotten.keep_out(self.con, self.kind, rows)
+        if dropped is None and not blanked:
+            return {}
+        counts = self._per_file(dropped or "false")
+        before = self.staging.with_name(self.staging.name + ".before")
+        os.replace(self.staging, before)
+        sources = sql_list([before / p.relative_to(self.staging) for p in self._staged()])
+        columns = [
+            f"{blanked.get(name, quote_ident(name))} as {quote_ident(name)}"
+            for name in self.kind.stored_columns
+        ]
+        if self.kind.partitioned:
+            columns.append("day::date as day")
+        try:
+            self._write(
+                f"select {', '.join(columns)} from read_parquet({sources}, "
+                f"hive_partitioning = {self.kind.partitioned}) where not ({dropped or 'false'})"
+            )
+        finally:
+            shutil.rmtree(before, ignore_errors=True)
+        return counts
+
+    def _write(self, rows: str) -> None:
+        """rows (SQL: the landed columns) to the staging folder, a file per partition."""
         self.staging.mkdir(parents=True)
-        rows = " union all ".join([*vouched, "select * from judged"])
         target = self.staging if self.kind.partitioned else self.staging / "data.parquet"
         options = f"{PARQUET}, return_stats true"
         if self.kind.partitioned:
@@ -127,12 +161,15 @@ class Landing:
             part = self.parts.get(key) or self._part(key)
             part.staged.append(Path(filename))
             part.new += count
+
+    def _per_file(self, where: str = "true") -> dict[str, int]:
+        """The staged rows where a condition holds, per file (`_file`)."""
         if not self.parts:
             return {}
         return dict(
             self.con.execute(
                 f"select _file, count(*) from read_parquet({self._sources(staged=True)}) "
-                "group by all"
+                f"where {where} group by all"
             ).fetchall()
         )
 
@@ -145,6 +182,9 @@ class Landing:
         )
         self.parts[key] = part
         return part
+
+    def _staged(self) -> list[Path]:
+        return [path for part in self.parts.values() for path in part.staged]
 
     def _sources(self, parts: list[Part] | None = None, staged: bool = False) -> str:
         """The files of parts (all), as a SQL list: staged and (unless staged) live."""
