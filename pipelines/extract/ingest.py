@@ -16,6 +16,7 @@ records) + rejected + duplicates + forgotten.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -37,7 +38,7 @@ from pipelines.extract.files import (
     read_blocks,
     survey,
 )
-from pipelines.extract.land import Landing, day_column
+from pipelines.extract.land import Landing, Part, day_column
 from pipelines.extract.validate import register_functions, validation_sql
 from pipelines.extract.vouch import Plan, plan_for, unfit_file
 from pipelines.privacy.forgotten import Forgotten
@@ -143,19 +144,21 @@ class _Rejects:
             for name, type_ in REJECTS.columns.items()
             if name not in ("run_id", REJECTS.partition)
         )
-        con.execute(f"create or replace temp table rejected ({columns})")
+        # In the database, not one connection's: every reader's connection adds to it.
+        con.execute(f"create or replace table rejected ({columns})")
 
-    def add(self, kind: records.RecordKind, verdicts: pa.Table) -> int:
-        """Keep the rejected lines among the judge's verdicts; returns how many."""
-        self.con.register("verdicts", verdicts)
+    def add(self, con, kind: records.RecordKind, verdicts: pa.Table) -> int:
+        """Keep the rejected lines among the judge's verdicts (through con: a reader's
+        connection); returns how many."""
+        con.register("verdicts", verdicts)
         try:
-            (count,) = self.con.execute(
+            (count,) = con.execute(
                 "insert into rejected select $source, $kind, _file, _line, reason, raw "
                 "from verdicts where reason is not null",
                 {"source": kind.source, "kind": kind.kind},
             ).fetchone()
         finally:
-            self.con.unregister("verdicts")
+            con.unregister("verdicts")
         return count
 
     def write(self, catalog: Catalog, run_id: str, run_day: date) -> None:
@@ -186,7 +189,7 @@ def _read_block(
         verdicts, dropped = forgotten.keep_rejected(landing.kind, verdicts)
         file.forgotten += dropped
     landing.add(verdicts.filter(pc.is_null(verdicts["reason"])))
-    file.rejected += rejects.add(landing.kind, verdicts)
+    file.rejected += rejects.add(con, landing.kind, verdicts)
 
 
 @dataclass
@@ -195,7 +198,7 @@ class _Reading:
 
     file: FileResult
     pending: Pending
-    survey: Future[Survey]
+    survey: Future[Survey] | None = None  # submitted in the order the tables are read
 
 
 def _judge_file(
@@ -274,15 +277,55 @@ def _stage(landing: Landing, plan: Plan | None, vouched: list[_Reading]):
     return unfit
 
 
-def _land(catalog: Catalog, landing: Landing, result: IngestResult) -> None:
-    """Close a table's new files; they join the catalog."""
-    parts, duplicates = landing.close()
-    schema = schema_signature(landing.kind.stored_columns)
+TABLES_AT_ONCE = 2
+
+
+class _Reader:
+    """Reads a table at a time on its thread, with a DuckDB connection of its own."""
+
+    def __init__(self, con, catalog, run_id, rejects, forgotten, todo: list[Pending], say):
+        self.con, self.catalog, self.run_id = con, catalog, run_id
+        self.rejects, self.forgotten, self.say = rejects, forgotten, say
+        self.total_mb = sum(p.size for p in todo) / 2**20
+        self.files, self.done, self.done_mb = len(todo), 0, 0.0
+        self.lock = threading.Lock()
+
+    def read(self, table: list[_Reading]) -> tuple[records.RecordKind, list[Part], int]:
+        """Read a table's files into its new partition files (closed: not yet live)."""
+        kind = table[0].pending.raw.kind
+        more = f" and {len(table) - 1} more of {kind.table}" if len(table) > 1 else ""
+        with self.lock:
+            self.say(
+                f"reading {table[0].file.file}{more} ({self.done} of {self.files} files, "
+                f"{self.done_mb:,.0f} of {self.total_mb:,.0f} MB read)"
+            )
+        con = storage.cursor(self.con)  # (the judge's Python functions are the database's)
+        landing = Landing(con, self.catalog, self.run_id, kind)
+        try:
+            _read_table(con, landing, self.rejects, table, self.forgotten, self.say)
+            self.say(f"merging {kind.table}")
+            parts, duplicates = landing.close()
+        except BaseException:
+            landing.abandon()  # the run failed while writing this table
+            raise
+        finally:
+            con.close()
+        with self.lock:
+            self.done += len(table)
+            self.done_mb += sum(r.pending.size for r in table) / 2**20
+        return kind, parts, duplicates
+
+
+def _count(
+    catalog: Catalog, kind: records.RecordKind, parts: list[Part], duplicates: int, result
+) -> None:
+    """A table's new files join the catalog; the result counts them."""
+    schema = schema_signature(kind.stored_columns)
     for part in parts:
-        catalog.put(landing.kind.table, part.key, part.path, schema)
+        catalog.put(kind.table, part.key, part.path, schema)
     result.accepted += sum(p.new for p in parts) - duplicates
     result.duplicates += duplicates
-    result.touched[landing.kind.table] = {p.key for p in parts}
+    result.touched[kind.table] = {p.key for p in parts}
 
 
 def ingest(
@@ -308,7 +351,6 @@ def ingest(
     forgotten = Forgotten.load(wh)
     con = storage.connect()
     register_functions(con)
-    landing = None
     # Each file's bytes are fingerprinted and its lines counted on a thread, in the
     # order read, beside DuckDB's statements.
     surveyor = ThreadPoolExecutor(1)
@@ -317,27 +359,28 @@ def ingest(
         result.files = [FileResult(p.raw.relative, p.raw.kind.table, p.status) for p in todo]
         if todo:
             rejects = _Rejects(con)
-            surveys = [surveyor.submit(survey, p.raw.path, p.fingerprint) for p in todo]
-            total_mb, done_mb, done = sum(p.size for p in todo) / 2**20, 0.0, 0
-            readings = map(_Reading, result.files, todo, surveys)
-            for kind, group in groupby(readings, key=lambda r: r.pending.raw.kind):
-                table = list(group)
-                landing = Landing(con, catalog, run_id, kind)
-                size = sum(r.pending.size for r in table) / 2**20
-                first = table[0].file.file
-                more = f" and {len(table) - 1} more of {kind.table}" if len(table) > 1 else ""
-                say(
-                    f"reading {first}{more} (file {done + 1} of {len(todo)}, "
-                    f"{done_mb:,.0f} of {total_mb:,.0f} MB read)"
+            readings = list(map(_Reading, result.files, todo))
+            tables = [list(g) for _, g in groupby(readings, key=lambda r: r.pending.raw.kind)]
+            # A table's statement reads its files one after another (WITH ORDINALITY
+            # numbers a file's lines on one thread): two tables are read side by side, the
+            # largest first, on the machine's cores. Not with a forgotten list: the keys a
+            # table's forgotten rows yield are needed before the tables that name them.
+            side_by_side = TABLES_AT_ONCE if forgotten is None else 1
+            if side_by_side > 1:
+                tables.sort(key=lambda t: -sum(r.pending.size for r in t))
+            for reading in (r for table in tables for r in table):
+                reading.survey = surveyor.submit(
+                    survey, reading.pending.raw.path, reading.pending.fingerprint
                 )
-                _read_table(con, landing, rejects, table, forgotten, say)
-                done, done_mb = done + len(table), done_mb + size
-                say(f"merging {kind.table}")
-                _land(catalog, landing, result)
-                landing = None
+            reader = _Reader(con, catalog, run_id, rejects, forgotten, todo, say)
+            with ThreadPoolExecutor(side_by_side) as pool:
+                landed = [pool.submit(reader.read, table) for table in tables]
+                for future in landed:
+                    kind, parts, duplicates = future.result()
+                    _count(catalog, kind, parts, duplicates, result)
             rejects.write(catalog, run_id, run_day)
-            for surveyed in surveys:  # every fingerprint taken
-                surveyed.result()
+            for reading in readings:  # every fingerprint taken
+                reading.survey.result()
             _write_manifest(con, catalog, run_id, todo, result)
             if forgotten is not None and forgotten.added:  # before the catalog commits
                 forgotten.save(wh)
@@ -346,8 +389,6 @@ def ingest(
         result.forgotten = sum(f.forgotten for f in result.files)
     finally:
         surveyor.shutdown(cancel_futures=True)
-        if landing is not None:
-            landing.abandon()  # the run failed while writing this table
         con.close()
     if own_catalog:  # on its own, without the run lock to tell of a killed predecessor
         catalog.commit(run_id, sweep=True)
