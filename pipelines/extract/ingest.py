@@ -1,7 +1,7 @@
 """Raw files -> validated records + rejects -> day-partitioned Parquet.
 
 One run: find files the manifest has not seen (or that changed) and read them a table at
-a time. A table's files are read, typed and written in one DuckDB statement (land.py):
+a time, two tables side by side. A table's files are read, typed and written in one DuckDB statement (land.py):
 the fast path (vouch.py) vouches for each file whole in that scan; a file it cannot vouch
 for (a line that does not fit the kind's declared types and rules) leaves the statement,
 which runs again without it, and each of its lines is typed or rejected by the kind's
@@ -375,9 +375,14 @@ def ingest(
             reader = _Reader(con, catalog, run_id, rejects, forgotten, todo, say)
             with ThreadPoolExecutor(side_by_side) as pool:
                 landed = [pool.submit(reader.read, table) for table in tables]
-                for future in landed:
-                    kind, parts, duplicates = future.result()
-                    _count(catalog, kind, parts, duplicates, result)
+                try:
+                    for future in landed:
+                        kind, parts, duplicates = future.result()
+                        _count(catalog, kind, parts, duplicates, result)
+                except BaseException:  # a failed or stopped run reads no further table
+                    for future in landed:
+                        future.cancel()
+                    raise
             rejects.write(catalog, run_id, run_day)
             for reading in readings:  # every fingerprint taken
                 reading.survey.result()
