@@ -45,6 +45,7 @@ class Scale:
     openl2m_switches: int
     openl2m_log: int
     growth: float  # population growth per week, as a share of the starting population
+    coder_activity: float = 1.0  # how often a workspace works, against the usual rhythm
 
     def part(self, index: int) -> int | None:
         """The file of a big kind an entity's lines go to (None: one file a day)."""
@@ -100,6 +101,42 @@ SCALES = {
         openl2m_switches=3_000,
         openl2m_log=200_000,
         growth=0.005,
+    ),
+    # The request-path benchmark (bench/run.py --only requests): a Coder deployment of 300
+    # users and 6 templates, about 40,000 agent reports and 170 app sessions a day (2.4
+    # million and 10,000 over 60 days), beside demo-sized other products.
+    "requests": Scale(
+        parts=1,
+        coder_users=300,
+        coder_templates=6,
+        rocketchat_users=400,
+        rocketchat_channels=25,
+        rocketchat_messages=16_000,
+        seatable_users=300,
+        seatable_orgs=6,
+        script_runs=1_500,
+        openl2m_users=12,
+        openl2m_switches=150,
+        openl2m_log=4_000,
+        growth=0.005,
+        coder_activity=0.58,
+    ),
+    # The same deployment ten times the size: every product's population and activity.
+    "requests-10x": Scale(
+        parts=4,
+        coder_users=3_000,
+        coder_templates=6,
+        rocketchat_users=4_000,
+        rocketchat_channels=250,
+        rocketchat_messages=160_000,
+        seatable_users=3_000,
+        seatable_orgs=60,
+        script_runs=15_000,
+        openl2m_users=120,
+        openl2m_switches=1_500,
+        openl2m_log=40_000,
+        growth=0.005,
+        coder_activity=0.58,
     ),
 }
 
