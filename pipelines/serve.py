@@ -40,7 +40,7 @@ class Session:
 
     def __init__(self, wh: storage.Warehouse, version: tuple):
         self.version = version
-        self.con = open_session(wh)
+        self.con = open_session(wh, held=True)
         self.users = 0
         self.retired = False
 

@@ -13,7 +13,7 @@ import duckdb
 from pipelines import storage
 from pipelines.config import Settings
 from pipelines.storage import Catalog, Warehouse, sql_model, sql_models
-from pipelines.transform.models import reads, tables_beneath
+from pipelines.transform.models import macros, models, reads, tables_beneath
 
 # (HTTP status, JSON body); the body's key order is the product's.
 Response = tuple[int, dict]
@@ -97,17 +97,44 @@ def _report_reads() -> frozenset[str]:
     return frozenset(t for path in sql_models("reports") for t in reads(path.read_text()))
 
 
-def open_session(wh: Warehouse, catalog: Catalog | None = None) -> duckdb.DuckDBPyConnection:
+# A serving session holds in memory every table the reports read of at most this many
+# rows (the facts and versions a request reads; not the minute-grain Coder fact, nor the
+# views of record tables): answering many requests, it binds and reads their files once,
+# not per request.
+HELD_ROWS = 1_000_000
+
+
+def open_session(
+    wh: Warehouse, catalog: Catalog | None = None, held: bool = False
+) -> duckdb.DuckDBPyConnection:
     """A warehouse session for the endpoints and the dashboard: the tables the reports
     read and what lies beneath them, but not the record tables of a staging model read
-    from its own files (binding a view costs with its files)."""
+    from its own files (binding a view costs with its files). `held`: the tables the
+    reports read copied into memory (`serve`: one session answers a run's requests)."""
     catalog = catalog or Catalog.load(wh)
     tables = tables_beneath(_report_reads(), catalog.has_files)
     con = storage.open_warehouse(wh, catalog, tables)
     # A file never changes under its name (new rows make a new file): its footer is read
     # once for every report of the session, not once per query.
     con.execute("set parquet_metadata_cache = true")
+    if held:
+        _hold(con)
     return con
+
+
+def _hold(con: duckdb.DuckDBPyConnection) -> None:
+    """Each view the reports read, of at most HELD_ROWS rows, becomes a table of its rows
+    under its name; the table macros are made again over them."""
+    known = models()
+    for name in sorted(_report_reads()):
+        if name in known and known[name].is_view:
+            continue  # a record table's days: reports read few of them
+        if con.execute(f"select count(*) <= {HELD_ROWS} from {name}").fetchone()[0]:
+            con.execute(f"create table {name}__held as select * from {name}")
+            con.execute(f"drop view {name}")
+            con.execute(f"alter table {name}__held rename to {name}")
+    for macro in macros().values():
+        con.execute(macro.sql)
 
 
 def rows(ctx: Context, name: str, params: dict | None = None) -> list[dict]:
