@@ -45,6 +45,7 @@ class Session:
         self.version = version
         self.con = open_session(wh, held=True)
         self.con.execute("set threads = 1")
+        self.held = endpoints.held_rows(self.con)  # read with the session: one run's
         self.users = 0
         self.retired = False
 
@@ -112,7 +113,8 @@ class Sessions:
             return pending.result()
         try:
             with self.slots:
-                answer = compute(Context(storage.cursor(session.con), now, settings))
+                cursor = storage.cursor(session.con)
+                answer = compute(Context(cursor, now, settings, session.held))
             pending.set_result(answer)
         except BaseException as exc:
             pending.set_exception(exc)

@@ -6,6 +6,8 @@ import re
 from collections.abc import Callable
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+import duckdb
+
 from pipelines.endpoints import coder, openl2m, rocketchat, seatable
 from pipelines.endpoints.base import Context, ParametersAccepted, Query, Refused, Response
 
@@ -66,6 +68,12 @@ def answer(ctx: Context, path: str, query: Query) -> Response:
         return refused.status, refused.body
     except ParametersAccepted:
         return 200, {}
+
+
+def held_rows(con: duckdb.DuckDBPyConnection) -> dict:
+    """What a session holds for the requests it answers (base.held), read when it opens:
+    Coder's rollup."""
+    return {coder.insights.ROLLUP: coder.insights.Rollup.read(con)}
 
 
 def unknown(path: str) -> dict:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -14,6 +16,8 @@ from pipelines import storage
 from pipelines.config import Settings
 from pipelines.storage import Catalog, Warehouse, sql_model, sql_models
 from pipelines.transform.models import macros, models, reads, tables_beneath
+
+T = TypeVar("T")
 
 # (HTTP status, JSON body); the body's key order is the product's.
 Response = tuple[int, dict]
@@ -62,6 +66,9 @@ class Context:
     con: duckdb.DuckDBPyConnection | None
     now: datetime  # timezone-aware
     settings: Settings
+    # What the session reads once for all the requests it answers (held()), by name:
+    # `serve` gives every request of a committed run's session the same.
+    held: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -150,3 +157,14 @@ def rows(ctx: Context, name: str, params: dict | None = None) -> list[dict]:
     cursor = ctx.con.execute(sql, used)
     columns = [d[0] for d in cursor.description]
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def held(ctx: Context, name: str, read: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+    """What the session reads once (`read` of its connection) and each of its requests
+    then reuses: one committed run's rows, made on first use unless the session made it
+    when it opened."""
+    if ctx.con is None:
+        raise ParametersAccepted
+    if name not in ctx.held:
+        ctx.held[name] = read(ctx.con)
+    return ctx.held[name]

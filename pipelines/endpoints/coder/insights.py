@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import orjson
 
-from pipelines.endpoints.base import EARLIEST, Context, Query, Response, rows
+from pipelines.endpoints.base import EARLIEST, Context, Query, Response, held, rows
 from pipelines.endpoints.coder.go import (
     ONE_INVALID,
     QueryParser,
@@ -16,6 +16,15 @@ from pipelines.endpoints.coder.go import (
     parse_time,
     refused,
 )
+from pipelines.endpoints.coder.rollup import Rollup, Window
+
+
+ROLLUP = "coder_rollup"  # its name among what a session holds
+
+
+def rollup(ctx: Context) -> Rollup:
+    """Coder's 30-minute rollup as the session holds it."""
+    return held(ctx, ROLLUP, Rollup.read)
 
 
 def parse_start_end(start_raw: str, end_raw: str, now: datetime) -> tuple[datetime, datetime]:
@@ -68,7 +77,7 @@ def _users_report(ctx: Context, query: Query, measure) -> Response:
     start_raw, end_raw, template_ids = _window(parser)
     parser.finish()
     start, end = parse_start_end(start_raw, end_raw, ctx.now)
-    users = rows(ctx, "rpt_coder_user_insights", _params(start, end, template_ids, ctx))
+    users = rollup(ctx).window(start, end, template_ids).users(ctx.now)
     return 200, {
         "report": {
             "start_time": format_time(start),
@@ -119,11 +128,7 @@ def daus(ctx: Context, query: Query) -> Response:
     zone = timezone(timedelta(hours=offset))
     end = ctx.now.astimezone(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     start = end.replace(hour=0) - timedelta(days=60)
-    days = rows(
-        ctx,
-        "rpt_coder_insights_by_interval",
-        {"start": start, "end": end, "step_days": 1, "template_ids": []},
-    )
+    days = rollup(ctx).window(start, end, []).intervals(start, end, 1)
     return 200, {
         "entries": [
             {
@@ -161,12 +166,12 @@ def templates(ctx: Context, query: Query) -> Response:
     if any(s not in SECTIONS for s in sections):
         raise invalid_value("sections", "must be one of [interval_reports report]")
     params = _params(start, end, template_ids, ctx)
+    window = rollup(ctx).window(start, end, template_ids)
     body: dict = {}
     if "report" in sections:
-        body["report"] = _template_report(ctx, params, start, end)
+        body["report"] = _template_report(ctx, params, window)
     if "interval_reports" in sections and interval:
-        step = 1 if interval == "day" else 7
-        intervals = rows(ctx, "rpt_coder_insights_by_interval", {**params, "step_days": step})
+        intervals = window.intervals(start, end, 1 if interval == "day" else 7)
         if intervals:
             body["interval_reports"] = [
                 {
@@ -186,18 +191,17 @@ def _last_week_long_enough(start: datetime, end: datetime) -> bool:
     return not remainder or remainder >= timedelta(days=6)
 
 
-def _template_report(ctx: Context, params: dict, start: datetime, end: datetime) -> dict:
-    (usage,) = rows(ctx, "rpt_coder_template_insights", params)
+def _template_report(ctx: Context, params: dict, window: Window) -> dict:
     apps = rows(ctx, "rpt_coder_template_app_insights", params)
     apps.sort(key=lambda a: (a["slug"].encode(), a["display_name"].encode(), a["icon"].encode()))
     apps_usage = [
         {
-            "template_ids": usage[f"{column}_template_ids"],
+            "template_ids": window.templates(window.column(f"{column}_mins") > 0),
             "type": "builtin",
             "display_name": display,
             "slug": slug,
             "icon": icon,
-            "seconds": usage[f"{column}_seconds"],
+            "seconds": window.seconds(column),
             "times_used": 0,
         }
         for display, slug, icon, column in BUILTINS
@@ -213,13 +217,13 @@ def _template_report(ctx: Context, params: dict, start: datetime, end: datetime)
         }
         for a in apps
     ]
-    template_ids = sorted(set(usage["template_ids"]) | {t for a in apps for t in a["template_ids"]})
+    template_ids = sorted(set(window.templates()) | {t for a in apps for t in a["template_ids"]})
     parameter_rows = rows(ctx, "rpt_coder_template_parameters", params)
     return {
-        "start_time": format_time(start),
-        "end_time": format_time(end),
+        "start_time": format_time(params["start"]),
+        "end_time": format_time(params["end"]),
         "template_ids": template_ids,
-        "active_users": usage["active_users"],
+        "active_users": window.active_users(),
         "apps_usage": apps_usage,
         "parameters_usage": _parameters_usage(parameter_rows),
     }
