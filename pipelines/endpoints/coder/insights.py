@@ -18,7 +18,6 @@ from pipelines.endpoints.coder.go import (
 )
 from pipelines.endpoints.coder.rollup import Rollup, Window
 
-
 ROLLUP = "coder_rollup"  # its name among what a session holds
 
 
@@ -192,8 +191,10 @@ def _last_week_long_enough(start: datetime, end: datetime) -> bool:
 
 
 def _template_report(ctx: Context, params: dict, window: Window) -> dict:
-    apps = rows(ctx, "rpt_coder_template_app_insights", params)
-    apps.sort(key=lambda a: (a["slug"].encode(), a["display_name"].encode(), a["icon"].encode()))
+    catalogue = rollup(ctx).catalogue(
+        ctx.now, lambda: rows(ctx, "rpt_coder_app_catalogue", {"now": ctx.now})
+    )
+    apps = window.apps(catalogue)  # in the answer's order: by slug, name, icon (bytewise)
     apps_usage = [
         {
             "template_ids": window.templates(window.column(f"{column}_mins") > 0),

@@ -15,8 +15,10 @@ aggregates; these arrays answer in a fraction of a millisecond at 300 users."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 
 import duckdb
 import numpy as np
@@ -29,6 +31,8 @@ MINUTE_TYPES = ("ssh", "sftp", "reconnecting_pty", "vscode", "jetbrains")
 # Distinct (interval, user) pairs are marked in an intervals x users table up to this
 # many cells (a window of thousands of daily intervals counts them by sorting instead).
 MARKED_CELLS = 20_000_000
+HALF_HOUR = 30 * 60 * 1_000_000  # microseconds
+KEPT_CATALOGUES = 16
 
 
 def microseconds(moment: datetime) -> int:
@@ -52,6 +56,36 @@ def _distinct_per(groups: np.ndarray, items: np.ndarray, n_groups: int, n_items:
     return pairs // n_items, pairs % n_items
 
 
+def _numpy(con: duckdb.DuckDBPyConnection, report: str) -> dict[str, np.ndarray]:
+    """A report model's columns as arrays."""
+    columns = con.execute(report_sql(report)).fetchnumpy()
+    return {name: np.asarray(values) for name, values in columns.items()}
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The app catalogue as of an instant, for matching the rollup's app minutes: its
+    entries (slug, display name, icon), ordered as the answer lists them (bytewise), and
+    per (template code, app key code) the entry it names (-1: none)."""
+
+    entries: list[tuple[str, str, str]]
+    entry_of: np.ndarray
+
+    @classmethod
+    def of(cls, rollup: Rollup, found: list[dict]) -> Catalogue:
+        named = {(r["slug"], r["display_name"], r["icon"]) for r in found}
+        entries = sorted(named, key=lambda e: tuple(part.encode() for part in e))
+        number = {entry: n for n, entry in enumerate(entries)}
+        templates = {t: n for n, t in enumerate(rollup.template_ids.tolist())}
+        keys = {k: n for n, k in enumerate(rollup.app_keys.tolist())}
+        entry_of = np.full((len(templates), len(keys)), -1, dtype=np.int64)
+        for r in found:
+            if r["template_id"] in templates and r["slug"] in keys:
+                entry = number[r["slug"], r["display_name"], r["icon"]]
+                entry_of[templates[r["template_id"]], keys[r["slug"]]] = entry
+        return cls(entries, entry_of)
+
+
 @dataclass(frozen=True)
 class Rollup:
     """The rows of fct_coder_usage_30m ordered by (start_time, user_id, template_id), users
@@ -62,23 +96,52 @@ class Rollup:
     template_ids: np.ndarray
     by_latency: np.ndarray  # the rows with a latency, ordered by (user, latency)
     versions: dict[str, np.ndarray]  # rpt_coder_users_held, user as a code (-1: no rows)
+    half_hour: np.ndarray  # per row, its (start_time, user) run's number
+    apps: dict[str, np.ndarray]  # rpt_coder_app_usage_held, the app key as a code
+    app_keys: np.ndarray
+    catalogue_changes: np.ndarray  # rpt_coder_app_versions_held
+    catalogues: dict = field(default_factory=dict)  # Catalogue by catalogue_changes passed
 
     @classmethod
     def read(cls, con: duckdb.DuckDBPyConnection) -> Rollup:
-        rows = con.execute(report_sql("rpt_coder_usage_held")).fetchnumpy()
-        rows = {name: np.asarray(values) for name, values in rows.items()}
+        rows = _numpy(con, "rpt_coder_usage_held")
         user_ids, rows["user"] = _codes(rows.pop("user_id"))
         template_ids, rows["template"] = _codes(rows.pop("template_id"))
         with_latency = np.flatnonzero(rows["has_latency"])
         order = np.lexsort((rows["latency_ms"][with_latency], rows["user"][with_latency]))
-        versions = con.execute(report_sql("rpt_coder_users_held")).fetchnumpy()
-        versions = {name: np.asarray(values) for name, values in versions.items()}
+        versions = _numpy(con, "rpt_coder_users_held")
         ids = versions.pop("user_id").astype(object)
         position = np.searchsorted(user_ids, ids) if len(user_ids) else np.zeros(len(ids), int)
         known = position < len(user_ids)
         known[known] = user_ids[position[known]] == ids[known]
         versions["user"] = np.where(known, position, -1)
-        return cls(rows, user_ids, template_ids, with_latency[order], versions)
+        starts, users = rows["start_us"], rows["user"]
+        changes = (starts[1:] != starts[:-1]) | (users[1:] != users[:-1])
+        half_hour = np.cumsum(np.concatenate(([True], changes))) - 1 if len(starts) else starts
+        apps = _numpy(con, "rpt_coder_app_usage_held")
+        app_keys, apps["key"] = _codes(apps.pop("app_key"))
+        changed = _numpy(con, "rpt_coder_app_versions_held")["changed_us"]
+        return cls(
+            rows,
+            user_ids,
+            template_ids,
+            with_latency[order],
+            versions,
+            half_hour,
+            apps,
+            app_keys,
+            changed,
+        )
+
+    def catalogue(self, now: datetime, read: Callable[[], list[dict]]) -> Catalogue:
+        """The app catalogue as of now (`read`: rpt_coder_app_catalogue's rows), read once
+        for all the instants between the same two version changes."""
+        passed = int(np.searchsorted(self.catalogue_changes, microseconds(now), "right"))
+        if passed not in self.catalogues:
+            if len(self.catalogues) >= KEPT_CATALOGUES:
+                self.catalogues.clear()
+            self.catalogues[passed] = Catalogue.of(self, read())
+        return self.catalogues[passed]
 
     def window(self, start: datetime, end: datetime, template_ids: list[str]) -> Window:
         """The rows of a request: start_time >= start, end_time <= end, of template_ids
@@ -177,13 +240,18 @@ class Window:
             for i, user in enumerate(present.tolist())
         ]
 
+    @cached_property
+    def inside(self) -> np.ndarray:
+        """Per row of the rollup, whether it is one of the window's."""
+        inside = np.zeros(len(self.rollup.rows["start_us"]), dtype=bool)
+        inside[self.index] = True
+        return inside
+
     def _latencies(self, n_users: int) -> tuple[np.ndarray, np.ndarray]:
         """Per user code, PostgreSQL's percentile_cont(0.5) and (0.95) of the median
         latencies of its rows in the window (-1 when none)."""
         rollup = self.rollup
-        inside = np.zeros(len(rollup.rows["start_us"]), dtype=bool)
-        inside[self.index] = True
-        rows = rollup.by_latency[inside[rollup.by_latency]]  # by (user, latency)
+        rows = rollup.by_latency[self.inside[rollup.by_latency]]  # by (user, latency)
         values, users = rollup.rows["latency_ms"][rows], rollup.rows["user"][rows]
         counts = np.bincount(users, minlength=n_users)
         offsets = np.concatenate(([0], np.cumsum(counts)[:-1]))
@@ -232,4 +300,54 @@ class Window:
                 "active_users": int(active[k]),
             }
             for k in range(count)
+        ]
+
+    def apps(self, catalogue: Catalogue) -> list[dict]:
+        """One entry per catalogue app (slug, display name, icon) used in the window, in
+        the catalogue's order: the templates it was used in, its seconds (a user's minutes
+        of it per half hour summed over templates and capped at 30) and times_used (per
+        user, the runs of consecutive half hours with use, summed over users)."""
+        rollup, apps = self.rollup, self.rollup.apps
+        used = self.inside[apps["row"]]
+        rows, minutes = apps["row"][used], apps["app_mins"][used]
+        entries = catalogue.entry_of[rollup.rows["template"][rows], apps["key"][used]]
+        named = entries >= 0
+        rows, minutes, entries = rows[named], minutes[named], entries[named]
+        count = len(catalogue.entries)
+        # Per (half hour and user, entry): the minutes over templates, capped.
+        keys = rollup.half_hour[rows] * count + entries
+        order = np.argsort(keys, kind="stable")
+        distinct, first = np.unique(keys[order], return_index=True)
+        capped = np.minimum(np.add.reduceat(minutes[order], first), CAP) if len(first) else first
+        entry = distinct % count if count else distinct
+        seconds = np.bincount(entry, weights=capped, minlength=count).astype(np.int64) * 60
+        # Runs: per (user, entry) its half hours in order; a run starts where the one
+        # before is not 30 minutes earlier.
+        row = np.searchsorted(rollup.half_hour, distinct // count if count else distinct)
+        users, starts = rollup.rows["user"][row], rollup.rows["start_us"][row]
+        by_user = np.lexsort((starts, entry, users))
+        users, entry_runs, starts = users[by_user], entry[by_user], starts[by_user]
+        new_run = np.ones(len(starts), dtype=bool)
+        new_run[1:] = (
+            (users[1:] != users[:-1])
+            | (entry_runs[1:] != entry_runs[:-1])
+            | (starts[1:] - starts[:-1] != HALF_HOUR)
+        )
+        times_used = np.bincount(entry_runs[new_run], minlength=count)
+        pair_entries, pair_templates = _distinct_per(
+            entries, rollup.rows["template"][rows], count, len(rollup.template_ids)
+        )
+        cuts = np.searchsorted(pair_entries, np.arange(count + 1))
+        names = rollup.template_ids[pair_templates]
+        return [
+            {
+                "template_ids": names[cuts[e] : cuts[e + 1]].tolist(),
+                "slug": slug,
+                "display_name": display,
+                "icon": icon,
+                "seconds": int(seconds[e]),
+                "times_used": int(times_used[e]),
+            }
+            for e, (slug, display, icon) in enumerate(catalogue.entries)
+            if cuts[e + 1] > cuts[e]
         ]
