@@ -72,8 +72,9 @@ def answer(ctx: Context, path: str, query: Query) -> Response:
 
 def held_rows(con: duckdb.DuckDBPyConnection) -> dict:
     """What a session holds for the requests it answers (base.held), read when it opens:
-    Coder's rollup."""
-    return {coder.insights.ROLLUP: coder.insights.Rollup.read(con)}
+    Coder's rollup and builds."""
+    insights = coder.insights
+    return {insights.ROLLUP: insights.Rollup.read(con), insights.BUILDS: insights.Builds.read(con)}
 
 
 def unknown(path: str) -> dict:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import orjson
 
 from pipelines.endpoints.base import EARLIEST, Context, Query, Response, held, rows
+from pipelines.endpoints.coder.builds import Builds
 from pipelines.endpoints.coder.go import (
     ONE_INVALID,
     QueryParser,
@@ -18,7 +19,9 @@ from pipelines.endpoints.coder.go import (
 )
 from pipelines.endpoints.coder.rollup import Rollup, Window
 
-ROLLUP = "coder_rollup"  # its name among what a session holds
+# Their names among what a session holds (base.held).
+ROLLUP = "coder_rollup"
+BUILDS = "coder_builds"
 
 
 def rollup(ctx: Context) -> Rollup:
@@ -63,10 +66,6 @@ def _window(parser: QueryParser) -> tuple[str, str, list[str]]:
     end_raw = parser.string("end_time", required=True)
     template_ids = parser.uuids("template_ids")
     return start_raw, end_raw, template_ids
-
-
-def _params(start: datetime, end: datetime, template_ids: list[str], ctx: Context) -> dict:
-    return {"start": start, "end": end, "template_ids": template_ids, "now": ctx.now}
 
 
 def _users_report(ctx: Context, query: Query, measure) -> Response:
@@ -164,11 +163,10 @@ def templates(ctx: Context, query: Query) -> Response:
         raise refused(ONE_INVALID, detail="Last report interval should have at least 6 days.")
     if any(s not in SECTIONS for s in sections):
         raise invalid_value("sections", "must be one of [interval_reports report]")
-    params = _params(start, end, template_ids, ctx)
     window = rollup(ctx).window(start, end, template_ids)
     body: dict = {}
     if "report" in sections:
-        body["report"] = _template_report(ctx, params, window)
+        body["report"] = _template_report(ctx, window, start, end, template_ids)
     if "interval_reports" in sections and interval:
         intervals = window.intervals(start, end, 1 if interval == "day" else 7)
         if intervals:
@@ -190,7 +188,9 @@ def _last_week_long_enough(start: datetime, end: datetime) -> bool:
     return not remainder or remainder >= timedelta(days=6)
 
 
-def _template_report(ctx: Context, params: dict, window: Window) -> dict:
+def _template_report(
+    ctx: Context, window: Window, start: datetime, end: datetime, template_ids: list[str]
+) -> dict:
     catalogue = rollup(ctx).catalogue(
         ctx.now, lambda: rows(ctx, "rpt_coder_app_catalogue", {"now": ctx.now})
     )
@@ -219,10 +219,10 @@ def _template_report(ctx: Context, params: dict, window: Window) -> dict:
         for a in apps
     ]
     template_ids = sorted(set(window.templates()) | {t for a in apps for t in a["template_ids"]})
-    parameter_rows = rows(ctx, "rpt_coder_template_parameters", params)
+    parameter_rows = held(ctx, BUILDS, Builds.read).parameters(start, end, template_ids)
     return {
-        "start_time": format_time(params["start"]),
-        "end_time": format_time(params["end"]),
+        "start_time": format_time(start),
+        "end_time": format_time(end),
         "template_ids": template_ids,
         "active_users": window.active_users(),
         "apps_usage": apps_usage,

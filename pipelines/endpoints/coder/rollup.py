@@ -39,13 +39,13 @@ def microseconds(moment: datetime) -> int:
     return (moment - EPOCH) // timedelta(microseconds=1)
 
 
-def _codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def codes_of(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The sorted distinct values (ids) and each value's code (its index among them)."""
     distinct, codes = np.unique(values.astype(object), return_inverse=True)
     return distinct, codes.astype(np.int64)
 
 
-def _distinct_per(groups: np.ndarray, items: np.ndarray, n_groups: int, n_items: int):
+def distinct_pairs(groups: np.ndarray, items: np.ndarray, n_groups: int, n_items: int):
     """The distinct (group, item) pairs, ordered by group then item: (groups, items)."""
     if n_groups * n_items <= MARKED_CELLS:
         marked = np.zeros(n_groups * n_items, dtype=bool)
@@ -56,7 +56,7 @@ def _distinct_per(groups: np.ndarray, items: np.ndarray, n_groups: int, n_items:
     return pairs // n_items, pairs % n_items
 
 
-def _numpy(con: duckdb.DuckDBPyConnection, report: str) -> dict[str, np.ndarray]:
+def columns_of(con: duckdb.DuckDBPyConnection, report: str) -> dict[str, np.ndarray]:
     """A report model's columns as arrays."""
     columns = con.execute(report_sql(report)).fetchnumpy()
     return {name: np.asarray(values) for name, values in columns.items()}
@@ -104,12 +104,12 @@ class Rollup:
 
     @classmethod
     def read(cls, con: duckdb.DuckDBPyConnection) -> Rollup:
-        rows = _numpy(con, "rpt_coder_usage_held")
-        user_ids, rows["user"] = _codes(rows.pop("user_id"))
-        template_ids, rows["template"] = _codes(rows.pop("template_id"))
+        rows = columns_of(con, "rpt_coder_usage_held")
+        user_ids, rows["user"] = codes_of(rows.pop("user_id"))
+        template_ids, rows["template"] = codes_of(rows.pop("template_id"))
         with_latency = np.flatnonzero(rows["has_latency"])
         order = np.lexsort((rows["latency_ms"][with_latency], rows["user"][with_latency]))
-        versions = _numpy(con, "rpt_coder_users_held")
+        versions = columns_of(con, "rpt_coder_users_held")
         ids = versions.pop("user_id").astype(object)
         position = np.searchsorted(user_ids, ids) if len(user_ids) else np.zeros(len(ids), int)
         known = position < len(user_ids)
@@ -118,9 +118,9 @@ class Rollup:
         starts, users = rows["start_us"], rows["user"]
         changes = (starts[1:] != starts[:-1]) | (users[1:] != users[:-1])
         half_hour = np.cumsum(np.concatenate(([True], changes))) - 1 if len(starts) else starts
-        apps = _numpy(con, "rpt_coder_app_usage_held")
-        app_keys, apps["key"] = _codes(apps.pop("app_key"))
-        changed = _numpy(con, "rpt_coder_app_versions_held")["changed_us"]
+        apps = columns_of(con, "rpt_coder_app_usage_held")
+        app_keys, apps["key"] = codes_of(apps.pop("app_key"))
+        changed = columns_of(con, "rpt_coder_app_versions_held")["changed_us"]
         return cls(
             rows,
             user_ids,
@@ -219,7 +219,7 @@ class Window:
         n_users, n_templates = len(rollup.user_ids), len(rollup.template_ids)
         group_users, minutes = self.capped("usage")
         seconds = np.bincount(group_users, weights=minutes, minlength=n_users).astype(np.int64)
-        pair_users, pair_templates = _distinct_per(
+        pair_users, pair_templates = distinct_pairs(
             self.column("user"), self.column("template"), n_users, n_templates
         )
         present = np.unique(pair_users)
@@ -283,11 +283,11 @@ class Window:
         inside[inside] = self.column("end_us")[inside] <= ends_us[placed[inside]]
         placed = placed[inside]
         rollup = self.rollup
-        user_intervals, _ = _distinct_per(
+        user_intervals, _ = distinct_pairs(
             placed, self.column("user")[inside], count, len(rollup.user_ids)
         )
         active = np.bincount(user_intervals, minlength=count)
-        template_intervals, templates = _distinct_per(
+        template_intervals, templates = distinct_pairs(
             placed, self.column("template")[inside], count, len(rollup.template_ids)
         )
         cuts = np.searchsorted(template_intervals, np.arange(count + 1))
@@ -334,7 +334,7 @@ class Window:
             | (starts[1:] - starts[:-1] != HALF_HOUR)
         )
         times_used = np.bincount(entry_runs[new_run], minlength=count)
-        pair_entries, pair_templates = _distinct_per(
+        pair_entries, pair_templates = distinct_pairs(
             entries, rollup.rows["template"][rows], count, len(rollup.template_ids)
         )
         cuts = np.searchsorted(pair_entries, np.arange(count + 1))
