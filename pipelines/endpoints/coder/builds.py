@@ -14,7 +14,13 @@ from datetime import datetime
 import duckdb
 import numpy as np
 
-from pipelines.endpoints.coder.rollup import codes_of, columns_of, distinct_pairs, microseconds
+from pipelines.endpoints.coder.rollup import (
+    codes_of,
+    columns_of,
+    distinct_pairs,
+    known_codes,
+    microseconds,
+)
 
 GROUP = ("name", "type", "display_name", "description", "options")
 
@@ -90,7 +96,7 @@ class Builds:
         hi = np.searchsorted(created, microseconds(end), "left")
         rows = np.arange(lo, hi)
         if template_ids:
-            rows = rows[np.isin(self.template_ids[b["template"][rows]], template_ids)]
+            rows = rows[np.isin(b["template"][rows], known_codes(self.template_ids, template_ids))]
         # Build numbers are unique per workspace: the latest is the last by number.
         templates, workspaces = b["template"][rows], b["workspace"][rows]
         order = np.lexsort((b["build_number"][rows], workspaces, templates))

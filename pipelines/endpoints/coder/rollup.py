@@ -45,6 +45,12 @@ def codes_of(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return distinct, codes.astype(np.int64)
 
 
+def known_codes(ids: np.ndarray, wanted: list[str]) -> list[int]:
+    """The codes of those of `wanted` that are among the sorted `ids`."""
+    codes = np.searchsorted(ids, wanted).tolist() if len(ids) else []
+    return [c for c, w in zip(codes, wanted, strict=False) if c < len(ids) and ids[c] == w]
+
+
 def distinct_pairs(groups: np.ndarray, items: np.ndarray, n_groups: int, n_items: int):
     """The distinct (group, item) pairs, ordered by group then item: (groups, items)."""
     if n_groups * n_items <= MARKED_CELLS:
@@ -151,13 +157,9 @@ class Rollup:
         lo, hi = np.searchsorted(starts, first, "left"), np.searchsorted(starts, last, "right")
         keep = self.rows["end_us"][lo:hi] <= last
         if template_ids:
-            codes = np.searchsorted(self.template_ids, template_ids)
-            wanted = [
-                code
-                for code, template in zip(codes.tolist(), template_ids, strict=True)
-                if code < len(self.template_ids) and self.template_ids[code] == template
-            ]
-            keep &= np.isin(self.rows["template"][lo:hi], wanted)
+            keep &= np.isin(
+                self.rows["template"][lo:hi], known_codes(self.template_ids, template_ids)
+            )
         return Window(self, lo + np.flatnonzero(keep))
 
     def names(self, now: datetime) -> tuple[np.ndarray, np.ndarray]:
@@ -180,9 +182,17 @@ class Window:
     rollup: Rollup
     index: np.ndarray
 
-    def column(self, name: str) -> np.ndarray:
-        return self.rollup.rows[name][self.index]
+    @cached_property
+    def _columns(self) -> dict[str, np.ndarray]:
+        return {}
 
+    def column(self, name: str) -> np.ndarray:
+        """A column of the rollup's rows, the window's rows only (taken once)."""
+        if name not in self._columns:
+            self._columns[name] = self.rollup.rows[name][self.index]
+        return self._columns[name]
+
+    @cached_property
     def _half_hours(self) -> np.ndarray:
         """Where each (half hour, user) run of the window's rows starts."""
         starts, users = self.column("start_us"), self.column("user")
@@ -192,7 +202,7 @@ class Window:
     def capped(self, metric: str) -> tuple[np.ndarray, np.ndarray]:
         """Per (half hour, user) of the window: the user's code and its minutes of
         `metric` (`usage`, `ssh`, ...) summed over templates and capped at 30."""
-        first = self._half_hours()
+        first = self._half_hours
         if not len(first):
             return first, first
         minutes = np.add.reduceat(self.column(f"{metric}_mins"), first)
