@@ -104,10 +104,22 @@ def _report_reads() -> frozenset[str]:
     return frozenset(t for path in sql_models("reports") for t in reads(path.read_text()))
 
 
-# A serving session holds in memory every table the reports read of at most this many
-# rows (the facts and versions a request reads; not the minute-grain Coder fact, nor the
-# views of record tables): answering many requests, it binds and reads their files once,
-# not per request.
+@cache
+def _request_reads() -> frozenset[str]:
+    """The tables the report queries of a request read: not the dashboard's (read by the
+    publisher) nor the `*_held` models' (read once, when a session opens)."""
+    return frozenset(
+        t
+        for path in sql_models("reports")
+        if not (path.stem.startswith("rpt_dashboard_") or path.stem.endswith("_held"))
+        for t in reads(path.read_text())
+    )
+
+
+# A serving session holds in memory every table a request's queries read of at most this
+# many rows (the facts and versions; not the minute-grain Coder fact, nor the views of
+# record tables): answering many requests, it binds and reads their files once, not per
+# request.
 HELD_ROWS = 1_000_000
 
 
@@ -130,10 +142,10 @@ def open_session(
 
 
 def _hold(con: duckdb.DuckDBPyConnection) -> None:
-    """Each view the reports read, of at most HELD_ROWS rows, becomes a table of its rows
-    under its name; the table macros are made again over them."""
+    """Each view a request's queries read, of at most HELD_ROWS rows, becomes a table of
+    its rows under its name; the table macros are made again over them."""
     known = models()
-    for name in sorted(_report_reads()):
+    for name in sorted(_request_reads()):
         if name in known and known[name].is_view:
             continue  # a record table's days: reports read few of them
         if con.execute(f"select count(*) <= {HELD_ROWS} from {name}").fetchone()[0]:
