@@ -141,10 +141,13 @@ def build(code: Code, scale: str) -> None:
     code.warehouse = OUT / f"wh-{scale}-{label}"
     print(f"running {code.name} into {code.warehouse} ...", flush=True)
     command = ["-m", "pipelines", "run", "--now", NOW, "--raw", str(raw)]
+    # 60 days landed in one run: the 30-minute rollup of 24 million agent reports (10x)
+    # needs more than DuckDB's default 1 GB of the nightly run (MEMORY_ENV).
+    memory = {"USAGE_WAREHOUSE_MEMORY_LIMIT": "6GB"}
     done = subprocess.run(
         [sys.executable, *command, "--warehouse", str(code.warehouse)],
         cwd=code.folder,
-        env={**os.environ, "PYTHONPATH": str(code.folder)},
+        env={**os.environ, "PYTHONPATH": str(code.folder), **memory},
         capture_output=True,
         text=True,
     )
