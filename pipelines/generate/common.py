@@ -15,7 +15,7 @@ import hashlib
 import random
 from bisect import bisect, bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from itertools import accumulate
@@ -102,43 +102,23 @@ SCALES = {
         openl2m_log=200_000,
         growth=0.005,
     ),
-    # The request-path benchmark (bench/run.py --only requests): a Coder deployment of 300
-    # users and 6 templates, about 40,000 agent reports and 170 app sessions a day (2.4
-    # million and 10,000 over 60 days), beside demo-sized other products.
-    "requests": Scale(
-        parts=1,
-        coder_users=300,
-        coder_templates=6,
-        rocketchat_users=400,
-        rocketchat_channels=25,
-        rocketchat_messages=16_000,
-        seatable_users=300,
-        seatable_orgs=6,
-        script_runs=1_500,
-        openl2m_users=12,
-        openl2m_switches=150,
-        openl2m_log=4_000,
-        growth=0.005,
-        coder_activity=0.58,
-    ),
-    # The same deployment ten times the size: every product's population and activity.
-    "requests-10x": Scale(
-        parts=4,
-        coder_users=3_000,
-        coder_templates=6,
-        rocketchat_users=4_000,
-        rocketchat_channels=250,
-        rocketchat_messages=160_000,
-        seatable_users=3_000,
-        seatable_orgs=60,
-        script_runs=15_000,
-        openl2m_users=120,
-        openl2m_switches=1_500,
-        openl2m_log=40_000,
-        growth=0.005,
-        coder_activity=0.58,
-    ),
 }
+# The request-path benchmark (bench/run.py --only requests): a Coder deployment of 300
+# users and 6 templates, about 40,000 agent reports and 170 app sessions a day (2.4 million
+# and 10,000 over 60 days), beside demo-sized other products; and the same deployment ten
+# times the size, every product's population and activity.
+REQUESTS = SCALES["requests"] = replace(
+    SCALES["medium"], coder_users=300, coder_templates=6, growth=0.005, coder_activity=0.58
+)
+SCALES["requests-10x"] = replace(
+    REQUESTS,
+    parts=4,
+    **{
+        f.name: getattr(REQUESTS, f.name) * 10
+        for f in fields(Scale)
+        if f.type == "int" and f.name not in ("parts", "coder_templates")
+    },
+)
 
 
 def scale_of(name: str) -> Scale:
