@@ -72,9 +72,13 @@ def answer(ctx: Context, path: str, query: Query) -> Response:
 
 def held_rows(con: duckdb.DuckDBPyConnection) -> dict:
     """What a session holds for the requests it answers (base.held), read when it opens:
-    Coder's rollup and builds."""
+    Coder's rollup and builds, SeaTable's active users per day."""
     insights = coder.insights
-    return {insights.ROLLUP: insights.Rollup.read(con), insights.BUILDS: insights.Builds.read(con)}
+    return {
+        insights.ROLLUP: insights.Rollup.read(con),
+        insights.BUILDS: insights.Builds.read(con),
+        seatable.ACTIVE_USERS: seatable.read_active_users(con),
+    }
 
 
 def unknown(path: str) -> dict:
