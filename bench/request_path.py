@@ -13,10 +13,11 @@ template subsets, intervals, categories, organizations, months, pages). `serve` 
 answers, so no request repeats within a server's life: each pass starts a fresh `serve`,
 and endpoints whose answer depends on the instant alone are asked it anew by a parameter
 they ignore (OpenL2M) or repeat (Rocket.Chat's `refresh`). Clients ask as a browser does
-(`Accept-Encoding: gzip`). One client first (the cost of a request alone), then 8
-concurrent clients, a process each, each sending its next request as soon as its last is
-answered (a closed loop: with the server busy, a request also waits for the ones before
-it). Per endpoint p50, p95, p99; the server's CPU per request and its memory (RSS). Then
+(`Accept-Encoding: gzip`). Each endpoint's requests are asked in turn, so its figures
+are its own: by one client first (the cost of a request alone), then by 8 concurrent
+clients, a process each, each sending its next request as soon as its last is answered
+(a closed loop: with the server busy, a request also waits for the ones before it). Per
+endpoint p50, p95, p99 and the server's CPU per request; the server's memory (RSS). Then
 the same deployment at ten times the size (scale `requests-10x`: 3,000 users).
 
 With `--baseline REV` the code of a git revision answers the same requests from a
@@ -315,10 +316,11 @@ def request_pool(wh: Path, count: int, seed: int = 30) -> list[tuple[str, str]]:
 @dataclass
 class Pass:
     """The answers of one pass: per request (status, seconds, body hash), the server's CPU
-    seconds over the pass and its memory after it (resident and peak, MB)."""
+    seconds per request of each endpoint and its memory after the pass (resident and peak,
+    MB)."""
 
     answers: list[tuple[int, float, str]]
-    cpu: float
+    cpu: dict[str, float]
     rss: float
     peak: float
 
@@ -336,33 +338,32 @@ def _memory(pid: int) -> tuple[float, float]:
 
 
 def ask(code: Code, pool: list[tuple[str, str]], clients: int) -> Pass:
-    """Every request of the pool asked of a fresh `serve` of the code by `clients`
-    concurrent clients (request i by client i mod clients)."""
+    """Every request of the pool asked of a fresh `serve` of the code, an endpoint at a
+    time (its figures its own, not those of a mix with slower endpoints), by `clients`
+    concurrent clients (its i-th request by client i mod clients)."""
     from pipelines import auth
 
+    answers: list[tuple[int, float, str]] = [(0, 0.0, "")] * len(pool)
+    cpu: dict[str, float] = {}
     with serving(code) as (port, pid), tempfile.TemporaryDirectory(dir=OUT) as folder:
         # A first request outside the pool, alone: the server has answered once.
         warm = Path(folder) / "warm.json"
         coder = HEADERS["coder"] | BROWSER
         warm.write_text(json.dumps([(-1, coder, "/api/v2/insights/daus?tz_offset=00000000")]))
         _clients(port, [warm])
-        shares = []
-        for k in range(clients):
-            share = [
-                (i, HEADERS[auth.product_of(path)] | BROWSER, target)
-                for i, (path, target) in enumerate(pool)
-                if i % clients == k
-            ]
-            shares.append(Path(folder) / f"client-{k}.json")
-            shares[-1].write_text(json.dumps(share))
-        cpu = _cpu_seconds(pid)
-        lines = _clients(port, shares)
-        cpu = _cpu_seconds(pid) - cpu
+        for endpoint in sorted({path for path, _ in pool}):
+            asked = [(i, t) for i, (path, t) in enumerate(pool) if path == endpoint]
+            headers = HEADERS[auth.product_of(endpoint)] | BROWSER
+            shares = []
+            for k in range(clients):
+                shares.append(Path(folder) / f"client-{k}.json")
+                shares[-1].write_text(json.dumps([(i, headers, t) for i, t in asked[k::clients]]))
+            before = _cpu_seconds(pid)
+            for line in _clients(port, shares):
+                index, status, seconds, body = line.split()
+                answers[int(index)] = (int(status), float(seconds), body)
+            cpu[endpoint] = (_cpu_seconds(pid) - before) / len(asked)
         rss, peak = _memory(pid)
-    answers: list[tuple[int, float, str]] = [(0, 0.0, "")] * len(pool)
-    for line in lines:
-        index, status, seconds, body = line.split()
-        answers[int(index)] = (int(status), float(seconds), body)
     return Pass(answers, cpu, rss, peak)
 
 
@@ -436,6 +437,7 @@ def requests_rows(args, config: str, now: str) -> list[tuple[str, str, str]]:
             if clients == CLIENTS:
                 p50s[scale] = {path: percentile(s, 0.5) for path, s in ours.items()}
             for path, seconds in sorted(ours.items()):
+                cpu = statistics.median(p.cpu[path] for p in passes[current.name, clients])
                 before = ""
                 if path in theirs:
                     ratio = percentile(theirs[path], 0.5) / percentile(seconds, 0.5)
@@ -444,7 +446,8 @@ def requests_rows(args, config: str, now: str) -> list[tuple[str, str, str]]:
                     (
                         f"{size}, {clients} client{'s' if clients > 1 else ''}: {_short(path)}",
                         f"{percentile(seconds, 0.5) * 1000:.1f} ms",
-                        f"p50/p95/p99 {_figures(seconds)} ms over {len(seconds)}{before}",
+                        f"p50/p95/p99 {_figures(seconds)} ms over {len(seconds)}, server CPU "
+                        f"{cpu * 1000:.2f} ms a request{before}",
                     )
                 )
         rows += _server_rows(size, codes, passes, len(pool))
@@ -485,14 +488,14 @@ def _server_rows(
     rows = []
     for code in codes:
         alone, busy = passes[code.name, 1], passes[code.name, CLIENTS]
-        cpu = statistics.median(p.cpu for p in alone) / asked * 1000
+        cpu = statistics.median(sum(p.cpu.values()) / len(p.cpu) for p in alone) * 1000
         throughput = [asked / sum(s for _, s, _ in p.answers) * CLIENTS for p in busy]
         rows.append(
             (
                 f"{size}: serve ({code.name})",
                 f"{max(p.rss for p in alone + busy):,.0f} MB",
                 f"RSS after a pass (peak {max(p.peak for p in alone + busy):,.0f} MB; target "
-                f"< 500 MB at 10x); CPU {cpu:.2f} ms a request; 8 clients: "
+                f"< 500 MB at 10x); CPU {cpu:.2f} ms a request (mean of the endpoints'); 8 clients: "
                 f"{statistics.median(throughput):,.0f} requests/s",
             )
         )
