@@ -45,10 +45,19 @@ def codes_of(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return distinct, codes.astype(np.int64)
 
 
-def known_codes(ids: np.ndarray, wanted: list[str]) -> list[int]:
+def codes_among(ids: np.ndarray, wanted) -> np.ndarray:
+    """Per wanted id, its code among the sorted `ids` (-1: not among them)."""
+    wanted = np.asarray(wanted, dtype=object)
+    if not len(ids):
+        return np.full(len(wanted), -1, dtype=np.int64)
+    codes = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
+    return np.where(ids[codes] == wanted, codes, -1).astype(np.int64)
+
+
+def known_codes(ids: np.ndarray, wanted: list[str]) -> np.ndarray:
     """The codes of those of `wanted` that are among the sorted `ids`."""
-    codes = np.searchsorted(ids, wanted).tolist() if len(ids) else []
-    return [c for c, w in zip(codes, wanted, strict=False) if c < len(ids) and ids[c] == w]
+    codes = codes_among(ids, wanted)
+    return codes[codes >= 0]
 
 
 def distinct_pairs(groups: np.ndarray, items: np.ndarray, n_groups: int, n_items: int):
@@ -116,11 +125,7 @@ class Rollup:
         with_latency = np.flatnonzero(rows["has_latency"])
         order = np.lexsort((rows["latency_ms"][with_latency], rows["user"][with_latency]))
         versions = columns_of(con, "rpt_coder_users_held")
-        ids = versions.pop("user_id").astype(object)
-        position = np.searchsorted(user_ids, ids) if len(user_ids) else np.zeros(len(ids), int)
-        known = position < len(user_ids)
-        known[known] = user_ids[position[known]] == ids[known]
-        versions["user"] = np.where(known, position, -1)
+        versions["user"] = codes_among(user_ids, versions.pop("user_id"))
         starts, users = rows["start_us"], rows["user"]
         changes = (starts[1:] != starts[:-1]) | (users[1:] != users[:-1])
         half_hour = np.cumsum(np.concatenate(([True], changes))) - 1 if len(starts) else starts
