@@ -72,11 +72,13 @@ def answer(ctx: Context, path: str, query: Query) -> Response:
 
 def held_rows(con: duckdb.DuckDBPyConnection) -> dict:
     """What a session holds for the requests it answers (base.held), read when it opens:
-    Coder's rollup and builds, SeaTable's active users per day."""
-    insights = coder.insights
+    Coder's rollup, builds, category sums and users; SeaTable's active users per day."""
+    insights, metrics = coder.insights, coder.metrics
     return {
         insights.ROLLUP: insights.Rollup.read(con),
         insights.BUILDS: insights.Builds.read(con),
+        metrics.CATEGORY_MINUTES: metrics.CategoryMinutes.read(con),
+        metrics.USERS: metrics.read_users(con),
         seatable.ACTIVE_USERS: seatable.read_active_users(con),
     }
 

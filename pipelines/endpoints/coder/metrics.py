@@ -27,6 +27,7 @@ from pipelines.endpoints.coder.rollup import (
     codes_among,
     codes_of,
     columns_of,
+    current_versions,
     microseconds,
 )
 
@@ -116,23 +117,21 @@ def activity_metrics(ctx: Context, query: Query) -> Response:
     buckets: dict[datetime, dict] = {}
     totals: dict[str, int] = {}
     for r in found:
-        bucket = buckets.setdefault(
-            r["bucket_start"],
-            {
+        bucket = buckets.get(r["bucket_start"])
+        if bucket is None:
+            bucket = buckets[r["bucket_start"]] = {
                 "time": format_time(r["bucket_start"], start),
                 "duration": int((r["bucket_end"] - r["bucket_start"]).total_seconds())
                 * NANOSECONDS,
                 "user_activity": [],
-            },
-        )
+            }
         if r["user_id"] is not None:
             minutes = r["count_minutes"]
             bucket["user_activity"].append(
                 {"user_id": r["user_id"], "duration": minutes * 60 * NANOSECONDS, "count": minutes}
             )
             totals[r["user_id"]] = totals.get(r["user_id"], 0) + minutes
-    people = rows(ctx, "rpt_coder_users", {"user_ids": sorted(totals), "now": ctx.now})
-    known = {p["id"]: p for p in people}
+    known = held(ctx, USERS, read_users).as_of(ctx.now)
     users = {}
     for user_id in sorted(totals):
         person = known.get(user_id, {"name": "", "username": "", "roles": [], "avatar_url": ""})
@@ -229,3 +228,37 @@ class CategoryMinutes:
 def _epoch_day(moment: datetime) -> int:
     """The UTC date of an instant, as days since the epoch."""
     return (moment.astimezone(UTC).date() - EPOCH.date()).days
+
+
+USERS = "coder_users"  # its name among what a session holds (base.held)
+
+
+@dataclass(frozen=True)
+class Users:
+    """Every version of every Coder user (rpt_coder_users_held)."""
+
+    versions: dict[str, np.ndarray]
+
+    def as_of(self, now: datetime) -> dict[str, dict]:
+        """Per user id, its version current at now: name, username, roles and avatar URL
+        ("" and [] where unset; the username as it is)."""
+        v = self.versions
+        current = np.flatnonzero(current_versions(v, now))
+        return {
+            user_id: {
+                "name": name or "",
+                "username": username,
+                "roles": [] if roles is None else list(roles),
+                "avatar_url": avatar or "",
+            }
+            for user_id, name, username, roles, avatar in zip(
+                *(v[c][current].tolist() for c in COLUMNS), strict=True
+            )
+        }
+
+
+COLUMNS = ("user_id", "name", "username", "rbac_roles", "avatar_url")
+
+
+def read_users(con: duckdb.DuckDBPyConnection) -> Users:
+    return Users(columns_of(con, "rpt_coder_users_held"))

@@ -45,6 +45,13 @@ def codes_of(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return distinct, codes.astype(np.int64)
 
 
+def current_versions(versions: dict[str, np.ndarray], now: datetime) -> np.ndarray:
+    """Which of a held model's versions are current at now: valid_from <= now < valid_to
+    (as_of)."""
+    at = microseconds(now)
+    return (versions["valid_from_us"] <= at) & (versions["valid_to_us"] > at)
+
+
 def codes_among(ids: np.ndarray, wanted) -> np.ndarray:
     """Per wanted id, its code among the sorted `ids` (-1: not among them)."""
     wanted = np.asarray(wanted, dtype=object)
@@ -169,14 +176,13 @@ class Rollup:
 
     def names(self, now: datetime) -> tuple[np.ndarray, np.ndarray]:
         """Per user code, the username and avatar URL of its version current at now ("":
-        none)."""
-        at = microseconds(now)
+        none, or unset)."""
         v = self.versions
-        current = (v["valid_from_us"] <= at) & (v["valid_to_us"] > at) & (v["user"] >= 0)
+        current = current_versions(v, now) & (v["user"] >= 0)
         usernames = np.full(len(self.user_ids), "", dtype=object)
         avatars = np.full(len(self.user_ids), "", dtype=object)
-        usernames[v["user"][current]] = v["username"][current]
-        avatars[v["user"][current]] = v["avatar_url"][current]
+        usernames[v["user"][current]] = [u or "" for u in v["username"][current].tolist()]
+        avatars[v["user"][current]] = [a or "" for a in v["avatar_url"][current].tolist()]
         return usernames, avatars
 
 
