@@ -247,18 +247,30 @@ class Window:
         bounds = np.searchsorted(pair_users, np.append(present, n_users))
         p50, p95 = self._latencies(n_users)
         usernames, avatars = rollup.names(now)
-        templates = rollup.template_ids[pair_templates]
+        templates = rollup.template_ids[pair_templates].tolist()
+        bounds = bounds.tolist()
+        columns = zip(
+            rollup.user_ids[present].tolist(),
+            usernames[present].tolist(),
+            avatars[present].tolist(),
+            (seconds[present] * 60).tolist(),
+            p50[present].tolist(),
+            p95[present].tolist(),
+            strict=True,
+        )
         return [
             {
-                "user_id": rollup.user_ids[user],
-                "username": usernames[user],
-                "avatar_url": avatars[user],
-                "template_ids": templates[bounds[i] : bounds[i + 1]].tolist(),
-                "seconds": int(seconds[user]) * 60,
-                "p50": float(p50[user]),
-                "p95": float(p95[user]),
+                "user_id": user_id,
+                "username": username,
+                "avatar_url": avatar,
+                "template_ids": templates[bounds[i] : bounds[i + 1]],
+                "seconds": user_seconds,
+                "p50": user_p50,
+                "p95": user_p95,
             }
-            for i, user in enumerate(present.tolist())
+            for i, (user_id, username, avatar, user_seconds, user_p50, user_p95) in enumerate(
+                columns
+            )
         ]
 
     @cached_property
