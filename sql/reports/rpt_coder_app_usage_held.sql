@@ -1,24 +1,19 @@
 -- rpt_coder_app_usage_held: the app minutes of every row of Coder's 30-minute rollup, as a
--- session holds them (rollup.py): one row per (rollup row, app key), the rollup row by
--- its position in rpt_coder_usage_held's order (start_time, user_id, template_id).
--- key: row, app_key
+-- session holds them (rollup.py): one row per (rollup row, app key), in the order of
+-- rpt_coder_usage_held's rows (start_time, user_id, template_id), then by app key.
+-- key: start_time, user_id, template_id, app_key
 -- inputs: fct_coder_usage_30m
 with
 
-numbered as (
-    select
-        row_number() over (order by start_time, user_id, template_id) - 1 as row,
-        app_usage_mins,
-    from fct_coder_usage_30m
-),
-
 final as (
     select
-        row,
+        epoch_us(start_time) as start_us,
+        user_id,
+        template_id,
         unnest(map_keys(app_usage_mins)) as app_key,
         unnest(map_values(app_usage_mins)) as app_mins,
-    from numbered
-    order by row, app_key
+    from fct_coder_usage_30m
+    order by start_time, user_id, template_id, app_key
 )
 
 select * from final

@@ -138,6 +138,21 @@ class Rollup:
         half_hour = np.cumsum(np.concatenate(([True], changes))) - 1 if len(starts) else starts
         apps = columns_of(con, "rpt_coder_app_usage_held")
         app_keys, apps["key"] = codes_of(apps.pop("app_key"))
+        # Each app row's rollup row: the same (start, user, template), as one number.
+        instants = np.unique(starts)
+        size = len(user_ids) * len(template_ids)
+
+        def position(start, user, template):
+            return np.searchsorted(instants, start) * size + user * len(template_ids) + template
+
+        apps["row"] = np.searchsorted(
+            position(starts, users, rows["template"]),
+            position(
+                apps.pop("start_us"),
+                codes_among(user_ids, apps.pop("user_id")),
+                codes_among(template_ids, apps.pop("template_id")),
+            ),
+        )
         changed = columns_of(con, "rpt_coder_app_versions_held")["changed_us"]
         return cls(
             rows,
