@@ -48,8 +48,7 @@ def digest(body: bytes) -> str:
 def published_windows(config: str, now: datetime) -> list[str]:
     """The request of every report window flows.yaml publishes, as of now."""
     from pipelines import endpoints
-    from pipelines.config import load_settings
-    from pipelines.publish import resolve_params
+    from pipelines.config import load_settings, resolve_params
 
     settings = load_settings(config)
     return [

@@ -16,8 +16,8 @@ import polars as pl
 
 from pipelines import records, storage
 from pipelines.config import Checks
-from pipelines.storage import Catalog, sql_model
-from pipelines.transform.models import reads, tables_beneath
+from pipelines.sqlcatalog import reads, sql_file, tables_beneath
+from pipelines.storage import Catalog
 
 FACT_CHECKS = (  # check -> the fact whose rebuilt partitions it checks
     ("chk_active_users_nested", "fct_active_users_daily"),
@@ -132,8 +132,7 @@ def open_session(catalog: Catalog, touched: dict[str, set[str]]) -> duckdb.DuckD
     """A session with just what the checks read: their SQL's tables, the day counts, and
     the touched days of each touched event table."""
     sql = [
-        sql_model("checks", name).read_text()
-        for name in (*RUN_CHECKS, *(c for c, _ in FACT_CHECKS))
+        sql_file("checks", name).read_text() for name in (*RUN_CHECKS, *(c for c, _ in FACT_CHECKS))
     ]
     read = {t for text in sql for t in reads(text)} | {"fct_record_days"}
     tables = tables_beneath(read, catalog.has_files)
@@ -155,13 +154,13 @@ def run_checks(
     this run rebuilt.
     """
     params = {"run_id": run_id, "max_reject_rate": limits.max_reject_rate}
-    found = _rows(con, sql_model("checks", "chk_reject_rate").read_text(), params)
+    found = _rows(con, sql_file("checks", "chk_reject_rate").read_text(), params)
     silence = {"run_id": run_id, "now": now, "max_hours": limits.max_source_silence_hours}
-    found += _rows(con, sql_model("checks", "chk_source_silence").read_text(), silence)
+    found += _rows(con, sql_file("checks", "chk_source_silence").read_text(), silence)
     found += future_timestamps(con, touched, now, limits)
     found += day_volume(con, touched, limits)
     # Fact checks over the partitions this run rebuilt.
     for check, fact in FACT_CHECKS:
         if days := rebuilt(fact):
-            found += _rows(con, sql_model("checks", check).read_text(), {"days": sorted(days)})
+            found += _rows(con, sql_file("checks", check).read_text(), {"days": sorted(days)})
     return found

@@ -63,6 +63,19 @@ def _settings(config: Path | None, publishing_as_of: datetime | None = None) -> 
         fail(str(exc))
 
 
+def _answering(settings: Settings) -> Settings:
+    """Settings for a command that answers endpoints: pseudonyms need their key (one line
+    naming `privacy.key_env` when it is missing, before any answer)."""
+    if settings.privacy.pseudonymize:
+        from pipelines.privacy.keys import secret
+
+        try:
+            secret(settings)
+        except ConfigError as exc:
+            fail(str(exc))
+    return settings
+
+
 def _warehouse(settings: Settings, warehouse: Path | None) -> storage.Warehouse:
     return storage.Warehouse(warehouse or settings.warehouse)
 
@@ -146,10 +159,11 @@ def _print_summary(summary: dict, wh: storage.Warehouse) -> None:
         f"{summary['files']} read, {summary['skipped_files']} already ingested, "
         f"{len(summary['ignored_files'])} ignored, {len(summary['changed_files'])} changed",
     )
+    forgotten = f" + {summary['forgotten']:,} forgotten" if summary.get("forgotten") else ""
     table.add_row(
         "lines",
         f"{summary['lines_read']:,} read = {summary['accepted']:,} accepted + "
-        f"{summary['rejected']:,} rejected + {summary['duplicates']:,} duplicate",
+        f"{summary['rejected']:,} rejected + {summary['duplicates']:,} duplicate{forgotten}",
     )
     table.add_row("days rebuilt", str(summary["days_rebuilt"]))
     table.add_row(
@@ -157,6 +171,8 @@ def _print_summary(summary: dict, wh: storage.Warehouse) -> None:
         f"{summary['reports_written']} changed, {summary['reports_unchanged']} unchanged",
     )
     table.add_row("warnings", str(len(summary["warnings"])))
+    if summary.get("dropped"):
+        table.add_row("dropped (retention)", _dropped(summary["dropped"]))
     table.add_row("seconds", ", ".join(f"{k} {v:.2f}" for k, v in summary["seconds"].items()))
     # A past run's report set stays beside the live one: name it, not reports/.
     reports = Path(summary["reports_folder"]) if summary["past"] else wh.reports
@@ -174,6 +190,22 @@ def _print_summary(summary: dict, wh: storage.Warehouse) -> None:
         err.print(f"[yellow]changed since last ingested, read again:[/] {escape(name)}")
     for name in summary["ignored_files"]:
         err.print(f"[yellow]ignored (not a raw log file):[/] {escape(name)}")
+
+
+def _dropped(drops: list[dict]) -> str:
+    """What a run's retention (or an erasure) removed, per layer: `records 3 tables, 1,200
+    rows, before 2024-03-01`."""
+    layers: dict[str, list[dict]] = {}
+    for drop in drops:
+        layers.setdefault(drop["layer"], []).append(drop)
+    parts = []
+    for layer, items in layers.items():
+        files = sum(d["count_files"] for d in items)
+        rows = sum(d["count_rows"] for d in items)
+        through = max((str(d["last_day"]) for d in items if d["last_day"]), default=None)
+        what = f"{layer} {files:,} files" + (f", {rows:,} rows" if rows else "")
+        parts.append(what + (f", through {through}" if through else ""))
+    return "; ".join(parts)
 
 
 def _run(
@@ -320,7 +352,7 @@ def _report_context(config: Path | None, warehouse: Path | None, now: str | None
     warehouse, as of --now."""
     from pipelines.endpoints.base import Context, open_session
 
-    settings = _settings(config)
+    settings = _answering(_settings(config))
     wh = _existing_warehouse(settings, warehouse)
     as_of = parse_now(now)
     con = open_session(wh)
@@ -489,7 +521,10 @@ def reset(
     config: ConfigOpt = None,
 ) -> None:
     """Start over: remove everything derived (Parquet, usage.duckdb, report sets, collect
-    watermarks, Prefect's state); the raw tree is kept unless --include-raw."""
+    watermarks, Prefect's state); the raw tree is kept unless --include-raw, and the list of
+    erased persons always."""
+    from pipelines.storage.journal import complete as complete_erasure
+
     settings = _settings(config)
     wh = _warehouse(settings, warehouse)
     raw = settings.raw or wh.default_raw
@@ -508,6 +543,9 @@ def reset(
         typer.confirm(f"remove {names}?", abort=True, err=True)
     # Neither a run nor `schedule`'s server may be using what goes (their lock files go too).
     with _or_fail(wh.scheduler_lock), _or_fail(wh.lock):
+        # A killed `forget`'s erasure is completed first: its raw files, which stay, are
+        # rewritten, and forgotten.json, which stays too, keeps the person out of the rebuild.
+        complete_erasure(wh, err.print)
         for path in doomed():
             size = _size(path)
             if path.is_dir() and not path.is_symlink():
@@ -517,6 +555,70 @@ def reset(
             err.print(f"removed {path} ({size})")
     if not include_raw:
         err.print(f"kept the raw tree {raw}")
+    if wh.forgotten.exists():
+        err.print(
+            f"kept {wh.forgotten} (and its key): the persons erased stay out of what is "
+            "ingested again"
+        )
+
+
+@app.command()
+def forget(
+    user: Annotated[
+        list[str],
+        typer.Option(
+            "--user",
+            help="The person: a user id, username or e-mail address; repeat it for their "
+            "ids in other products (OpenL2M knows a user by number only).",
+        ),
+    ],
+    source: Annotated[
+        str | None, typer.Option(help="Only this product: coder, rocketchat, seatable, openl2m.")
+    ] = None,
+    raw: RawOpt = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Erase for good (asked, not assumed).")
+    ] = False,
+    warehouse: WarehouseOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Erase a person from every layer (raw files, records, staging, facts, usage.duckdb,
+    kept report sets, the dashboard) and keep them out of later ingests."""
+    from pipelines import records
+    from pipelines.forget import NotFound
+    from pipelines.forget import forget as erase
+    from pipelines.progress import Progress
+
+    if not yes:
+        fail("forget erases the person from every layer and cannot be undone: add --yes", 2)
+    if source is not None and source not in records.SOURCES:
+        fail(f"--source {source!r}: not a source (one of: {', '.join(records.SOURCES)})", 2)
+    settings = _settings(config)
+    wh = _existing_warehouse(settings, warehouse)
+    progress = Progress()
+    try:
+        erasure = erase(settings, wh, user, source, raw, progress)
+    except (NotFound, ConfigError, storage.WarehouseBusy) as exc:
+        progress.close()
+        fail(str(exc))
+    progress.close()
+    if erasure.completed_before:
+        err.print("completed the erasure a killed `forget` had decided")
+    if not erasure.found:
+        return
+    table = Table(title=f"erasure {erasure.run_id}", show_header=False)
+    found = ", ".join(f"{kind} {count}" for kind, count in sorted(erasure.found.items()))
+    table.add_row("found", found)
+    for drop in erasure.drops:
+        table.add_row(
+            f"{drop.layer} {drop.subject}",
+            f"{drop.count_files:,} files rewritten, {drop.count_rows:,} records removed",
+        )
+    table.add_row("staging and facts", f"{erasure.partitions_rebuilt:,} partitions rebuilt")
+    table.add_row("report sets", f"{erasure.report_sets} computed again, dashboard included")
+    table.add_row("usage.duckdb", "rebuilt")
+    table.add_row("forgotten list", f"{wh.forgotten} (keyed hashes, no identifier)")
+    Console().print(table)
 
 
 def _loopback(host: str) -> bool:
@@ -554,7 +656,7 @@ def serve(
     from pipelines import auth
     from pipelines.serve import log_config, make_app
 
-    settings = _settings(config)
+    settings = _answering(_settings(config))
     wh = _existing_warehouse(settings, warehouse)
     try:
         credentials = auth.configured(settings)

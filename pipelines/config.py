@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -212,6 +212,74 @@ class Serve(BaseModel):
     auth: ServeAuth = Field(default_factory=ServeAuth)
 
 
+DURATION = re.compile(r"(\d+)d")
+FOREVER = "forever"
+
+
+def _days(value: object) -> int | None:
+    """A retention duration: `<N>d` (N days back from the run's UTC date) or `forever`
+    (None)."""
+    if value == FOREVER or value is None:
+        return None
+    match = DURATION.fullmatch(str(value).strip())
+    if not match or int(match.group(1)) < 1:
+        raise ValueError(f"{value!r} is not a duration: use <N>d (N >= 1) or forever")
+    return int(match.group(1))
+
+
+class Layers(BaseModel):
+    """How long each layer keeps a source's data, in days back from the run's UTC date
+    (None: forever). Unset layers take the value for all sources."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    raw: int | None = None
+    records: int | None = None
+    facts: int | None = None
+
+    @field_validator("raw", "records", "facts", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> int | None:
+        return _days(value)
+
+
+class Retention(Layers):
+    """flows.yaml `retention:` (docs/privacy.md): per layer for all sources, overridden per
+    source (`openl2m: {records: 200d}`), and how many report sets the runs keep."""
+
+    reports: int = Field(1, ge=1)  # the live set and the sets of the runs before it
+    coder: Layers = Field(default_factory=Layers)
+    rocketchat: Layers = Field(default_factory=Layers)
+    seatable: Layers = Field(default_factory=Layers)
+    openl2m: Layers = Field(default_factory=Layers)
+
+    def days(self, source: str, layer: str) -> int | None:
+        """Days a layer keeps a source's data (None: forever)."""
+        own = getattr(getattr(self, source), layer)
+        return own if layer in getattr(self, source).model_fields_set else getattr(self, layer)
+
+    def key(self, source: str, layer: str) -> str:
+        """The flows.yaml key that sets a source's layer."""
+        own = layer in getattr(self, source).model_fields_set
+        return f"retention.{source}.{layer}" if own else f"retention.{layer}"
+
+
+class Privacy(BaseModel):
+    """flows.yaml `privacy:` (docs/privacy.md): pseudonymous publishing, and the key of the
+    pseudonyms and of the forgotten list (named by an environment variable)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pseudonymize: bool = False
+    key_env: str = "USAGE_WAREHOUSE_PSEUDONYM_KEY"
+    min_group: int = Field(0, ge=0)  # per-user rows of a window with fewer users: "others"
+
+    @field_validator("key_env")
+    @classmethod
+    def _env_name(cls, value: str) -> str:
+        return _env_name(value)
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -228,6 +296,8 @@ class Settings(BaseModel):
     # ({"statistics": {...}, "success": true}); `current`, today's Rocket.Chat (8.x): IStats
     # flat, plus success (docs/sources/rocketchat.md).
     rocketchat_statistics: Literal["seed", "current"] = "seed"
+    retention: Retention = Field(default_factory=Retention)
+    privacy: Privacy = Field(default_factory=Privacy)
 
     @field_validator("timezone")
     @classmethod
@@ -277,3 +347,25 @@ def load_settings(path: Path | str | None = None) -> Settings:
     if settings.raw is not None:
         settings.raw = base / settings.raw
     return settings
+
+
+def _shift_month(year: int, month: int, delta: int) -> str:
+    index = year * 12 + (month - 1) + delta
+    return f"{index // 12:04d}{index % 12 + 1:02d}"
+
+
+def resolve_params(params: dict[str, str], now: datetime, settings: Settings) -> dict[str, str]:
+    """Replace the date tokens (DATE_TOKEN) in a window's parameter values, as of now."""
+    local = now.astimezone(settings.zone).date()
+    utc = now.astimezone(UTC).date()
+
+    def token(match: re.Match) -> str:
+        name, offset = match.group(1), int(match.group(2) or 0)
+        if name == "month":
+            return _shift_month(local.year, local.month, offset)
+        base = utc if name.startswith("utc_") else local
+        if name.endswith("week"):
+            return str(base - timedelta(days=base.weekday()) + timedelta(weeks=offset))
+        return str(base + timedelta(days=offset))
+
+    return {key: DATE_TOKEN.sub(token, value) for key, value in params.items()}

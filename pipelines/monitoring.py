@@ -44,8 +44,20 @@ def status(con: duckdb.DuckDBPyConnection, limit: int) -> dict[str, list[dict]]:
             "where run_id = (select max(run_id) from runs where status = 'ok') order by all"
         )
     )
+    drops = _dicts(
+        con.execute(
+            # per run and layer: what the retention (or an erasure) removed, the newest first
+            "select strptime(left(run_id, 15), '%Y%m%dT%H%M%S')::date as run, reason, layer, "
+            "coalesce(max(last_day)::varchar, '') as through, "
+            "format('{:,}', sum(count_files)) as files, format('{:,}', sum(count_rows)) as rows "
+            "from drops group by run_id, reason, layer "
+            "order by run_id desc, layer limit $limit",
+            {"limit": limit},
+        )
+    )
     return {
         "recent runs": runs,
         "data freshness": _dicts(con.execute(freshness_sql())),
         "open warnings (latest successful run)": warnings,
+        "dropped by retention and erasures": drops,
     }

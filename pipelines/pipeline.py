@@ -17,8 +17,11 @@ from pipelines.extract.files import missing_tree, stray
 from pipelines.extract.ingest import IngestResult, ingest
 from pipelines.interruption import interruption, signals_ignored, stopping_at_steps
 from pipelines.publish import PublishResult, publish
+from pipelines.retention.drop import drop_old, remove_raw
+from pipelines.retention.policy import Drop
 from pipelines.storage import Catalog, Warehouse
 from pipelines.storage.internal import CHECKS, RUNS
+from pipelines.storage.journal import complete as complete_erasure
 from pipelines.transform.runner import TransformResult, build_facts
 
 Progress = Callable[[str], None]
@@ -47,12 +50,14 @@ class RunSummary:
     accepted: int = 0
     rejected: int = 0
     duplicates: int = 0
+    forgotten: int = 0  # records of a person `forget` erased, kept out
     # table -> partition keys rewritten by this run's ingest (what the transform rebuilds from)
     touched: dict[str, set[str]] = field(default_factory=dict)
     days_rebuilt: int = 0
     warnings: list[checks.Warning] = field(default_factory=list)
     reports_written: int = 0  # reports whose content changed (the others are kept as they were)
     reports_unchanged: int = 0
+    dropped: list[Drop] = field(default_factory=list)  # by the retention
     seconds: dict[str, float] = field(default_factory=dict)
     finished_at: datetime | None = None
     message: str = ""
@@ -65,7 +70,7 @@ class RunSummary:
 
     @property
     def reconciles(self) -> bool:
-        return self.lines_read == self.accepted + self.rejected + self.duplicates
+        return self.lines_read == self.accepted + self.rejected + self.duplicates + self.forgotten
 
     def add_ingest(self, result: IngestResult) -> None:
         self.files += len(result.files)
@@ -76,6 +81,7 @@ class RunSummary:
         self.accepted += result.accepted
         self.rejected += result.rejected
         self.duplicates += result.duplicates
+        self.forgotten += result.forgotten
         for table, days in result.touched.items():
             self.touched.setdefault(table, set()).update(str(d) for d in days)
 
@@ -183,6 +189,7 @@ def run_row(summary: RunSummary) -> dict:
         "accepted": summary.accepted,
         "rejected": summary.rejected,
         "duplicates": summary.duplicates,
+        "forgotten": summary.forgotten,
         "days_rebuilt": summary.days_rebuilt,
         "reports_written": summary.reports_written,
         "seconds": round(sum(summary.seconds.values()), 3),
@@ -250,6 +257,9 @@ def _sources_with_records(catalog: Catalog) -> set[str]:
 def summary_dict(summary: RunSummary) -> dict:
     data = asdict(summary)
     data["touched"] = {table: sorted(days) for table, days in summary.touched.items()}
+    for drop in data["dropped"]:
+        for key in ("first_day", "last_day"):
+            drop[key] = drop[key] and str(drop[key])
     for key in ("started_at", "as_of", "finished_at"):
         data[key] = data[key].isoformat() if data[key] else None
     data["reports_folder"] = str(summary.reports_folder) if summary.reports_folder else None
@@ -295,10 +305,11 @@ def run_nightly(
         summary.rebuild(*rebuild)
     root = raw_root(wh, settings, raw)
     with wh.lock():
+        complete_erasure(wh)  # a killed `forget` decided its erasure: completed first
         catalog = Catalog.load(wh)
         refuse_past(catalog, summary)
         try:
-            storage.clean_leftovers(wh, keep=catalog.past_reports)
+            storage.clean_leftovers(wh, catalog.past_reports)
             had_records = _sources_with_records(catalog)
             with Stopwatch(summary, "collect"):
                 for source in [] if past else settings.sources:
@@ -319,6 +330,9 @@ def run_nightly(
             with Stopwatch(summary, "checks"):
                 say("checking the data")
                 summary.warnings = stages.check(catalog, settings, summary, transformed)
+            with Stopwatch(summary, "retention"):  # after the facts that aggregate it
+                kept = drop_old(catalog, settings, summary.run_id, summary.as_of, root, say)
+                summary.dropped = kept.drops
             with Stopwatch(summary, "publish"):
                 say(f"publishing {len(settings.reports)} reports")
                 published = stages.publish(catalog, settings, summary)
@@ -342,6 +356,9 @@ def run_nightly(
                 catalog.as_of = summary.as_of
             finish(catalog, summary, "ok")
             if not past:
-                storage.swap_reports(wh, published.folder, keep=catalog.past_reports)
+                storage.swap_reports(
+                    wh, published.folder, settings.retention.reports, catalog.past_reports
+                )
+            remove_raw(root, kept.raw_files)
             storage.rebuild_duckdb_file(wh)
         return summary

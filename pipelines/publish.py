@@ -7,17 +7,17 @@ them live, so readers see the previous set or the new one, never a mix.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
 import orjson
 
 from pipelines import dashboard, endpoints, storage
-from pipelines.config import DATE_TOKEN, ConfigError, Settings
+from pipelines.config import ConfigError, Settings, resolve_params
 from pipelines.endpoints.base import Context, open_session
+from pipelines.retention import policy
 from pipelines.storage import Catalog
 
 
@@ -32,41 +32,21 @@ class PublishResult:
     changed: list[str] = field(default_factory=list)  # the files whose bytes are new
 
 
-def _shift_month(year: int, month: int, delta: int) -> str:
-    index = year * 12 + (month - 1) + delta
-    return f"{index // 12:04d}{index % 12 + 1:02d}"
-
-
-def resolve_params(params: dict[str, str], now: datetime, settings: Settings) -> dict[str, str]:
-    """Replace the date tokens (config.DATE_TOKEN) in a window's parameter values."""
-    local = now.astimezone(settings.zone).date()
-    utc = now.astimezone(UTC).date()
-
-    def token(match: re.Match) -> str:
-        name, offset = match.group(1), int(match.group(2) or 0)
-        if name == "month":
-            return _shift_month(local.year, local.month, offset)
-        base = utc if name.startswith("utc_") else local
-        if name.endswith("week"):
-            return str(base - timedelta(days=base.weekday()) + timedelta(weeks=offset))
-        return str(base + timedelta(days=offset))
-
-    return {key: DATE_TOKEN.sub(token, value) for key, value in params.items()}
-
-
 def check_windows(settings: Settings, config: Path, now: datetime) -> None:
     """Ask every configured window's endpoint to check its parameters as of `now` (no data
     read): a parameter it refuses is a ConfigError naming the file and the window, found
-    before any work starts."""
+    before any work starts; so is a retention that would drop what a window reads
+    (retention.policy.check)."""
     ctx = Context(None, now, settings)
+    windows = []
     for index, window in enumerate(settings.reports):
         params = resolve_params(window.params, now, settings)
+        label = f"reports[{index}] ({window.endpoint} {window.name!r})"
         status, body = endpoints.call(ctx, f"{window.endpoint}?{urlencode(params)}")
         if status != 200:
-            raise ConfigError(
-                f"{config}: reports[{index}] ({window.endpoint} {window.name!r}): "
-                f"HTTP {status} {orjson.dumps(body).decode()}"
-            )
+            raise ConfigError(f"{config}: {label}: HTTP {status} {orjson.dumps(body).decode()}")
+        windows.append((label, window, params))
+    policy.check(settings, config, now, windows)
 
 
 def dumps(body: dict) -> bytes:

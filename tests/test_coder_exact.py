@@ -18,7 +18,7 @@ import pytest
 
 from pipelines import storage
 from pipelines.config import Settings
-from pipelines.transform.models import macros
+from pipelines.sqlcatalog import macros
 from tests import coder_pg
 from tests.coder_fixture import A1, T1, U1, V1, W1, agent
 from tests.conftest import MiniWarehouse, collect

@@ -1,4 +1,5 @@
-"""SIGKILL a real run at several points: the published state survives, the next run heals.
+"""SIGKILL a real run (and a real `forget`) at several points: the published state
+survives, the next run heals (an erasure decided before the kill is completed).
 
 Each run happens in a child process driven by a small script that kills itself (SIGKILL,
 no clean-up of any kind) at the chosen point.
@@ -6,6 +7,9 @@ no clean-up of any kind) at the chosen point.
 
 from __future__ import annotations
 
+import gzip
+import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -123,3 +127,120 @@ def test_open_reader_does_not_block_a_run(tmp_path):
     finally:
         reader.close()
     assert state(root)[2] == (2,)
+
+
+# ---------------------------------------------------------------- forget
+
+FORGET_DRIVER = """
+import os, signal, sys
+from datetime import datetime
+from pathlib import Path
+from pipelines import pipeline, storage
+from pipelines.config import ReportWindow, Settings
+from pipelines import forget as erasure
+
+root, command, kill_at = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+prefix, _, nth = kill_at.partition("#")
+seen = 0
+
+def progress(message):
+    global seen
+    if message.startswith(prefix):
+        seen += 1
+        if seen == int(nth or 1):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+settings = Settings(reports=[ReportWindow(
+    endpoint="api/v2.1/admin/statistics/active-users/", name="may",
+    params={"start": "2024-05-01 00:00:00", "end": "2024-05-07 00:00:00"})],
+    retention={"reports": 2})
+wh = storage.Warehouse(root)
+if command == "run":
+    pipeline.run_nightly(settings, wh, None, datetime.fromisoformat("2024-05-08T00:00:00+00:00"), progress=progress)
+else:
+    try:
+        erasure.forget(settings, wh, ["a@x.org"], progress=progress)
+    except erasure.NotFound:
+        sys.exit(3)
+"""
+
+FORGET_KILL_POINTS = [
+    ("rewriting seatable/", "old"),  # the raw files, written beside themselves
+    ("publishing the report set", "old"),  # records, facts, report sets written, undecided
+    ("installing the catalog", "decided"),  # the journal written, nothing applied
+    ("renaming#2", "decided"),  # one raw file renamed into place, not the other
+]
+KEY_ENV = {"USAGE_WAREHOUSE_PSEUDONYM_KEY": "a-test-key-of-enough-characters"}
+
+
+def drive_forget(root: Path, command: str, kill_at: str = "never") -> int:
+    return subprocess.run(
+        [sys.executable, "-c", FORGET_DRIVER, str(root), command, kill_at],
+        timeout=120,
+        env={**os.environ, **KEY_ENV},
+    ).returncode
+
+
+def forget_state(root: Path) -> tuple:
+    """What a reader sees, and the raw tree: every file's lines (gzip read), but the
+    temporary dot files no ingest reads."""
+    wh = storage.Warehouse(root)
+    raw = {
+        p.relative_to(wh.default_raw).as_posix(): gzip.decompress(p.read_bytes())
+        if p.name.endswith(".gz")
+        else p.read_bytes()
+        for p in sorted(wh.default_raw.rglob("*"))
+        if p.is_file() and not p.name.startswith(".")
+    }
+    return (*state(root), raw, wh.forgotten.exists())
+
+
+@pytest.fixture(scope="module")
+def forgettable(tmp_path_factory) -> tuple[Path, tuple, tuple]:
+    """A warehouse of two runs holding a@x.org in two raw files (one gzip) and a script
+    run; its state; the state after an uninterrupted forget."""
+    base = tmp_path_factory.mktemp("forgettable") / "wh"
+    raw = storage.Warehouse(base).default_raw
+    write_raw(
+        raw, "seatable_user_activity", [day("a@x.org", 1), day("b", 1)], "2024/05/01/a.ndjson"
+    )
+    assert drive_forget(base, "run") == 0
+    path = write_raw(
+        raw, "seatable_user_activity", [day("b", 2), day("a@x.org", 3)], "2024/05/03/b.ndjson"
+    )
+    path.with_name("b.ndjson.gz").write_bytes(gzip.compress(path.read_bytes()))
+    path.unlink()
+    run = {"id": 7, "dtable_uuid": "d", "owner": "a@x.org", "script_name": "s.py",
+           "started_at": "2024-05-03T10:00:00Z", "finished_at": "2024-05-03T10:00:05Z", "success": True}  # fmt: skip
+    write_raw(raw, "seatable_script_runs", [run], "2024/05/03/c.ndjson")
+    assert drive_forget(base, "run") == 0
+    reference = base.parent / "reference"
+    shutil.copytree(base, reference, symlinks=True)
+    assert drive_forget(reference, "forget") == 0
+    return base, forget_state(base), forget_state(reference)
+
+
+@pytest.mark.parametrize(("kill_at", "after_kill"), FORGET_KILL_POINTS)
+def test_kill_forget_at_any_point(tmp_path, forgettable, kill_at, after_kill):
+    base, before, erased = forgettable
+    root = tmp_path / "wh"
+    shutil.copytree(base, root, symlinks=True)
+    assert drive_forget(root, "forget", kill_at) == -signal.SIGKILL
+    if after_kill == "old":  # not decided: readers and the raw tree see exactly the old state
+        assert forget_state(root) == before
+    else:
+        assert storage.Warehouse(root).erasure_journal.exists()
+    if kill_at == "rewriting seatable/":  # a run in between sweeps the raw files written aside
+        assert drive_forget(root, "run") == 0
+        assert not list(root.rglob("*.erasure")) and forget_state(root)[1:] == before[1:]
+    # The next forget (or, once decided, the next run) completes it: the person is gone.
+    command = "run" if kill_at == "renaming#2" else "forget"
+    assert drive_forget(root, command) == 0
+    assert forget_state(root)[1:] == erased[1:]
+    if command == "forget":
+        assert forget_state(root)[0] == erased[0]
+    assert_only_cataloged_files(root)
+    assert (
+        not list(root.rglob("*.erasure")) and not storage.Warehouse(root).erasure_journal.exists()
+    )
+    assert b"a@x.org" not in b"".join(forget_state(root)[3].values())

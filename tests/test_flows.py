@@ -1,5 +1,5 @@
-"""flows.yaml resolves; the command line runs the nightly run end to end (no Prefect); a
-deployment served by `schedule` runs when triggered through Prefect's API."""
+"""flows.yaml resolves; the command line runs the nightly run end to end (no Prefect). The
+schedule and its runs through Prefect: tests/test_schedule.py."""
 
 from __future__ import annotations
 
@@ -110,77 +110,6 @@ def test_cli_run_publishes_and_reruns_identically(tmp_path):
 def test_flows_yaml_is_valid_yaml_with_the_documented_keys():
     data = yaml.safe_load((ROOT / "flows.yaml").read_text())
     assert {"warehouse", "timezone", "deployments", "reports"} <= set(data)
-
-
-TRIGGER = """
-import sys, time
-from prefect.deployments import run_deployment
-deadline = time.monotonic() + 90
-while True:  # the deployment appears once `schedule` has registered it
-    try:
-        run = run_deployment("nightly/nightly-test", timeout=240)
-        break
-    except Exception:
-        if time.monotonic() > deadline:
-            raise
-        time.sleep(1)
-print(run.state.type.value)
-"""
-
-
-def test_scheduled_deployment_runs_when_triggered_through_the_api(tmp_path, prefect_env):
-    raw = tmp_path / "raw"
-    write_raw(
-        raw, "seatable_user_activity", [{"username": "a", "timestamp": "2024-05-01T10:00:00Z"}]
-    )
-    config = tmp_path / "flows.yaml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "warehouse": "wh",
-                "raw": "raw",
-                "deployments": [{"name": "nightly-test", "flow": "nightly", "cron": "0 3 * * *"}],
-                "reports": [
-                    {
-                        "endpoint": "api/v2.1/admin/statistics/active-users/",
-                        "name": "may-day",
-                        "params": {"start": "2024-05-01 00:00:00", "end": "2024-05-01 00:00:00"},
-                    }
-                ],
-            }
-        )
-    )
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "pipelines",
-            "schedule",
-            "--no-start-server",
-            "--config",
-            str(config),
-        ],
-        env=prefect_env,
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        trigger = subprocess.run(
-            [sys.executable, "-c", TRIGGER],
-            env=prefect_env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    assert trigger.stdout.strip() == "COMPLETED", trigger.stderr[-2000:]
-    body = json.loads(
-        (tmp_path / "wh/reports/api/v2.1/admin/statistics/active-users/may-day.json").read_text()
-    )
-    assert body == {"active_users": [{"datetime": "2024-05-01T00:00:00+00:00", "count": 1}]}
 
 
 GOLDEN = ROOT / "tests" / "golden" / "e2e"

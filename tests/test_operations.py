@@ -224,3 +224,25 @@ def test_the_service_unit_is_valid(tmp_path):
         text=True,
     )
     assert verified.returncode == 0 and verified.stderr == "", verified.stderr
+
+
+def test_forget_needs_no_configured_key_and_reset_keeps_the_forgotten(site):
+    # Without privacy.key_env's variable, the forgotten list keeps a key of its own.
+    wh = site / "wh"
+    erased = cli(site, "forget", "--user", "u2", "--yes")
+    assert erased.returncode == 0, erased.stderr
+    assert (wh / "forgotten.key").stat().st_mode & 0o777 == 0o600
+    assert json.loads((wh / "forgotten.json").read_text())["key_env"] is None
+    assert "u2" not in (wh / "forgotten.json").read_text()
+    again = [{"username": "u2", "timestamp": "2024-05-06T10:00:00Z"}]
+    write_raw(site / "raw", "seatable_user_activity", again, "b.ndjson")
+    later = cli(site, "run", "--now", NOW)
+    assert later.returncode == 0, later.stderr
+    squashed = " ".join(later.stdout.replace("│", " ").split())  # the summary's cells wrap
+    assert "1 read = 0 accepted + 0 rejected + 0 duplicate + 1 forgotten" in squashed
+    reset = cli(site, "reset", "--yes")
+    assert reset.returncode == 0 and "kept " + str(wh / "forgotten.json") in reset.stderr
+    rebuilt = cli(site, "run", "--now", NOW)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    users = query(wh, "select distinct username from seatable_user_activity order by 1")
+    assert users == [("u1",), ("u3",), ("u4",), ("u5",)]

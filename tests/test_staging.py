@@ -8,11 +8,11 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from pipelines import pipeline, records, storage
+from pipelines import pipeline, records, sqlcatalog, storage
 from pipelines.config import Settings
 from pipelines.endpoints.base import open_session
+from pipelines.sqlcatalog import declared_inputs, macros, models, reads
 from pipelines.storage.internal import INTERNAL
-from pipelines.transform.models import declared_inputs, macros, models, reads
 from tests.conftest import query, write_raw
 
 LAYERS = ("staging", "facts", "reports", "checks")
@@ -23,7 +23,7 @@ ORG = "00000000-0000-0000-0000-0000000000aa"
 
 
 def sql_files(*layers: str) -> list[Path]:
-    return [p for layer in layers for p in storage.sql_models(layer)]
+    return [p for layer in layers for p in sqlcatalog.sql_files(layer)]
 
 
 def test_every_header_names_exactly_the_tables_its_body_reads():
@@ -49,6 +49,28 @@ def test_the_records_per_day_cover_every_event_kind():
     sql = models()["fct_record_days"].sql
     assert set(models()["fct_record_days"].inputs) == {f"stg_{t}" for t in events}
     assert re.findall(r"day_counts\('stg_(\w+)', \w+\)", sql) == events
+
+
+def test_privacy_headers_name_real_columns():
+    """`-- person:` names columns of the model (forget removes the rows naming a person
+    from the partitions it cannot build again); a model of several products says each
+    row's product (`-- source:`, for retention); a model with a user column declares it."""
+    from pipelines.retention.drop import sources_of
+
+    empty = storage.Catalog(storage.Warehouse("."))  # no files: every view typed and empty
+    con = storage.open_warehouse(empty.wh, empty)
+    try:
+        for model in models().values():
+            if not model.is_dated:
+                continue
+            columns = {row[0] for row in con.execute(f"describe {model.name}").fetchall()}
+            assert set(model.person) <= columns, model.name
+            if len(sources_of(model.name)) > 1:
+                assert model.source_of_row, model.name
+            named = {"user_id", "owner", "login_user_id", "username", "workspace_id"} & columns
+            assert named <= set(model.person), model.name
+    finally:
+        con.close()
 
 
 def test_a_table_in_a_comment_or_a_string_is_no_input():

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 import orjson
 import psycopg
 
-from pipelines import storage
 from pipelines.collect import landing, postgres
+from pipelines.sqlcatalog import sql_file
 
 SOURCE = "coder"
 DATABASE = postgres  # how the database is read: pipelines/collect/postgres.py
@@ -116,9 +116,9 @@ PARTS = {"workspace_agent_stats": "session_counts", "template_usage_stats": "fam
 
 
 def query(kind: str, shapes: dict[str, str]) -> str:
-    sql = storage.sql_model(QUERIES, kind).read_text()
+    sql = sql_file(QUERIES, kind).read_text()
     if part := PARTS.get(kind):
-        fitting = storage.sql_model(f"{QUERIES}/{part}", shapes[part]).read_text()
+        fitting = sql_file(f"{QUERIES}/{part}", shapes[part]).read_text()
         sql = f"with {part} as (\n{fitting}\n)\n{sql}"
     return sql
 
@@ -127,7 +127,7 @@ def plan(conn: psycopg.Connection, watermarks: dict[str, datetime]) -> list[land
     """The reads of one collect, for this Coder's schema and purge horizon."""
     shapes = _shapes(conn)
     (horizon,) = conn.execute(
-        storage.sql_model(QUERIES, "horizon").read_text(),
+        sql_file(QUERIES, "horizon").read_text(),
         {"watermark": watermarks.get("workspace_agent_stats")},
     ).fetchone()
     params = {"horizon": horizon, "families": orjson.dumps(APP_FAMILIES).decode()}

@@ -30,7 +30,7 @@ from pymysql.converters import conversions
 
 from pipelines import records
 from pipelines.collect import CollectError, landing
-from pipelines.transform.models import header
+from pipelines.sqlcatalog import header
 
 SCHEMES = ("mysql", "mariadb")
 DENIED = {ER.DBACCESS_DENIED_ERROR, ER.TABLEACCESS_DENIED_ERROR, ER.COLUMNACCESS_DENIED_ERROR}

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 
 import psycopg
 
-from pipelines import storage
 from pipelines.collect import landing, postgres
+from pipelines.sqlcatalog import sql_file
 
 SOURCE = "openl2m"
 DATABASE = postgres  # how the database is read: pipelines/collect/postgres.py
@@ -48,6 +48,6 @@ TABLES = [
 def plan(conn: psycopg.Connection, watermarks: dict[str, datetime]) -> list[landing.Read]:
     """The reads of one collect: the same three whatever the database holds."""
     return [
-        landing.Read(kind, storage.sql_model(QUERIES, kind).read_text(), overlap)
+        landing.Read(kind, sql_file(QUERIES, kind).read_text(), overlap)
         for kind, overlap in OVERLAP.items()
     ]

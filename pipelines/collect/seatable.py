@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pipelines import storage
 from pipelines.collect import landing, mysql
+from pipelines.sqlcatalog import sql_file
 
 SOURCE = "seatable"
 DATABASE = mysql  # how the database is read: pipelines/collect/mysql.py
@@ -42,6 +42,6 @@ OVERLAP: dict[str, timedelta | None] = {
 def plan() -> list[landing.Read]:
     """The reads of one collect."""
     return [
-        landing.Read(kind, storage.sql_model(QUERIES, kind).read_text(), overlap)
+        landing.Read(kind, sql_file(QUERIES, kind).read_text(), overlap)
         for kind, overlap in OVERLAP.items()
     ]

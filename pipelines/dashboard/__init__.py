@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 import orjson
 
 from pipelines import endpoints, storage
-from pipelines.config import ReportWindow
+from pipelines.config import ReportWindow, resolve_params
 from pipelines.endpoints.base import Context, rows
 
 OVERVIEW_DAYS = 90
@@ -62,8 +62,6 @@ WINDOWS = {
 
 def _body(ctx: Context, window: ReportWindow, published: dict[str, dict]) -> dict:
     """A window's body: the one just published for the same request, else computed."""
-    from pipelines.publish import resolve_params  # publish writes this page: no import cycle
-
     params = resolve_params(window.params, ctx.now, ctx.settings)
     target = f"{endpoints.normalise_path(window.endpoint)}?{urlencode(params)}"
     if target in published:

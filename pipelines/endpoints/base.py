@@ -14,8 +14,8 @@ import duckdb
 
 from pipelines import storage
 from pipelines.config import Settings
-from pipelines.storage import Catalog, Warehouse, sql_model, sql_models
-from pipelines.transform.models import macros, models, reads, tables_beneath
+from pipelines.sqlcatalog import macros, models, reads, sql_file, sql_files, tables_beneath
+from pipelines.storage import Catalog, Warehouse
 
 T = TypeVar("T")
 
@@ -95,13 +95,13 @@ class Query:
 @cache
 def report_sql(name: str) -> str:
     """The text of sql/reports/<name>.sql."""
-    return sql_model("reports", name).read_text()
+    return sql_file("reports", name).read_text()
 
 
 @cache
 def _report_reads() -> frozenset[str]:
     """Every table a report query reads."""
-    return frozenset(t for path in sql_models("reports") for t in reads(path.read_text()))
+    return frozenset(t for path in sql_files("reports") for t in reads(path.read_text()))
 
 
 @cache
@@ -110,7 +110,7 @@ def _request_reads() -> frozenset[str]:
     publisher) nor the `*_held` models' (read once, when a session opens)."""
     return frozenset(
         t
-        for path in sql_models("reports")
+        for path in sql_files("reports")
         if not (path.stem.startswith("rpt_dashboard_") or path.stem.endswith("_held"))
         for t in reads(path.read_text())
     )

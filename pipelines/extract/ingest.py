@@ -4,10 +4,11 @@ One run: find files the manifest has not seen (or that changed) and read them a 
 a time. The fast path (vouch.py) types whole blocks of clean lines in one Polars read;
 every line it cannot vouch for is typed or rejected by the kind's validation statement
 (validate.py, the judge). Accepted rows go straight to their partition's new file
-(land.py), rejected lines to the run's rejects file. After a table's last file, the few
-records with two copies in one partition are settled (the copy read last wins) and only
-their partitions are written again. The new files go live with the run's catalog. Counts
-reconcile: lines read = accepted (new records) + rejected + duplicates.
+(land.py), rejected lines to the run's rejects file, and the records of a person `forget`
+erased nowhere (privacy/forgotten.py). After a table's last file, the few records with two
+copies in one partition are settled (the copy read last wins) and only their partitions
+are written again. The new files go live with the run's catalog. Counts reconcile: lines
+read = accepted (new records) + rejected + duplicates + forgotten.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pipelines.extract.files import Block, Fingerprint, RawFile, discover, finge
 from pipelines.extract.land import Landing, landing_columns
 from pipelines.extract.validate import register_functions, validation_sql
 from pipelines.extract.vouch import Plan, plan_for, vouch
+from pipelines.privacy.forgotten import Forgotten
 from pipelines.storage import Catalog, quote_ident
 from pipelines.storage.catalog import schema_signature
 from pipelines.storage.internal import INGESTED_FILES, REJECTS
@@ -37,6 +39,7 @@ class FileResult:
     status: str  # "new" or "changed"
     lines_read: int = 0
     rejected: int = 0
+    forgotten: int = 0  # records of an erased person, kept out
 
 
 @dataclass
@@ -48,12 +51,13 @@ class IngestResult:
     accepted: int = 0
     rejected: int = 0
     duplicates: int = 0
+    forgotten: int = 0
     # table -> UTC days whose partition was rewritten ("" for unpartitioned kinds)
     touched: dict[str, set[str]] = field(default_factory=dict)
 
     @property
     def reconciles(self) -> bool:
-        return self.lines_read == self.accepted + self.rejected + self.duplicates
+        return self.lines_read == self.accepted + self.rejected + self.duplicates + self.forgotten
 
 
 Progress = Callable[[str], None]
@@ -78,7 +82,9 @@ def _manifest(con, catalog: Catalog) -> dict[str, tuple[int, int, str]]:
 
 def _files_to_read(con, catalog: Catalog, files: list[RawFile]) -> tuple[list[Pending], int]:
     """Files that are new or changed since the manifest saw them, with their fingerprint,
-    a table at a time (in path order within a table: the order copies are read in)."""
+    a table at a time (in path order within a table: the order copies are read in), the
+    tables in records.py order (a kind after those whose keys it names: a forgotten
+    person's workspace is known before its builds are read)."""
     seen = _manifest(con, catalog)
     todo = []
     skipped = 0
@@ -92,7 +98,10 @@ def _files_to_read(con, catalog: Catalog, files: list[RawFile]) -> tuple[list[Pe
             skipped += 1
             continue
         todo.append(Pending(raw, "changed" if known else "new", stat.st_size, stat.st_mtime_ns))
-    return sorted(todo, key=lambda p: (p.raw.kind.table, p.raw.relative)), skipped
+    return sorted(todo, key=lambda p: (KIND_ORDER[p.raw.kind.table], p.raw.relative)), skipped
+
+
+KIND_ORDER = {kind.table: index for index, kind in enumerate(records.KINDS)}
 
 
 def _blocks_ahead(todo: list[Pending]) -> Iterator[tuple[int, Block]]:
@@ -164,17 +173,34 @@ class _Rejects:
 
 
 def _read_block(
-    con, plan: Plan | None, landing: Landing, rejects: _Rejects, file: FileResult, block: Block
+    con,
+    plan: Plan | None,
+    landing: Landing,
+    rejects: _Rejects,
+    file: FileResult,
+    block: Block,
+    forgotten: Forgotten | None,
 ) -> None:
-    """Every line of the block accepted into the landing or rejected."""
+    """Every line of the block accepted into the landing, rejected, or kept out (a
+    forgotten person's)."""
+
+    def accept(rows: pa.Table) -> None:
+        if forgotten is not None:
+            rows, dropped = forgotten.keep(landing.kind, rows)
+            file.forgotten += dropped
+        landing.add(rows)
+
     vouched = vouch(con, plan, block, file.file)
     for rows in vouched.rows:
-        landing.add(rows)
         file.lines_read += len(rows)
+        accept(rows)
     if vouched.judged:
         verdicts = _judge(con, landing.kind, pa.concat_tables(vouched.judged), file.file)
-        landing.add(verdicts.filter(pc.is_null(verdicts["reason"])))
         file.lines_read += len(verdicts)
+        if forgotten is not None:  # a rejected line of theirs is theirs too
+            verdicts, dropped = forgotten.keep_rejected(landing.kind, verdicts)
+            file.forgotten += dropped
+        accept(verdicts.filter(pc.is_null(verdicts["reason"])))
         file.rejected += rejects.add(landing.kind, verdicts)
 
 
@@ -209,6 +235,7 @@ def ingest(
     result = IngestResult()
     found = discover(raw_root, source)
     result.ignored = found.ignored
+    forgotten = Forgotten.load(wh)
     con = storage.connect()
     register_functions(con)
     landing = None
@@ -232,15 +259,18 @@ def ingest(
                         f"{done_mb:,.0f} of {total_mb:,.0f} MB read)"
                     )
                     done_mb += pending.size / 2**20
-                _read_block(con, plan, landing, rejects, result.files[index], block)
+                _read_block(con, plan, landing, rejects, result.files[index], block, forgotten)
             if landing is not None:
                 say(f"merging {landing.kind.table}")
                 _land(catalog, landing, result)
                 landing = None
             rejects.write(catalog, run_id, run_day)
             _write_manifest(con, catalog, run_id, todo, result)
+            if forgotten is not None and forgotten.added:  # before the catalog commits
+                forgotten.save(wh)
         result.lines_read = sum(f.lines_read for f in result.files)
         result.rejected = sum(f.rejected for f in result.files)
+        result.forgotten = sum(f.forgotten for f in result.files)
     finally:
         if landing is not None:
             landing.abandon()  # the run failed while writing this table

@@ -38,6 +38,7 @@ class Catalog:
         models: dict[str, str] | None = None,
         run_id: str | None = None,
         schemas: dict[str, str] | None = None,
+        floors: dict[str, str] | None = None,
         as_of: datetime | None = None,
         past_reports: list[str] | None = None,
     ):
@@ -57,6 +58,9 @@ class Catalog:
         # differ; absent when unknown): a view need not read each file's schema to line
         # their columns up (union_by_name), a cost that grows with the files
         self.schemas: dict[str, str] = schemas or {}
+        # table -> the first day whose partition its inputs can still build: retention
+        # dropped the days before (transform/floors.py); the partitions before it are final
+        self.floors: dict[str, str] = floors or {}
 
     @classmethod
     def load(cls, wh: Warehouse) -> Catalog:
@@ -71,6 +75,7 @@ class Catalog:
             body.get("models", {}),
             body.get("run_id"),
             body.get("schemas"),
+            body.get("floors"),
             datetime.fromisoformat(as_of) if as_of else None,
             body.get("past_reports"),
         )
@@ -114,47 +119,60 @@ class Catalog:
         """Whether every live file of the table is known to share one schema."""
         return self.schemas.get(table, MIXED) != MIXED
 
+    def body(self, run_id: str) -> bytes:
+        """The catalog file's bytes, as committed by run_id."""
+        content = {
+            "run_id": run_id,
+            "tables": self.tables,
+            "models": self.models,
+            "schemas": self.schemas,
+        }
+        if self.floors:
+            content["floors"] = self.floors
+        if self.as_of:
+            content["as_of"] = self.as_of.isoformat()
+        if self.past_reports:
+            content["past_reports"] = self.past_reports
+        return orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
+
     def commit(self, run_id: str, keep: int = 3, sweep: bool = False) -> None:
         """Make this catalog live, then delete files no recent catalog names: those the
         catalogs leaving the last `keep` named, or (sweep) every such file under parquet/,
         temporaries too, as a killed or failed run leaves files no catalog names."""
-        body = orjson.dumps(
-            {
-                "run_id": run_id,
-                "tables": self.tables,
-                "models": self.models,
-                "schemas": self.schemas,
-                "as_of": self.as_of.isoformat() if self.as_of else None,
-                "past_reports": self.past_reports,
-            },
-            option=orjson.OPT_SORT_KEYS,
-        )
-        write_bytes_atomic(self.wh.catalog_dir / f"{run_id}.json", body)
-        write_bytes_atomic(catalog_file(self.wh), body)
-        self._collect_garbage(keep, sweep)
+        install(self.wh, run_id, self.body(run_id))
+        collect_garbage(self.wh, keep, sweep)
 
-    def _collect_garbage(self, keep: int, sweep: bool) -> None:
-        """Keep the files of the last `keep` catalogs (open readers may still use them)."""
-        current = catalog_file(self.wh)
-        history = sorted(p for p in self.wh.catalog_dir.glob("*.json") if p != current)
-        live = {rel for catalog in [*history[-keep:], current] for rel in _named(catalog)}
-        if sweep:  # every file: of failed or killed runs, and their temporaries
-            candidates = {
-                path.relative_to(self.wh.parquet).as_posix()
-                for path in self.wh.parquet.rglob("*")
-                if path.suffix in (".parquet", ".tmp")
-            }
-        else:
-            candidates = {rel for catalog in history[:-keep] for rel in _named(catalog)}
-        for relative in candidates - live:
-            path = self.wh.parquet / relative
-            path.unlink(missing_ok=True)
-            for folder in path.parents:  # partition folders left empty
-                if folder == self.wh.parquet or "=" not in folder.name or any(folder.iterdir()):
-                    break
-                folder.rmdir()
-        for old in history[:-keep]:
-            old.unlink()
+
+def install(wh: Warehouse, run_id: str, body: bytes) -> None:
+    """Make a catalog body live: the history copy first, then current.json (one rename)."""
+    write_bytes_atomic(wh.catalog_dir / f"{run_id}.json", body)
+    write_bytes_atomic(catalog_file(wh), body)
+
+
+def collect_garbage(wh: Warehouse, keep: int, sweep: bool) -> None:
+    """Keep the files of the last `keep` catalogs before the current one (open readers may
+    still use them); `keep` 0 keeps the current catalog's alone (an erasure)."""
+    current = catalog_file(wh)
+    history = sorted(p for p in wh.catalog_dir.glob("*.json") if p != current)
+    leaving = history[: max(len(history) - keep, 0)]
+    live = {rel for catalog in [*history[len(leaving) :], current] for rel in _named(catalog)}
+    if sweep:  # every file: of failed or killed runs, and their temporaries
+        candidates = {
+            path.relative_to(wh.parquet).as_posix()
+            for path in wh.parquet.rglob("*")
+            if path.suffix in (".parquet", ".tmp")
+        }
+    else:
+        candidates = {rel for catalog in leaving for rel in _named(catalog)}
+    for relative in candidates - live:
+        path = wh.parquet / relative
+        path.unlink(missing_ok=True)
+        for folder in path.parents:  # partition folders left empty
+            if folder == wh.parquet or "=" not in folder.name or any(folder.iterdir()):
+                break
+            folder.rmdir()
+    for old in leaving:
+        old.unlink()
 
 
 def _named(catalog: Path) -> set[str]:

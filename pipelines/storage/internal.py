@@ -91,6 +91,7 @@ RUNS = Internal(
         "accepted": "BIGINT",
         "rejected": "BIGINT",
         "duplicates": "BIGINT",
+        "forgotten": "BIGINT",  # records of an erased person kept out (privacy/forgotten.py)
         "days_rebuilt": "BIGINT",
         "reports_written": "BIGINT",
         "seconds": "DOUBLE",
@@ -111,4 +112,18 @@ CHECKS = Internal(
         "detail": "VARCHAR",
     },
 )
-INTERNAL = (REJECTS, INGESTED_FILES, RUNS, CHECKS)
+DROPS = Internal(
+    "drops",
+    {
+        "run_id": "VARCHAR",
+        "reason": "VARCHAR",  # retention, or erasure (usage-warehouse forget)
+        "layer": "VARCHAR",  # raw, records, facts, reports
+        "subject": "VARCHAR",  # a table, a source's raw files, the report sets
+        "first_day": "DATE",
+        "last_day": "DATE",
+        "count_files": "BIGINT",
+        "count_rows": "BIGINT",
+        "count_bytes": "BIGINT",
+    },
+)
+INTERNAL = (REJECTS, INGESTED_FILES, RUNS, CHECKS, DROPS)

@@ -4,6 +4,9 @@ Layout under the warehouse root:
 
     raw/                                     default landing tree (docs/raw-logs.md)
     collect/<source>.json                    the collect state of a source
+    forgotten.json                           keyed hashes of the persons `forget` erased
+    forgotten.key                            their key, unless privacy.key_env names one
+    erasure-journal.json                     an erasure being applied (storage/journal.py)
     .prefect/                                Prefect's state (unless PREFECT_HOME is set)
     parquet/<table>/day=YYYY-MM-DD/<run>.parquet    records, one live file a UTC day
     parquet/<model>/<date column>=.../<run>.parquet facts and versioned staging, one live
@@ -27,7 +30,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 PACKED = ".."  # in a partition folder's name: a file of several days, not one
 
 
@@ -95,6 +97,26 @@ class Warehouse:
     def prefect_home(self) -> Path:
         """Prefect's own state (its database, logs), unless PREFECT_HOME says otherwise."""
         return self.root / ".prefect"
+
+    @property
+    def forgotten(self) -> Path:
+        """The forgotten list: keyed hashes of erased persons (privacy/forgotten.py)."""
+        return self.root / "forgotten.json"
+
+    @property
+    def forgotten_key(self) -> Path:
+        """The forgotten list's key, made here when no `privacy.key_env` variable is set."""
+        return self.root / "forgotten.key"
+
+    @property
+    def erasure_prepared(self) -> Path:
+        """Where an erasure not yet decided writes its raw files aside (storage/journal.py)."""
+        return self.root / "erasure-prepared.json"
+
+    @property
+    def erasure_journal(self) -> Path:
+        """An erasure decided but not yet wholly applied (storage/journal.py)."""
+        return self.root / "erasure-journal.json"
 
     def collect_state(self, source: str) -> Path:
         """A source's collect watermarks (collect/<source>.json)."""
@@ -182,13 +204,10 @@ def temporary(dest: Path) -> Path:
     return dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
 
 
-def sql_models(layer: str) -> list[Path]:
-    return sorted((SQL_DIR / layer).glob("*.sql"))
-
-
-def sql_model(layer: str, name: str) -> Path:
-    """sql/<layer>/<name>.sql"""
-    return SQL_DIR / layer / f"{name}.sql"
+def erasure_temporary(dest: Path) -> Path:
+    """Where `forget` writes a raw file's new content until its erasure is applied: a dot
+    name (the ingest never reads it) a collect's clean-up does not take for its own."""
+    return dest.with_name(f".{dest.name}.erasure")
 
 
 def reports_manifest(folder: Path) -> Path:

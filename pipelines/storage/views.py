@@ -10,14 +10,11 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import records
+from pipelines import records, sqlcatalog
 from pipelines.storage.catalog import Catalog
 from pipelines.storage.internal import INTERNAL
 from pipelines.storage.paths import Warehouse, packed_days
 from pipelines.storage.sessions import connect, quote_ident, sql_list, sql_literal
-
-# The module, not its names: transform.models reads SQL paths from this package.
-from pipelines.transform import models as graph
 
 
 def _typed_empty(columns: dict[str, str]) -> str:
@@ -88,7 +85,7 @@ def record_view_sql(
     return _table_view(catalog, kind.table, kind.partitioned, columns, days)
 
 
-def model_view_sql(catalog: Catalog, model: graph.Model, keys: set[str] | None = None) -> str:
+def model_view_sql(catalog: Catalog, model: sqlcatalog.Model, keys: set[str] | None = None) -> str:
     """A staging model or fact as a view: a staging view's own select; else its live files
     (or some partitions of them). Asked for partitions it has no file for: its newest file
     over no rows (the session bound nothing beneath a model with files). With no files at
@@ -119,7 +116,7 @@ def attach_views(
     """Create the table macros and a view for every table (or just the named ones: binding
     a view costs with its files): raw kinds, the internal tables, staging models and
     facts. `partitions` limits a record table or model to some of its partitions."""
-    macros = graph.macros().values()
+    macros = sqlcatalog.macros().values()
     for macro in macros:
         if not macro.reads:  # generic or reading no table: the models may call it
             con.execute(macro.sql)
@@ -140,7 +137,7 @@ def attach_views(
             catalog, internal.name, internal.partition is not None, internal.columns
         )
         view(internal.name, internal.view_sql(files))
-    for model in filter(lambda m: bind(m.name), graph.models().values()):
+    for model in filter(lambda m: bind(m.name), sqlcatalog.models().values()):
         view(model.name, model_view_sql(catalog, model, only.get(model.name)))
     for macro in macros:  # over named tables: after them
         if macro.reads and (wanted is None or wanted.issuperset(macro.reads)):

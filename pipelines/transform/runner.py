@@ -1,4 +1,4 @@
-"""Run the models of sql/staging and sql/facts (transform/models.py) in dependency order.
+"""Run the models of sql/staging and sql/facts (sqlcatalog.py) in dependency order.
 
 Staging views (event kinds, kinds without time) are views of every session. Versioned
 staging models (`-- versions of:`), the event staging models kept in files (`-- partition:
@@ -32,9 +32,10 @@ from pathlib import Path
 
 from pipelines import records, storage
 from pipelines.config import Settings
+from pipelines.sqlcatalog import OPEN, Follows, Model, models, tables_beneath
 from pipelines.storage import Catalog, Warehouse, quote_ident
 from pipelines.transform.compaction import storage_unit
-from pipelines.transform.models import OPEN, Follows, Model, models, tables_beneath
+from pipelines.transform.floors import floor
 
 # table -> partition keys ("YYYY-MM-DD") rewritten this run; None means "everything".
 Dirty = dict[str, set[str]] | None
@@ -190,11 +191,14 @@ def build_facts(
             built = _build_versions(catalog, model, run_id, dirty, settings, say)
         else:
             targets = plan(model, dirty, catalog, settings)
+            final = floor(catalog, model.name)  # the partitions before it are final
+            if targets is not None and final is not None:
+                targets = {t for t in targets if date.fromisoformat(t) >= final}
             if targets is not None and not targets:
                 continue
             scope = "" if targets is None else f" ({len(targets)} partitions)"
             say(f"building {model.name}{scope}")
-            built = _build(catalog, model, run_id, targets, settings)
+            built = _build(catalog, model, run_id, targets, settings, final)
         if built is None:
             continue
         catalog.models[model.name] = model.fingerprint(settings.timezone)
@@ -208,7 +212,7 @@ def build_facts(
     return result
 
 
-def _write_partitions(
+def write_partitions(
     con,
     catalog: Catalog,
     model: Model,
@@ -216,11 +220,13 @@ def _write_partitions(
     scope: set[str] | None,
     targets: set[str] | None,
     fingerprint: str,
+    final: date | None = None,
 ) -> ModelResult:
     """The rows of temp table model_rows into the partitions they fill (only the targets'
-    when given), dropping the partitions of `scope` (None: all) left empty. The days are
-    stored as compaction.py says: a file that would hold a new day or lose one is
-    written anew, from the new rows and the kept days of the files it replaces."""
+    when given), dropping the partitions of `scope` (None: all) left empty; the partitions
+    before `final` are kept as they are. The days are stored as compaction.py says: a file
+    that would hold a new day or lose one is written anew, from the new rows and the kept
+    days of the files it replaces."""
     name, column = model.name, quote_ident(model.partition)
     produced = [
         str(d)
@@ -228,6 +234,9 @@ def _write_partitions(
     ]
     wanted = produced if targets is None else [d for d in produced if d in targets]
     replaced = set(catalog.partitions(name)) if scope is None else scope
+    if final is not None:
+        wanted = [d for d in wanted if d >= str(final)]
+        replaced = {d for d in replaced if d >= str(final)}
     before = {key: catalog.file(name, key) for key in catalog.partitions(name)}
     for stale in replaced:  # unlisted first: no file of the old build counts as live beside the new
         catalog.drop(name, stale)
@@ -289,11 +298,16 @@ def _storage_units(model: Model, days: list[str]) -> dict[tuple[str, str], list[
 
 
 def _build(
-    catalog: Catalog, model: Model, run_id: str, targets: set[str] | None, settings: Settings
+    catalog: Catalog,
+    model: Model,
+    run_id: str,
+    targets: set[str] | None,
+    settings: Settings,
+    final: date | None = None,
 ) -> ModelResult:
     """Run one dated model (a fact, staging kept in files) over its inputs (restricted
-    when targets are given) and replace the target partitions: one new file per partition
-    value; emptied partitions dropped."""
+    when targets are given) and replace the target partitions (from `final` on): one new
+    file per partition value; emptied partitions dropped."""
     partitions = {}
     if targets is not None:
         needed = _input_days(model, targets)
@@ -306,7 +320,7 @@ def _build(
         session_variables(con, settings)
         con.execute(f"create temp table model_rows as {model.sql}")
         fingerprint = model.fingerprint(settings.timezone)
-        return _write_partitions(con, catalog, model, run_id, targets, targets, fingerprint)
+        return write_partitions(con, catalog, model, run_id, targets, targets, fingerprint, final)
     finally:
         con.close()
 
@@ -354,6 +368,6 @@ def _build_versions(
             {"days": days} if days is not None and "$days" in versions else None,
         )
         fingerprint = model.fingerprint(settings.timezone)
-        return _write_partitions(con, catalog, model, run_id, kept_partitions, None, fingerprint)
+        return write_partitions(con, catalog, model, run_id, kept_partitions, None, fingerprint)
     finally:
         con.close()

@@ -3,6 +3,8 @@
 -- key: source, activity_date, user_id
 -- partition: activity_date
 -- window: 1 day (a UTC day spans two local days)
+-- source: source
+-- person: user_id
 -- inputs: stg_coder_workspace_agent_stats, stg_coder_workspace_app_stats, fct_coder_usage_30m,
 --         stg_rocketchat_messages, stg_seatable_user_activity, stg_openl2m_log
 -- Active means: Coder, an agent report with a session open or an app session (on UTC days

@@ -3,6 +3,8 @@
 -- key: source, week_start_date, user_id
 -- partition: week_start_date
 -- window: week
+-- source: source
+-- person: user_id
 -- inputs: fct_active_users_daily
 with
 

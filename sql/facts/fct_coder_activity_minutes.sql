@@ -6,6 +6,7 @@
 -- partition: minute_date
 -- window: 1 day (app sessions may run past midnight)
 -- pack: blocks (minute grain: too large to write its month again each night)
+-- person: user_id
 -- inputs: stg_coder_workspace_agent_stats, stg_coder_workspace_app_stats, stg_coder_workspaces,
 --         stg_coder_audit_logs
 -- follows: stg_coder_workspaces.workspace_id = stg_coder_workspace_app_stats.workspace_id (template_id)

@@ -8,6 +8,7 @@
 -- partition: minute_date
 -- window: 0 days
 -- pack: blocks (minute grain: too large to write its month again each night)
+-- person: user_id
 -- inputs: fct_coder_activity_minutes, fct_coder_usage_30m
 with
 

@@ -3,6 +3,7 @@
 -- key: activity_date, user_id, category
 -- partition: activity_date
 -- window: 0 days
+-- person: user_id
 -- inputs: fct_coder_category_minutes
 with
 

@@ -4,6 +4,7 @@
 -- key: week_start_date, user_id, category
 -- partition: week_start_date
 -- window: week
+-- person: user_id
 -- inputs: fct_coder_category_minutes_daily
 with
 

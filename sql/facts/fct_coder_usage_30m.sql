@@ -4,6 +4,7 @@
 -- key: start_time, template_id, user_id
 -- partition: bucket_date
 -- window: 1 day (app sessions may run past midnight)
+-- person: user_id
 -- inputs: fct_coder_activity_minutes, stg_coder_workspace_agent_stats,
 --         fct_coder_raw_stats_daily, stg_coder_template_usage_stats
 -- A UTC day for which raw agent or app stats are landed (fct_coder_raw_stats_daily) is

@@ -5,6 +5,7 @@
 -- key: log_date, switch_id, login_user_id
 -- partition: log_date
 -- window: 0 days
+-- person: login_user_id
 -- inputs: stg_openl2m_log
 with
 

@@ -6,6 +6,7 @@
 -- key: table_name, record_date
 -- partition: record_date
 -- window: 0 days
+-- source: split_part(table_name, '_', 1)
 -- inputs: stg_coder_workspace_builds, stg_coder_workspace_agent_stats,
 --         stg_coder_workspace_app_stats, stg_coder_audit_logs,
 --         stg_coder_template_usage_stats, stg_rocketchat_messages,

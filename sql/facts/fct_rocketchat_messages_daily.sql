@@ -5,5 +5,6 @@
 -- key: message_date, room_id
 -- partition: message_date
 -- window: 0 days
+-- person: room_id (a direct room)
 -- inputs: stg_rocketchat_messages
 select * from rocketchat_message_counts(stg_rocketchat_messages, '-infinity', 'infinity')

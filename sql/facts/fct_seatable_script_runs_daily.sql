@@ -3,6 +3,7 @@
 -- key: finished_date, owner, org_id
 -- partition: finished_date
 -- window: 1 day (a UTC day spans two local days)
+-- person: owner
 -- inputs: stg_seatable_script_runs
 -- Failed runs count.
 with

@@ -2,6 +2,7 @@
 -- key: build_id
 -- partition: day
 -- window: 0 days
+-- person: workspace_id, build_id
 -- pack: blocks (event records: the month so far is not copied again each night)
 -- inputs: coder_workspace_builds
 -- Kept in files, not a view: a report reads it, and a session binds a view's every

@@ -2,6 +2,7 @@
 -- key: log_id
 -- partition: day
 -- window: 0 days
+-- person: user_id
 -- pack: blocks (event records: the month so far is not copied again each night)
 -- inputs: openl2m_log
 -- Kept in files, not a view: a report reads it, and a session binds a view's every

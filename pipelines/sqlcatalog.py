@@ -1,6 +1,8 @@
-"""The SQL models (sql/staging, sql/facts) and their headers, in dependency order.
+"""The SQL catalog: the project's SQL files (sql/), their headers, the table macros, and what
+each file reads. Every floor above reads SQL through it: the transform runs the models, the
+views define them, the endpoints and checks read their queries, the collectors theirs.
 
-A model is one select. Its header comment declares its grain and key and, where the
+The models (sql/staging, sql/facts) come in dependency order. A model is one select. Its header comment declares its grain and key and, where the
 runner needs them:
 
     -- inputs: a, b           the tables its body reads (checked against the parsed body)
@@ -16,6 +18,11 @@ runner needs them:
     -- pack: blocks           a partitioned model too large to rewrite its month so far
                               each night: its settled days packed in blocks of 7
                               (compaction.py)
+    -- source: expression     a model holding rows of several products: each row's source
+                              (retention drops a product's rows by its own horizon)
+    -- person: a, b           columns naming a person or what is theirs (a user id, a
+                              direct room): `forget` removes the rows naming the forgotten
+                              from the partitions it cannot build again
 
 An event staging model is a view over its raw table's day files, unless it declares a
 partition: the kinds a report reads directly whose records never change are kept in
@@ -38,8 +45,7 @@ from pathlib import Path
 import sqlglot
 from sqlglot import expressions
 
-from pipelines.storage.paths import sql_models
-
+SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
 LAYERS = ("staging", "facts")
 OPEN = "9999-12-31"  # the valid_to_date partition of the versions still current
 
@@ -54,6 +60,16 @@ class Follows:
     events: str
     column: str
     reads: tuple[str, ...]
+
+
+def sql_files(folder: str) -> list[Path]:
+    """The SQL files of sql/<folder>, in name order."""
+    return sorted((SQL_DIR / folder).glob("*.sql"))
+
+
+def sql_file(folder: str, name: str) -> Path:
+    """sql/<folder>/<name>.sql"""
+    return SQL_DIR / folder / f"{name}.sql"
 
 
 def header(sql: str, name: str) -> str | None:
@@ -86,7 +102,7 @@ class Macro:
 @cache
 def macros() -> dict[str, Macro]:
     found: dict[str, Macro] = {}
-    for path in sql_models("macros"):
+    for path in sql_files("macros"):
         # A macro's block: its header comments and its statement (a comment inside the
         # statement, after a blank line, stays in it).
         for block in re.split(r"\n(?=\n(?:--.*\n)*create or replace macro)", path.read_text()):
@@ -122,6 +138,8 @@ class Model:
     follows: dict[str, Follows]  # by snapshot table
     versions_of: tuple[str, ...] | None  # versioned staging: the key of a version chain
     packs_blocks: bool = False  # `-- pack: blocks`
+    source_of_row: str | None = None  # `-- source:` (SQL over a row)
+    person: tuple[str, ...] = ()  # `-- person:` columns
 
     @property
     def name(self) -> str:
@@ -188,6 +206,8 @@ class Model:
             follows,
             None,
             pack == ["blocks"],
+            header(sql, "source"),
+            _names(re.sub(r"\(.*?\)", "", header(sql, "person") or "")),  # a reason may follow
         )
 
     def fingerprint(self, timezone: str) -> str:
@@ -197,7 +217,7 @@ class Model:
 @cache
 def models() -> dict[str, Model]:
     """Every staging model and fact, in dependency order (a model after all it reads)."""
-    found = {p.stem: Model.parse(p) for layer in LAYERS for p in sql_models(layer)}
+    found = {p.stem: Model.parse(p) for layer in LAYERS for p in sql_files(layer)}
     ordered: dict[str, Model] = {}
 
     def visit(name: str, trail: tuple[str, ...]) -> None:
