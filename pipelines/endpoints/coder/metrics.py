@@ -171,7 +171,8 @@ class CategoryMinutes:
         found = columns_of(con, "rpt_coder_category_minutes_held")
         user_ids, users = codes_of(found["user_id"])
         keys = list(zip(found["grain"].tolist(), found["category"].tolist(), strict=True))
-        runs = [0] + [i for i in range(1, len(keys)) if keys[i] != keys[i - 1]] + [len(keys)]
+        # where each (grain, category) starts, and the end (none on a warehouse without it)
+        runs = [i for i in range(len(keys)) if i == 0 or keys[i] != keys[i - 1]] + [len(keys)]
         sums = {
             keys[a]: (found["first_day"][a:b], users[a:b], found["count_minutes"][a:b])
             for a, b in zip(runs[:-1], runs[1:], strict=True)
