@@ -126,7 +126,7 @@ def daus(ctx: Context, query: Query) -> Response:
     zone = timezone(timedelta(hours=offset))
     end = ctx.now.astimezone(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     start = end.replace(hour=0) - timedelta(days=60)
-    days = rollup(ctx).window(start, end, []).intervals(start, end, 1)
+    days = rollup(ctx).intervals(start, end, [], 1)
     return 200, {
         "entries": [
             {
@@ -168,7 +168,7 @@ def templates(ctx: Context, query: Query) -> Response:
     if "report" in sections:
         body["report"] = _template_report(ctx, window, start, end, template_ids)
     if "interval_reports" in sections and interval:
-        intervals = window.intervals(start, end, 1 if interval == "day" else 7)
+        intervals = rollup(ctx).intervals(start, end, template_ids, 1 if interval == "day" else 7)
         if intervals:
             body["interval_reports"] = [
                 {
