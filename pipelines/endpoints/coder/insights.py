@@ -68,43 +68,32 @@ def _window(parser: QueryParser) -> tuple[str, str, list[str]]:
     return start_raw, end_raw, template_ids
 
 
-def _users_report(ctx: Context, query: Query, measure) -> Response:
+def _users_report(ctx: Context, query: Query, measure: str) -> Response:
     """The shared shape of user-activity and user-latency: checks, then one row per user
-    with its templates, name and avatar, and the report's own measure."""
+    with its templates, name and avatar, and the report's own measure (Window.users)."""
     parser = QueryParser(query)
     start_raw, end_raw, template_ids = _window(parser)
     parser.finish()
     start, end = parse_start_end(start_raw, end_raw, ctx.now)
-    users = rollup(ctx).window(start, end, template_ids).users(ctx.now)
+    users = rollup(ctx).window(start, end, template_ids).users(ctx.now, measure)
     return 200, {
         "report": {
             "start_time": format_time(start),
             "end_time": format_time(end),
             "template_ids": sorted({t for u in users for t in u["template_ids"]}),
-            "users": [
-                {
-                    "template_ids": u["template_ids"],
-                    "user_id": u["user_id"],
-                    "username": u["username"],
-                    "avatar_url": u["avatar_url"],
-                    **measure(u),
-                }
-                for u in users
-            ],
+            "users": users,
         }
     }
 
 
 def user_activity(ctx: Context, query: Query) -> Response:
     """GET api/v2/insights/user-activity: seconds of use per user."""
-    return _users_report(ctx, query, lambda u: {"seconds": u["seconds"]})
+    return _users_report(ctx, query, "seconds")
 
 
 def user_latency(ctx: Context, query: Query) -> Response:
     """GET api/v2/insights/user-latency: p50/p95 of the per-half-hour median latencies."""
-    return _users_report(
-        ctx, query, lambda u: {"latency_ms": {"p50": float(u["p50"]), "p95": float(u["p95"])}}
-    )
+    return _users_report(ctx, query, "latency_ms")
 
 
 # The hour offsets of the world's time zones (Coder takes any integer and shifts its

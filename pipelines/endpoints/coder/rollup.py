@@ -181,6 +181,7 @@ class Rollup:
     user_ids: np.ndarray  # a user code's id (ascending)
     template_ids: np.ndarray
     by_latency: np.ndarray  # the rows with a latency, ordered by (user, latency)
+    latency_rank: np.ndarray  # per row, its place in by_latency (-1: no latency)
     versions: dict[str, np.ndarray]  # rpt_coder_users_held, user as a code (-1: no rows)
     half_hour: np.ndarray  # per row, its (start_time, user) run's number
     apps: dict[str, np.ndarray]  # rpt_coder_app_usage_held, the app key as a code
@@ -219,11 +220,15 @@ class Rollup:
             ),
         )
         changed = columns_of(con, "rpt_coder_app_versions_held")["changed_us"]
+        by_latency = with_latency[order]
+        latency_rank = np.full(len(starts), -1, dtype=np.int64)
+        latency_rank[by_latency] = np.arange(len(by_latency))
         return cls(
             rows,
             user_ids,
             template_ids,
-            with_latency[order],
+            by_latency,
+            latency_rank,
             versions,
             half_hour,
             apps,
@@ -345,45 +350,46 @@ class Window:
         """60 x the capped minutes of `metric` over every (half hour, user)."""
         return int(self.capped(metric)[1].sum()) * 60
 
-    def users(self, now: datetime) -> list[dict]:
-        """One entry per user with rows, ordered by user id: its templates, seconds (the
-        capped usage), the 50th and 95th percentile of its rows' median latencies (-1
-        without one), username and avatar URL as of now."""
+    def users(self, now: datetime, measure: str) -> list[dict]:
+        """One entry per user with rows, ordered by user id, in the answer's order: its
+        templates, id, username and avatar URL as of now, and the report's measure:
+        `seconds` (the capped usage) or `latency_ms` (the 50th and 95th percentile of its
+        rows' median latencies, -1 without one); only that measure is computed."""
         rollup = self.rollup
         n_users, n_templates = len(rollup.user_ids), len(rollup.template_ids)
-        group_users, minutes = self.capped("usage")
-        seconds = np.bincount(group_users, weights=minutes, minlength=n_users).astype(np.int64)
         pair_users, pair_templates = distinct_pairs(
             self.column("user"), self.column("template"), n_users, n_templates
         )
         present = np.unique(pair_users)
-        bounds = np.searchsorted(pair_users, np.append(present, n_users))
-        p50, p95 = self._latencies(n_users)
+        bounds = np.searchsorted(pair_users, np.append(present, n_users)).tolist()
+        if measure == "seconds":
+            group_users, minutes = self.capped("usage")
+            seconds = np.bincount(group_users, weights=minutes, minlength=n_users)
+            measures = [{"seconds": s} for s in (seconds[present].astype(np.int64) * 60).tolist()]
+        else:
+            p50, p95 = self._latencies(n_users)
+            measures = [
+                {"latency_ms": {"p50": a, "p95": b}}
+                for a, b in zip(p50[present].tolist(), p95[present].tolist(), strict=True)
+            ]
         usernames, avatars = rollup.names(now)
         templates = rollup.template_ids[pair_templates].tolist()
-        bounds = bounds.tolist()
         columns = zip(
             rollup.user_ids[present].tolist(),
             usernames[present].tolist(),
             avatars[present].tolist(),
-            (seconds[present] * 60).tolist(),
-            p50[present].tolist(),
-            p95[present].tolist(),
+            measures,
             strict=True,
         )
         return [
             {
+                "template_ids": templates[bounds[i] : bounds[i + 1]],
                 "user_id": user_id,
                 "username": username,
                 "avatar_url": avatar,
-                "template_ids": templates[bounds[i] : bounds[i + 1]],
-                "seconds": user_seconds,
-                "p50": user_p50,
-                "p95": user_p95,
+                **measured,
             }
-            for i, (user_id, username, avatar, user_seconds, user_p50, user_p95) in enumerate(
-                columns
-            )
+            for i, (user_id, username, avatar, measured) in enumerate(columns)
         ]
 
     @cached_property
@@ -397,7 +403,8 @@ class Window:
         """Per user code, PostgreSQL's percentile_cont(0.5) and (0.95) of the median
         latencies of its rows in the window (-1 when none)."""
         rollup = self.rollup
-        rows = rollup.by_latency[self.inside[rollup.by_latency]]  # by (user, latency)
+        ranks = rollup.latency_rank[self.index]
+        rows = rollup.by_latency[np.sort(ranks[ranks >= 0])]  # by (user, latency)
         values, users = rollup.rows["latency_ms"][rows], rollup.rows["user"][rows]
         counts = np.bincount(users, minlength=n_users)
         offsets = np.concatenate(([0], np.cumsum(counts)[:-1]))
