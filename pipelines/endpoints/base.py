@@ -119,8 +119,9 @@ def _request_reads() -> frozenset[str]:
 # A serving session holds in memory every table a request's queries read of at most this
 # many rows (the facts and versions; not the minute-grain Coder fact, nor the views of
 # record tables): answering many requests, it binds and reads their files once, not per
-# request.
-HELD_ROWS = 1_000_000
+# request. Larger tables are read from their files: at 3,000 users Rocket.Chat's users,
+# rooms and subscriptions held took 225 MB more for its statistics 16% faster.
+HELD_ROWS = 200_000
 
 
 def open_session(
