@@ -20,13 +20,16 @@ Every measurement runs in a child process, so its wall time, CPU time and peak m
 - the command line's fixed costs on a demo warehouse (`make demo`'s 28 medium days): a
   `usage-warehouse run` with nothing new to do, and the one-line error of a run whose
   source's connection variable is unset or names a refused port;
-- Prefect's fixed cost: a trivial flow against a running Prefect server (scheduled runs).
+- Prefect's fixed cost: a trivial flow against a running Prefect server (scheduled runs);
+- the request path (section `requests`, request_path.py): `serve` answering requests it has
+  not answered before, per endpoint, with one client and with 8 concurrent ones, on a
+  generated Coder deployment of 300 users and of 3,000; with `--baseline REV`, the code of
+  a git revision taking turns with this one, every answer's bytes compared.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import http.client
 import json
 import os
@@ -41,14 +44,13 @@ import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
-from urllib.parse import urlencode
+
+from common import NEW_DAY, OUT, ROOT, digest, generate, published_windows, wait_for
+from request_path import requests_rows
 
 if TYPE_CHECKING:
     from pipelines.records import RecordKind
 
-ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "bench" / "out"
-NEW_DAY = date(2026, 6, 1)
 
 BARE = """
 import sys, duckdb
@@ -187,18 +189,6 @@ def measure(
     return Measured(seconds, usage.ru_maxrss / 1024, last, usage.ru_utime + usage.ru_stime)
 
 
-def generate(out: Path, days: int, start: date, scale: str) -> Path:
-    """Generate once and reuse: a marker file says the tree is complete."""
-    marker = out / ".complete"
-    if not marker.exists():
-        from pipelines.generate import generate as write_tree
-
-        print(f"generating {days} day(s) at scale {scale} into {out} ...", flush=True)
-        write_tree(out, days, start, scale, 7, False)
-        marker.touch()
-    return out
-
-
 CLIENTS = 8
 SERVE_SECONDS = 180  # at most
 
@@ -261,21 +251,6 @@ def land_initial_state(history: Path, staged: Path, kind: RecordKind, first: dat
         (folder / f"{kind.kind}-state-before-{first:%Y%m%d}.ndjson").write_bytes(lines)
 
 
-def published_windows(config: str, now: datetime) -> list[str]:
-    """The request of every report window flows.yaml publishes, as of now."""
-    from pipelines import endpoints
-    from pipelines.config import load_settings, resolve_params
-
-    settings = load_settings(config)
-    return [
-        "/"
-        + endpoints.normalise_path(w.endpoint)
-        + "?"
-        + urlencode(resolve_params(w.params, now, settings))
-        for w in settings.reports
-    ]
-
-
 def bodies(wh: Path, config: str, targets: list[str], now: datetime) -> dict[str, bytes]:
     """What `report` answers for each target: the state a served answer must equal."""
     from pipelines import endpoints, storage
@@ -327,10 +302,6 @@ def load_serve(
     for thread in threads:
         thread.join()
     return answers
-
-
-def digest(body: bytes) -> str:
-    return hashlib.sha256(body).hexdigest()
 
 
 def measure_serve(config: str, history: Path, new_day: date, now: datetime) -> tuple[str, str, str]:
@@ -402,20 +373,6 @@ def measure_serve(config: str, history: Path, new_day: date, now: datetime) -> t
         f"{len(answers):,} answers in {elapsed:.0f} s, {errors} 5xx, {mixed} neither the old nor "
         f"the new state ({changed} windows changed)",
     )
-
-
-def wait_for(port: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
 
 
 def size_mb(folder: Path) -> float:
@@ -764,6 +721,7 @@ SECTIONS = {
     "serve": serve_rows,
     "cli": cli_rows,
     "prefect": prefect_rows,
+    "requests": requests_rows,
 }
 
 
@@ -774,6 +732,20 @@ def main() -> None:
     parser.add_argument("--histories", default="7,90", help="history lengths to compare")
     parser.add_argument("--repeats", type=int, default=5, help="new-day runs per history")
     parser.add_argument("--demo-days", type=int, default=28, help="days of the served warehouse")
+    parser.add_argument(
+        "--request-sizes",
+        default="requests,requests-10x",
+        help="scales of the request path's deployment (requests: 300 Coder users; requests-10x)",
+    )
+    parser.add_argument(
+        "--request-count", type=int, default=60, help="random requests per endpoint and pass"
+    )
+    parser.add_argument("--turns", type=int, default=1, help="request-path passes per code")
+    parser.add_argument(
+        "--baseline",
+        help="a git revision whose code answers the request path's requests too, taking "
+        "turns; every answer's bytes compared",
+    )
     parser.add_argument(
         "--only", default=",".join(SECTIONS), help=f"sections to run, of {', '.join(SECTIONS)}"
     )

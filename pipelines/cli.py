@@ -121,7 +121,9 @@ def generate(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the raw log tree into.")],
     days: Annotated[int, typer.Option(min=1, help="Number of days.")] = 28,
     start: Annotated[str | None, typer.Option(help="First day, YYYY-MM-DD.")] = None,
-    scale: Annotated[str, typer.Option(help="small | medium | large")] = "small",
+    scale: Annotated[
+        str, typer.Option(help="small | medium | large | requests | requests-10x")
+    ] = "small",
     seed: Annotated[int, typer.Option(help="Random seed; same seed, same files.")] = 1,
     gzip: Annotated[bool, typer.Option("--gzip", help="Write .ndjson.gz files.")] = False,
     mongo_json: Annotated[

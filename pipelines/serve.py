@@ -29,8 +29,6 @@ from pipelines.config import Settings
 from pipelines.endpoints.base import Context, Query, open_session
 from pipelines.publish import answer_bytes, dumps
 
-# Queries at once: DuckDB runs each on all cores, so more only queue inside it.
-CONCURRENT_QUERIES = 4
 KEPT_ANSWERS = 2048  # the latest answers, by (run, request, as-of instant)
 PRIVATE = {"Cache-Control": "private"}  # user names and ids: no shared cache may keep them
 
@@ -40,7 +38,11 @@ class Session:
 
     def __init__(self, wh: storage.Warehouse, version: tuple):
         self.version = version
-        self.con = open_session(wh)
+        self.con = open_session(wh, held=True)
+        # A request's query reads a few thousand rows held in memory, for which DuckDB's
+        # threads cost more than they save: requests share the cores side by side instead.
+        self.con.execute("set threads = 1")
+        self.held = endpoints.held_rows(self.con)  # read with the session: one run's
         self.users = 0
         self.retired = False
 
@@ -56,7 +58,6 @@ class Sessions:
     def __init__(self, wh: storage.Warehouse):
         self.wh = wh
         self.lock = threading.Lock()
-        self.slots = threading.BoundedSemaphore(CONCURRENT_QUERIES)
         self.current = Session(wh, self._version())
         self.opening: tuple | None = None  # the version a thread is opening
         self.answers: OrderedDict[tuple, tuple[int, bytes]] = OrderedDict()
@@ -86,7 +87,9 @@ class Sessions:
     ) -> tuple[int, bytes]:
         """The (status, body) of a request as of now: kept when this state already answered
         it, awaited when another request is computing it, else computed on a cursor of the
-        current session (at most CONCURRENT_QUERIES at once)."""
+        current session, side by side with the others (each query on one thread: the
+        requests share the cores, and one answered from held arrays never waits for
+        another's query)."""
         with self.lock:
             version = self._version()
             if version != self.current.version and version != self.opening:
@@ -107,8 +110,8 @@ class Sessions:
         if computing_elsewhere:
             return pending.result()
         try:
-            with self.slots:
-                answer = compute(Context(storage.cursor(session.con), now, settings))
+            cursor = storage.cursor(session.con)
+            answer = compute(Context(cursor, now, settings, session.held))
             pending.set_result(answer)
         except BaseException as exc:
             pending.set_exception(exc)

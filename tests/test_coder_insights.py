@@ -409,3 +409,36 @@ def test_end_today_may_be_any_whole_hour(coder):
     assert body["validations"][0]["detail"].startswith(
         'Query param "end_time" must have the clock set to 12:00:00'
     )
+
+
+def test_interval_users_from_half_hour_sets_equal_the_rows(coder):
+    """The distinct users and templates per interval from the half hours' sets (bounds on
+    half hours) equal those counted over the window's rows, for every template filter; a
+    bound off the half hour takes the rows."""
+    from datetime import datetime, timedelta
+
+    from pipelines.endpoints.base import open_session
+    from pipelines.endpoints.coder.rollup import Rollup
+
+    con = open_session(coder.wh)
+    try:
+        held = Rollup.read(con)
+    finally:
+        con.close()
+    assert held.sets is not None
+    unknown = "00000000-0000-4000-8000-000000000000"
+    for start, end in [
+        ("2023-08-15T00:00:00+00:00", "2023-08-16T00:00:00+00:00"),
+        ("2023-08-14T10:30:00+05:30", "2023-08-17T00:00:00+05:30"),
+        ("2023-08-01T00:00:00-05:00", "2023-08-19T00:00:00-05:00"),
+        ("2023-08-15T14:30:00+00:00", "2023-08-15T16:00:00+00:00"),
+        ("2023-08-15T10:15:00+00:00", "2023-08-16T10:15:00+00:00"),  # off the half hour
+        ("2023-08-16T00:00:00+00:00", "2023-08-18T00:00:00+00:00"),  # after every row
+    ]:
+        first, last = datetime.fromisoformat(start), datetime.fromisoformat(end)
+        for templates in ([], [T1], [T2], [T1, T2], [unknown]):
+            for step in (1, 7):
+                rows = held.window(first, last, templates).intervals(first, last, step)
+                assert held.intervals(first, last, templates, step) == rows
+    first = datetime.fromisoformat("2023-08-15T00:00:00+00:00")
+    assert held.intervals(first, first + timedelta(days=1), [], 1)[0]["active_users"] == 3

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import base64
 import socket
+import threading
 import time
 from datetime import datetime
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import orjson
 import pytest
@@ -434,3 +435,93 @@ def test_serve_refuses_a_network_address_without_credentials(mini, tmp_path):
 
 def test_settings_without_auth_are_the_default():
     assert Settings().serve.auth == ServeAuth()
+
+
+def test_a_request_during_a_commit_sees_the_old_run_or_the_new(tmp_path):
+    """Requests asked while a run commits (each new to the server): every answer is the
+    whole old run's or the whole new run's, never the held arrays of one with the SQL of
+    the other. The new run renames a user (the held users) and adds a half hour of use
+    (the held rollup; the templates report's apps from SQL)."""
+    from pipelines.serve import Sessions, _computed
+    from tests import coder_fixture
+    from tests.conftest import MiniWarehouse
+
+    m = MiniWarehouse(tmp_path, Settings())
+    coder_fixture.load(m)
+    window = "start_time=2023-08-15T00:00:00Z&end_time=2023-08-16T00:00:00Z"
+    targets = [
+        ("api/v2/insights/user-activity", window),
+        ("api/v2/insights/templates", f"{window}&interval=day"),
+    ]
+    now = datetime.fromisoformat("2023-08-20T00:00:00Z")
+
+    def answers() -> dict[str, bytes]:
+        con = storage.open_warehouse(m.wh)
+        try:
+            ctx = Context(con, now, m.settings)
+            return {path: dumps(endpoints.call(ctx, f"{path}?{q}")[1]) for path, q in targets}
+        finally:
+            con.close()
+
+    old = answers()
+    sessions = Sessions(m.wh)
+    seen: list[tuple[str, bytes]] = []
+    done = threading.Event()
+
+    def ask() -> None:
+        n = 0
+        while not done.is_set():
+            for path, query in targets:
+                n += 1
+                pairs = parse_qsl(query)
+                # a key of its own: each request is new to the server
+                _, body = sessions.answer(
+                    (path, n), now, lambda ctx, p=path, q=pairs: _computed(ctx, p, q), m.settings
+                )
+                seen.append((path, body))
+
+    askers = [threading.Thread(target=ask) for _ in range(2)]
+    for asker in askers:
+        asker.start()
+    try:
+        m.add(
+            "coder_users",
+            [
+                {
+                    "id": coder_fixture.U1,
+                    "username": "anna",
+                    "avatar_url": "https://a/ann.png",
+                    "created_at": coder_fixture.CREATED,
+                    "updated_at": "2023-08-16T00:00:00Z",
+                }
+            ],
+        )
+        u2t1 = {"workspace": coder_fixture.W3, "agent_id": coder_fixture.A3}
+        m.add(
+            "coder_workspace_agent_stats",
+            coder_fixture.every_minute(
+                "2023-08-15T20:00:00Z",
+                10,
+                **u2t1,
+                user=coder_fixture.U2,
+                template=coder_fixture.T1,
+                ssh=1,
+            ),
+        )
+        m.build()
+        new = answers()
+        deadline = time.monotonic() + 60
+        while not any(body == new[path] for path, body in seen[-4:]):
+            if any(body not in (old[path], new[path]) for path, body in seen):
+                break  # a mix: asserted below
+            assert time.monotonic() < deadline, "the new run was never answered"
+            time.sleep(0.05)
+    finally:
+        done.set()
+        for asker in askers:
+            asker.join()
+    mixed = [(path, body) for path, body in seen if body not in (old[path], new[path])]
+    assert not mixed
+    assert all(old[path] != new[path] for path, _ in targets)
+    assert {path for path, body in seen if body == old[path]} == {p for p, _ in targets}
+    assert {path for path, body in seen if body == new[path]} == {p for p, _ in targets}

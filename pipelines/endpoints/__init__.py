@@ -7,6 +7,8 @@ import re
 from collections.abc import Callable
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+import duckdb
+
 from pipelines.endpoints import coder, openl2m, pseudonyms, rocketchat, seatable
 from pipelines.endpoints.base import Context, ParametersAccepted, Query, Refused, Response
 
@@ -70,6 +72,19 @@ def answer(ctx: Context, path: str, query: Query) -> Response:
     # What flows.yaml `privacy:` lets out of the warehouse: here, the one place every
     # answer passes (published files, report, serve, the dashboard).
     return status, pseudonyms.publishable(ctx, path, body) if status == 200 else body
+
+
+def held_rows(con: duckdb.DuckDBPyConnection) -> dict:
+    """What a session holds for the requests it answers (base.held), read when it opens:
+    Coder's rollup, builds, category sums and users; SeaTable's active users per day."""
+    insights, metrics = coder.insights, coder.metrics
+    return {
+        insights.ROLLUP: insights.Rollup.read(con),
+        insights.BUILDS: insights.Builds.read(con),
+        metrics.CATEGORY_MINUTES: metrics.CategoryMinutes.read(con),
+        metrics.USERS: metrics.read_users(con),
+        seatable.ACTIVE_USERS: seatable.read_active_users(con),
+    }
 
 
 def unknown(path: str) -> dict:

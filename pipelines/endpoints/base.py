@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import duckdb
 
 from pipelines import storage
 from pipelines.config import Settings
-from pipelines.sqlcatalog import reads, sql_file, sql_files, tables_beneath
+from pipelines.sqlcatalog import macros, models, reads, sql_file, sql_files, tables_beneath
 from pipelines.storage import Catalog, Warehouse
+
+T = TypeVar("T")
 
 # (HTTP status, JSON body); the body's key order is the product's.
 Response = tuple[int, dict]
@@ -62,6 +66,9 @@ class Context:
     con: duckdb.DuckDBPyConnection | None
     now: datetime  # timezone-aware
     settings: Settings
+    # What the session reads once for all the requests it answers (held()), by name:
+    # `serve` gives every request of a committed run's session the same.
+    held: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -97,17 +104,57 @@ def _report_reads() -> frozenset[str]:
     return frozenset(t for path in sql_files("reports") for t in reads(path.read_text()))
 
 
-def open_session(wh: Warehouse, catalog: Catalog | None = None) -> duckdb.DuckDBPyConnection:
+@cache
+def _request_reads() -> frozenset[str]:
+    """The tables the report queries of a request read: not the dashboard's (read by the
+    publisher) nor the `*_held` models' (read once, when a session opens)."""
+    return frozenset(
+        t
+        for path in sql_files("reports")
+        if not (path.stem.startswith("rpt_dashboard_") or path.stem.endswith("_held"))
+        for t in reads(path.read_text())
+    )
+
+
+# A serving session holds in memory every table a request's queries read of at most this
+# many rows (the facts and versions; not the minute-grain Coder fact, nor the views of
+# record tables): answering many requests, it binds and reads their files once, not per
+# request. Larger tables are read from their files: at 3,000 users Rocket.Chat's users,
+# rooms and subscriptions held took 225 MB more for its statistics 16% faster.
+HELD_ROWS = 200_000
+
+
+def open_session(
+    wh: Warehouse, catalog: Catalog | None = None, held: bool = False
+) -> duckdb.DuckDBPyConnection:
     """A warehouse session for the endpoints and the dashboard: the tables the reports
     read and what lies beneath them, but not the record tables of a staging model read
-    from its own files (binding a view costs with its files)."""
+    from its own files (binding a view costs with its files). `held`: the tables the
+    reports read copied into memory (`serve`: one session answers a run's requests)."""
     catalog = catalog or Catalog.load(wh)
     tables = tables_beneath(_report_reads(), catalog.has_files)
     con = storage.open_warehouse(wh, catalog, tables)
     # A file never changes under its name (new rows make a new file): its footer is read
     # once for every report of the session, not once per query.
     con.execute("set parquet_metadata_cache = true")
+    if held:
+        _hold(con)
     return con
+
+
+def _hold(con: duckdb.DuckDBPyConnection) -> None:
+    """Each view a request's queries read, of at most HELD_ROWS rows, becomes a table of
+    its rows under its name; the table macros are made again over them."""
+    known = models()
+    for name in sorted(_request_reads()):
+        if name in known and known[name].is_view:
+            continue  # a record table's days: reports read few of them
+        if con.execute(f"select count(*) <= {HELD_ROWS} from {name}").fetchone()[0]:
+            con.execute(f"create table {name}__held as select * from {name}")
+            con.execute(f"drop view {name}")
+            con.execute(f"alter table {name}__held rename to {name}")
+    for macro in macros().values():
+        con.execute(macro.sql)
 
 
 def rows(ctx: Context, name: str, params: dict | None = None) -> list[dict]:
@@ -123,3 +170,14 @@ def rows(ctx: Context, name: str, params: dict | None = None) -> list[dict]:
     cursor = ctx.con.execute(sql, used)
     columns = [d[0] for d in cursor.description]
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def held(ctx: Context, name: str, read: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+    """What the session reads once (`read` of its connection) and each of its requests
+    then reuses: one committed run's rows, made on first use unless the session made it
+    when it opened."""
+    if ctx.con is None:
+        raise ParametersAccepted
+    if name not in ctx.held:
+        ctx.held[name] = read(ctx.con)
+    return ctx.held[name]

@@ -432,7 +432,11 @@ class World:
             return 0
         if ws.offset == off:
             return 1
-        level = min(0.9, 0.12 + 0.2 * ws.weight) * rhythm(self.first + timedelta(off))
+        level = (
+            min(0.9, 0.12 + 0.2 * ws.weight)
+            * rhythm(self.first + timedelta(off))
+            * self.scale.coder_activity
+        )
         u = chance(self.seed, SOURCE, "work", ws.index, off)
         return 0 if u >= level else 2 if u < 0.4 * level else 1
 

@@ -15,7 +15,7 @@ import hashlib
 import random
 from bisect import bisect, bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from itertools import accumulate
@@ -45,6 +45,7 @@ class Scale:
     openl2m_switches: int
     openl2m_log: int
     growth: float  # population growth per week, as a share of the starting population
+    coder_activity: float = 1.0  # how often a workspace works, against the usual rhythm
 
     def part(self, index: int) -> int | None:
         """The file of a big kind an entity's lines go to (None: one file a day)."""
@@ -102,6 +103,22 @@ SCALES = {
         growth=0.005,
     ),
 }
+# The request-path benchmark (bench/run.py --only requests): a Coder deployment of 300
+# users and 6 templates, about 40,000 agent reports and 170 app sessions a day (2.4 million
+# and 10,000 over 60 days), beside demo-sized other products; and the same deployment ten
+# times the size, every product's population and activity.
+REQUESTS = SCALES["requests"] = replace(
+    SCALES["medium"], coder_users=300, coder_templates=6, growth=0.005, coder_activity=0.58
+)
+SCALES["requests-10x"] = replace(
+    REQUESTS,
+    parts=4,
+    **{
+        f.name: getattr(REQUESTS, f.name) * 10
+        for f in fields(Scale)
+        if f.type == "int" and f.name not in ("parts", "coder_templates")
+    },
+)
 
 
 def scale_of(name: str) -> Scale:

@@ -22,7 +22,8 @@ def connect(
 ) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with the session time zone pinned to UTC."""
     con = duckdb.connect(str(database), read_only=read_only)
-    con.execute("set TimeZone = 'UTC'")
+    # The database's setting, not this connection's: its cursors are in UTC too.
+    con.execute("set global TimeZone = 'UTC'")
     # The pipeline prints its own progress; DuckDB's bar would garble the summary.
     con.execute("set enable_progress_bar = false")
     # Bounded memory whatever the size of a day: DuckDB spills to disk past this.
@@ -36,9 +37,10 @@ def connect(
 
 
 def cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """Another connection to con's database (its views), for one thread, in UTC too."""
+    """Another connection to con's database (its views), for one thread, in UTC too (the
+    database's time zone, set by `connect`: no statement a cursor, which cost a request
+    of serve 0.13 ms)."""
     cur = con.cursor()
-    cur.execute("set TimeZone = 'UTC'")
     _OPEN.add(cur)
     return cur
 

@@ -1,13 +1,11 @@
 -- rpt_coder_activity_metrics: one row per (interval, active user) of Coder's v1 usage
--- metrics, intervals stepping $step from $start while before $end (each row also for an
--- interval without activity, user_id null): the minutes of the user in the interval that
--- count for $category (fct_coder_category_minutes), for members of $org only when $org is
--- given. $grain says what every interval is made of, and so what is read: 'week' (whole
--- ISO weeks of UTC days: the weekly sums), 'day' (whole UTC days: the daily sums) or
--- 'minute' (the minutes).
+-- metrics over a window that does not run from one UTC midnight to another (the others
+-- are answered from the daily and weekly sums a session holds, metrics.py), intervals
+-- stepping $step from $start while before $end (each row also for an interval without
+-- activity, user_id null): the minutes of the user in the interval that count for
+-- $category (fct_coder_category_minutes), for members of $org only when $org is given.
 -- key: bucket_start, user_id
--- inputs: fct_coder_category_minutes, fct_coder_category_minutes_daily,
---         fct_coder_category_minutes_weekly, stg_coder_organization_members
+-- inputs: fct_coder_category_minutes, stg_coder_organization_members
 with
 
 buckets as (
@@ -22,30 +20,13 @@ members as (
     where organization_id = $org
 ),
 
--- The daily and weekly sums, each row at its first day.
-sums as (
-    select 'day' as grain, activity_date as first_date, user_id, category, count_minutes,
-    from fct_coder_category_minutes_daily
-    union all
-    select 'week', week_start_date, user_id, category, count_minutes,
-    from fct_coder_category_minutes_weekly
-),
-
 minutes as (
     select minute_at, user_id, count_minutes, from fct_coder_category_minutes
-    where $grain = 'minute'
-      and category = $category
+    where category = $category
       and minute_at >= $start::timestamptz
       and minute_at < $end::timestamptz
       -- the UTC day partitions of the range: only their files are read
       and minute_date between $start::timestamptz::date and $end::timestamptz::date
-      and ($org is null or user_id in (select user_id from members))
-    union all
-    select first_date::timestamptz, user_id, count_minutes, from sums
-    where grain = $grain
-      and category = $category
-      and first_date >= $start::timestamptz::date
-      and first_date < $end::timestamptz::date
       and ($org is null or user_id in (select user_id from members))
 ),
 

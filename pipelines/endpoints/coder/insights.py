@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import orjson
 
-from pipelines.endpoints.base import EARLIEST, Context, Query, Response, rows
+from pipelines.endpoints.base import EARLIEST, Context, Query, Response, held, rows
+from pipelines.endpoints.coder.builds import Builds
 from pipelines.endpoints.coder.go import (
     ONE_INVALID,
     QueryParser,
@@ -16,6 +17,16 @@ from pipelines.endpoints.coder.go import (
     parse_time,
     refused,
 )
+from pipelines.endpoints.coder.rollup import Rollup, Window
+
+# Their names among what a session holds (base.held).
+ROLLUP = "coder_rollup"
+BUILDS = "coder_builds"
+
+
+def rollup(ctx: Context) -> Rollup:
+    """Coder's 30-minute rollup as the session holds it."""
+    return held(ctx, ROLLUP, Rollup.read)
 
 
 def parse_start_end(start_raw: str, end_raw: str, now: datetime) -> tuple[datetime, datetime]:
@@ -57,47 +68,32 @@ def _window(parser: QueryParser) -> tuple[str, str, list[str]]:
     return start_raw, end_raw, template_ids
 
 
-def _params(start: datetime, end: datetime, template_ids: list[str], ctx: Context) -> dict:
-    return {"start": start, "end": end, "template_ids": template_ids, "now": ctx.now}
-
-
-def _users_report(ctx: Context, query: Query, measure) -> Response:
+def _users_report(ctx: Context, query: Query, measure: str) -> Response:
     """The shared shape of user-activity and user-latency: checks, then one row per user
-    with its templates, name and avatar, and the report's own measure."""
+    with its templates, name and avatar, and the report's own measure (Window.users)."""
     parser = QueryParser(query)
     start_raw, end_raw, template_ids = _window(parser)
     parser.finish()
     start, end = parse_start_end(start_raw, end_raw, ctx.now)
-    users = rows(ctx, "rpt_coder_user_insights", _params(start, end, template_ids, ctx))
+    users = rollup(ctx).window(start, end, template_ids).users(ctx.now, measure)
     return 200, {
         "report": {
             "start_time": format_time(start),
             "end_time": format_time(end),
             "template_ids": sorted({t for u in users for t in u["template_ids"]}),
-            "users": [
-                {
-                    "template_ids": u["template_ids"],
-                    "user_id": u["user_id"],
-                    "username": u["username"],
-                    "avatar_url": u["avatar_url"],
-                    **measure(u),
-                }
-                for u in users
-            ],
+            "users": users,
         }
     }
 
 
 def user_activity(ctx: Context, query: Query) -> Response:
     """GET api/v2/insights/user-activity: seconds of use per user."""
-    return _users_report(ctx, query, lambda u: {"seconds": u["seconds"]})
+    return _users_report(ctx, query, "seconds")
 
 
 def user_latency(ctx: Context, query: Query) -> Response:
     """GET api/v2/insights/user-latency: p50/p95 of the per-half-hour median latencies."""
-    return _users_report(
-        ctx, query, lambda u: {"latency_ms": {"p50": float(u["p50"]), "p95": float(u["p95"])}}
-    )
+    return _users_report(ctx, query, "latency_ms")
 
 
 # The hour offsets of the world's time zones (Coder takes any integer and shifts its
@@ -119,11 +115,7 @@ def daus(ctx: Context, query: Query) -> Response:
     zone = timezone(timedelta(hours=offset))
     end = ctx.now.astimezone(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     start = end.replace(hour=0) - timedelta(days=60)
-    days = rows(
-        ctx,
-        "rpt_coder_insights_by_interval",
-        {"start": start, "end": end, "step_days": 1, "template_ids": []},
-    )
+    days = rollup(ctx).intervals(start, end, [], 1)
     return 200, {
         "entries": [
             {
@@ -160,13 +152,12 @@ def templates(ctx: Context, query: Query) -> Response:
         raise refused(ONE_INVALID, detail="Last report interval should have at least 6 days.")
     if any(s not in SECTIONS for s in sections):
         raise invalid_value("sections", "must be one of [interval_reports report]")
-    params = _params(start, end, template_ids, ctx)
+    window = rollup(ctx).window(start, end, template_ids)
     body: dict = {}
     if "report" in sections:
-        body["report"] = _template_report(ctx, params, start, end)
+        body["report"] = _template_report(ctx, window, start, end, template_ids)
     if "interval_reports" in sections and interval:
-        step = 1 if interval == "day" else 7
-        intervals = rows(ctx, "rpt_coder_insights_by_interval", {**params, "step_days": step})
+        intervals = rollup(ctx).intervals(start, end, template_ids, 1 if interval == "day" else 7)
         if intervals:
             body["interval_reports"] = [
                 {
@@ -186,18 +177,21 @@ def _last_week_long_enough(start: datetime, end: datetime) -> bool:
     return not remainder or remainder >= timedelta(days=6)
 
 
-def _template_report(ctx: Context, params: dict, start: datetime, end: datetime) -> dict:
-    (usage,) = rows(ctx, "rpt_coder_template_insights", params)
-    apps = rows(ctx, "rpt_coder_template_app_insights", params)
-    apps.sort(key=lambda a: (a["slug"].encode(), a["display_name"].encode(), a["icon"].encode()))
+def _template_report(
+    ctx: Context, window: Window, start: datetime, end: datetime, template_ids: list[str]
+) -> dict:
+    catalogue = rollup(ctx).catalogue(
+        ctx.now, lambda: rows(ctx, "rpt_coder_app_catalogue", {"now": ctx.now})
+    )
+    apps = window.apps(catalogue)  # in the answer's order: by slug, name, icon (bytewise)
     apps_usage = [
         {
-            "template_ids": usage[f"{column}_template_ids"],
+            "template_ids": window.templates(window.column(f"{column}_mins") > 0),
             "type": "builtin",
             "display_name": display,
             "slug": slug,
             "icon": icon,
-            "seconds": usage[f"{column}_seconds"],
+            "seconds": window.seconds(column),
             "times_used": 0,
         }
         for display, slug, icon, column in BUILTINS
@@ -213,13 +207,13 @@ def _template_report(ctx: Context, params: dict, start: datetime, end: datetime)
         }
         for a in apps
     ]
-    template_ids = sorted(set(usage["template_ids"]) | {t for a in apps for t in a["template_ids"]})
-    parameter_rows = rows(ctx, "rpt_coder_template_parameters", params)
+    template_ids = sorted(set(window.templates()) | {t for a in apps for t in a["template_ids"]})
+    parameter_rows = held(ctx, BUILDS, Builds.read).parameters(start, end, template_ids)
     return {
         "start_time": format_time(start),
         "end_time": format_time(end),
         "template_ids": template_ids,
-        "active_users": usage["active_users"],
+        "active_users": window.active_users(),
         "apps_usage": apps_usage,
         "parameters_usage": _parameters_usage(parameter_rows),
     }

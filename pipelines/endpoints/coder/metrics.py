@@ -5,10 +5,31 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import UTC, datetime, time
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 
-from pipelines.endpoints.base import RANGE_TEXT, Context, Query, Refused, Response, in_range, rows
+import duckdb
+import numpy as np
+
+from pipelines.endpoints.base import (
+    RANGE_TEXT,
+    Context,
+    Query,
+    Refused,
+    Response,
+    held,
+    in_range,
+    rows,
+)
 from pipelines.endpoints.coder.go import RFC3339, format_time, parse_uuid, refused
+from pipelines.endpoints.coder.rollup import (
+    EPOCH,
+    codes_among,
+    codes_of,
+    columns_of,
+    current_versions,
+    microseconds,
+)
 
 CATEGORIES = {"any", "ide", "login", "app", "tunnel", "web terminal"}
 INTERVAL = re.compile(r"\s*(\d+)\s+(day|week|month|year)s?\s*")
@@ -79,39 +100,38 @@ def activity_metrics(ctx: Context, query: Query) -> Response:
             org = parse_uuid(org)
         except ValueError as exc:
             raise _invalid_parameter("org", f"must be an organization id: {exc}.") from None
-    found = rows(
-        ctx,
-        "rpt_coder_activity_metrics",
-        {
-            "start": start,
-            "end": end,
-            "step": step,
-            "category": category,
-            "org": org,
-            "now": ctx.now,
-            "grain": _grain(start, end, unit),
-        },
-    )
+    grain = _grain(start, end, unit)
+    params = {"start": start, "end": end, "step": step, "category": category, "org": org}
+    if grain == "minute":
+        found = rows(ctx, "rpt_coder_activity_metrics", params | {"now": ctx.now})
+    else:
+        if unit in ("day", "week"):
+            delta = timedelta(days=int(step.split()[0]))
+            starts = [start + k * delta for k in range(-(-(end - start) // delta))]
+            buckets = [(b.astimezone(UTC), min(b + delta, end).astimezone(UTC)) for b in starts]
+        else:  # months: DuckDB's calendar arithmetic, as the minutes' query steps
+            found = rows(ctx, "rpt_coder_activity_buckets", params)
+            buckets = [(b["bucket_start"], b["bucket_end"]) for b in found]
+        sums = held(ctx, CATEGORY_MINUTES, CategoryMinutes.read)
+        found = sums.per_bucket(grain, category, start, end, org, ctx.now, buckets)
     buckets: dict[datetime, dict] = {}
     totals: dict[str, int] = {}
     for r in found:
-        bucket = buckets.setdefault(
-            r["bucket_start"],
-            {
+        bucket = buckets.get(r["bucket_start"])
+        if bucket is None:
+            bucket = buckets[r["bucket_start"]] = {
                 "time": format_time(r["bucket_start"], start),
                 "duration": int((r["bucket_end"] - r["bucket_start"]).total_seconds())
                 * NANOSECONDS,
                 "user_activity": [],
-            },
-        )
+            }
         if r["user_id"] is not None:
             minutes = r["count_minutes"]
             bucket["user_activity"].append(
                 {"user_id": r["user_id"], "duration": minutes * 60 * NANOSECONDS, "count": minutes}
             )
             totals[r["user_id"]] = totals.get(r["user_id"], 0) + minutes
-    people = rows(ctx, "rpt_coder_users", {"user_ids": sorted(totals), "now": ctx.now})
-    known = {p["id"]: p for p in people}
+    known = held(ctx, USERS, read_users).as_of(ctx.now)
     users = {}
     for user_id in sorted(totals):
         person = known.get(user_id, {"name": "", "username": "", "roles": [], "avatar_url": ""})
@@ -129,3 +149,117 @@ def activity_metrics(ctx: Context, query: Query) -> Response:
 
 
 ROUTES = {"api/private/metrics/activity": activity_metrics}
+
+
+CATEGORY_MINUTES = "coder_category_minutes"  # its name among what a session holds (base.held)
+DAY = 86_400_000_000  # microseconds
+EMPTY = np.zeros(0, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class CategoryMinutes:
+    """The daily and weekly sums of every category, held per session: per (grain,
+    category) the rows' first days (days since the epoch, ascending), user codes and
+    minutes; every version of every organization membership."""
+
+    sums: dict[tuple[str, str], tuple[np.ndarray, np.ndarray, np.ndarray]]
+    user_ids: np.ndarray  # a user code's id (ascending)
+    members: dict[str, np.ndarray]  # rpt_coder_members_held, the user as a code (-1: none)
+
+    @classmethod
+    def read(cls, con: duckdb.DuckDBPyConnection) -> CategoryMinutes:
+        found = columns_of(con, "rpt_coder_category_minutes_held")
+        user_ids, users = codes_of(found["user_id"])
+        keys = list(zip(found["grain"].tolist(), found["category"].tolist(), strict=True))
+        # where each (grain, category) starts, and the end (none on a warehouse without it)
+        runs = [i for i in range(len(keys)) if i == 0 or keys[i] != keys[i - 1]] + [len(keys)]
+        sums = {
+            keys[a]: (found["first_day"][a:b], users[a:b], found["count_minutes"][a:b])
+            for a, b in zip(runs[:-1], runs[1:], strict=True)
+        }
+        members = columns_of(con, "rpt_coder_members_held")
+        members["user"] = codes_among(user_ids, members.pop("user_id"))
+        return cls(sums, user_ids, members)
+
+    def per_bucket(
+        self,
+        grain: str,
+        category: str,
+        start: datetime,
+        end: datetime,
+        org: str | None,
+        now: datetime,
+        buckets: list[tuple[datetime, datetime]],
+    ) -> list[dict]:
+        """rpt_coder_activity_metrics' rows for a window from one UTC midnight to another,
+        from the sums of `grain`: per bucket its users by minutes (most first, then by id),
+        or one row without a user."""
+        days, users, minutes = self.sums.get((grain, category), (EMPTY, EMPTY, EMPTY))
+        first, last = (_epoch_day(moment) for moment in (start, end))
+        lo, hi = np.searchsorted(days, first, "left"), np.searchsorted(days, last, "left")
+        days, users, minutes = days[lo:hi], users[lo:hi], minutes[lo:hi]
+        if org is not None:
+            m = self.members
+            at = microseconds(now)
+            current = (m["valid_from_us"] <= at) & (m["valid_to_us"] > at)
+            current &= m["organization_id"].astype(object) == org
+            kept = np.isin(users, m["user"][current])
+            days, users, minutes = days[kept], users[kept], minutes[kept]
+        starts = np.array([microseconds(b) for b, _ in buckets], dtype=np.int64)
+        ends = np.array([microseconds(e) for _, e in buckets], dtype=np.int64)
+        moments = days * DAY
+        placed = np.searchsorted(starts, moments, "right") - 1
+        inside = placed >= 0
+        inside[inside] = moments[inside] < ends[placed[inside]]
+        n_users = len(self.user_ids)
+        keys, totals = np.unique(placed[inside] * n_users + users[inside], return_inverse=True)
+        summed = np.bincount(totals, weights=minutes[inside], minlength=len(keys))
+        summed = summed.astype(np.int64)
+        order = np.lexsort((keys % n_users, -summed, keys // n_users)) if n_users else EMPTY
+        per: dict[int, list[tuple[str, int]]] = {}
+        for key, total in zip(keys[order].tolist(), summed[order].tolist(), strict=True):
+            per.setdefault(key // n_users, []).append((self.user_ids[key % n_users], total))
+        return [
+            {"bucket_start": b, "bucket_end": e, "user_id": user, "count_minutes": total}
+            for k, (b, e) in enumerate(buckets)
+            for user, total in per.get(k, [(None, 0)])
+        ]
+
+
+def _epoch_day(moment: datetime) -> int:
+    """The UTC date of an instant, as days since the epoch."""
+    return (moment.astimezone(UTC).date() - EPOCH.date()).days
+
+
+USERS = "coder_users"  # its name among what a session holds (base.held)
+
+
+@dataclass(frozen=True)
+class Users:
+    """Every version of every Coder user (rpt_coder_users_held)."""
+
+    versions: dict[str, np.ndarray]
+
+    def as_of(self, now: datetime) -> dict[str, dict]:
+        """Per user id, its version current at now: name, username, roles and avatar URL
+        ("" and [] where unset; the username as it is)."""
+        v = self.versions
+        current = np.flatnonzero(current_versions(v, now))
+        return {
+            user_id: {
+                "name": name or "",
+                "username": username,
+                "roles": [] if roles is None else list(roles),
+                "avatar_url": avatar or "",
+            }
+            for user_id, name, username, roles, avatar in zip(
+                *(v[c][current].tolist() for c in COLUMNS), strict=True
+            )
+        }
+
+
+COLUMNS = ("user_id", "name", "username", "rbac_roles", "avatar_url")
+
+
+def read_users(con: duckdb.DuckDBPyConnection) -> Users:
+    return Users(columns_of(con, "rpt_coder_users_held"))
