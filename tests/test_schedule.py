@@ -67,6 +67,16 @@ def runs(wh: Path) -> list[tuple]:
     return query(wh, "select status, message from runs order by run_id")
 
 
+def between_runs(api: httpx.Client) -> bool:
+    """No flow run in flight, and the every-minute cron not due within 15 s."""
+    try:
+        flow_runs = api.post("/flow_runs/filter", json={}).json()
+    except httpx.HTTPError:
+        return True  # the server is gone: nothing can be in flight
+    in_flight = [r for r in flow_runs if r["state_type"] in ("PENDING", "RUNNING", "CANCELLING")]
+    return not in_flight and 2 < time.time() % 60 < 45
+
+
 def test_schedule_fires_runs_shows_them_and_stops_everything(tmp_path):
     raw, wh, stuck_wh = tmp_path / "raw", tmp_path / "wh", tmp_path / "wh-stuck"
     write_raw(raw, "seatable_user_activity", [{"username": "a", "timestamp": "2024-05-01T10:00Z"}])
@@ -193,6 +203,9 @@ def test_schedule_fires_runs_shows_them_and_stops_everything(tmp_path):
             ("interrupted", "interrupted by SIGTERM")
         ]
     finally:
+        # Ctrl-C between runs: a run in flight gets the terminal's SIGINT too, and Prefect's
+        # engine may print a traceback for it (known, see docs/operating.md).
+        wait_for("a quiet moment between runs", lambda: between_runs(api), 75)
         os.killpg(schedule.pid, signal.SIGINT)  # Ctrl-C
         try:
             schedule.wait(timeout=60)
@@ -207,6 +220,6 @@ def test_schedule_fires_runs_shows_them_and_stops_everything(tmp_path):
     assert said.rstrip().endswith(
         "stopped: the scheduler, its Prefect server and the runs it started"
     )
-    assert "Traceback" not in said
+    assert "Traceback" not in said, said[said.find("Traceback") - 300 :][:4000]
     assert left == []
     assert list(home.iterdir()) == []  # nothing in the home folder (no ~/.prefect)
