@@ -39,18 +39,6 @@ PRIVATE = {"Cache-Control": "private"}  # user names and ids: no shared cache ma
 LIBC = ctypes.CDLL(ctypes.util.find_library("c") or None)
 
 
-M_MMAP_THRESHOLD = -3  # mallopt's parameter number (glibc's malloc.h)
-
-
-def _map_large_blocks() -> None:
-    """Blocks of 128 kB and more each mapped on its own, so given back when freed: glibc's
-    threshold otherwise grows with the largest block freed (up to 32 MB), and the freed
-    results of DuckDB's queries stay in the heap. No-op on a C library without it."""
-    mallopt = getattr(LIBC, "mallopt", None)
-    if mallopt is not None:
-        mallopt(M_MMAP_THRESHOLD, 128 * 1024)
-
-
 def _return_freed_memory() -> None:
     """Give the C heap's free pages back to the system (glibc's malloc_trim): reading the
     held arrays passes through Python strings and DuckDB results several times their
@@ -223,7 +211,6 @@ def make_app(
         redoc_url=None,
     )
     app.add_middleware(GZipMiddleware, minimum_size=1000)
-    _map_large_blocks()  # before the session reads anything
     sessions = Sessions(wh)
     protected = set(credentials)
     describe = app.openapi
