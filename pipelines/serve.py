@@ -8,6 +8,9 @@ its access line is written here, never with a credential in it (AccessLog)."""
 from __future__ import annotations
 
 import copy
+import ctypes
+import ctypes.util
+import gc
 import hashlib
 import logging
 import re
@@ -33,6 +36,20 @@ KEPT_ANSWERS = 2048  # the latest answers, by (run, request, as-of instant)
 PRIVATE = {"Cache-Control": "private"}  # user names and ids: no shared cache may keep them
 
 
+LIBC = ctypes.CDLL(ctypes.util.find_library("c") or None)
+
+
+def _return_freed_memory() -> None:
+    """Give the C heap's free pages back to the system (glibc's malloc_trim): reading the
+    held arrays passes through Python strings and DuckDB results several times their
+    size, freed but kept by the allocator (3,000 users: 110 MB less resident after the
+    session opens). No-op on a C library without it."""
+    gc.collect()
+    trim = getattr(LIBC, "malloc_trim", None)
+    if trim is not None:
+        trim(0)
+
+
 class Session:
     """One DuckDB session with the views of one committed catalog."""
 
@@ -43,6 +60,7 @@ class Session:
         # threads cost more than they save: requests share the cores side by side instead.
         self.con.execute("set threads = 1")
         self.held = endpoints.held_rows(self.con)  # read with the session: one run's
+        _return_freed_memory()  # what reading it passed through
         self.users = 0
         self.retired = False
 
@@ -192,7 +210,9 @@ def make_app(
         docs_url=None,  # Swagger UI and ReDoc load from a CDN: the description alone
         redoc_url=None,
     )
-    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    # zlib's own default level, not Starlette's 9: a v1 metrics answer of 1.2 MB (3,000
+    # users) gzipped in 23 ms instead of 78, 3% larger.
+    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
     sessions = Sessions(wh)
     protected = set(credentials)
     describe = app.openapi

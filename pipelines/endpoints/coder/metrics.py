@@ -6,10 +6,11 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 import numpy as np
+import pyarrow.compute as pc
 
 from pipelines.endpoints.base import (
     RANGE_TEXT,
@@ -19,13 +20,12 @@ from pipelines.endpoints.base import (
     Response,
     held,
     in_range,
+    report_sql,
     rows,
 )
 from pipelines.endpoints.coder.go import RFC3339, format_time, parse_uuid, refused
 from pipelines.endpoints.coder.rollup import (
-    EPOCH,
     codes_among,
-    codes_of,
     columns_of,
     current_versions,
     microseconds,
@@ -56,16 +56,14 @@ def _parse_time(query: Query, name: str) -> datetime:
     return moment
 
 
-def _utc_midnight(moment: datetime) -> bool:
-    return moment.astimezone(UTC).timetz() == time(tzinfo=UTC)
-
-
 def _grain(start: datetime, end: datetime, unit: str) -> str:
     """What every interval is made of. Steps are whole days, weeks or months: from a UTC
     midnight to a UTC midnight every interval is whole UTC days, and the daily sums answer
-    the same as the minutes; weekly steps from a Monday to a Monday, whole ISO weeks."""
-    if not (_utc_midnight(start) and _utc_midnight(end)):
-        return "minute"
+    the same as the minutes; weekly steps from a Monday to a Monday, whole ISO weeks; from
+    a UTC half hour to a UTC half hour (an offset of whole half hours), whole half hours."""
+    first, last = microseconds(start), microseconds(end)
+    if first % DAY or last % DAY:
+        return "half hour" if not (first % HALF_HOUR or last % HALF_HOUR) else "minute"
     mondays = start.astimezone(UTC).weekday() == 0 and end.astimezone(UTC).weekday() == 0
     return "week" if unit == "week" and mondays else "day"
 
@@ -102,9 +100,8 @@ def activity_metrics(ctx: Context, query: Query) -> Response:
             raise _invalid_parameter("org", f"must be an organization id: {exc}.") from None
     grain = _grain(start, end, unit)
     params = {"start": start, "end": end, "step": step, "category": category, "org": org}
-    if grain == "minute":
-        found = rows(ctx, "rpt_coder_activity_metrics", params | {"now": ctx.now})
-    else:
+    buckets = []
+    if grain != "minute":
         if unit in ("day", "week"):
             delta = timedelta(days=int(step.split()[0]))
             starts = [start + k * delta for k in range(-(-(end - start) // delta))]
@@ -112,6 +109,9 @@ def activity_metrics(ctx: Context, query: Query) -> Response:
         else:  # months: DuckDB's calendar arithmetic, as the minutes' query steps
             found = rows(ctx, "rpt_coder_activity_buckets", params)
             buckets = [(b["bucket_start"], b["bucket_end"]) for b in found]
+    if grain == "minute" or any(microseconds(b) % HALF_HOUR for b, _ in buckets):
+        found = rows(ctx, "rpt_coder_activity_metrics", params | {"now": ctx.now})
+    else:
         sums = held(ctx, CATEGORY_MINUTES, CategoryMinutes.read)
         found = sums.per_bucket(grain, category, start, end, org, ctx.now, buckets)
     buckets: dict[datetime, dict] = {}
@@ -153,14 +153,16 @@ ROUTES = {"api/private/metrics/activity": activity_metrics}
 
 CATEGORY_MINUTES = "coder_category_minutes"  # its name among what a session holds (base.held)
 DAY = 86_400_000_000  # microseconds
-EMPTY = np.zeros(0, dtype=np.int64)
+HALF_HOUR = 1_800_000_000
+PERIOD = {"half hour": HALF_HOUR, "day": DAY, "week": DAY}  # a grain's first_period unit
+EMPTY = np.zeros(0, dtype=np.int32)
 
 
 @dataclass(frozen=True)
 class CategoryMinutes:
-    """The daily and weekly sums of every category, held per session: per (grain,
-    category) the rows' first days (days since the epoch, ascending), user codes and
-    minutes; every version of every organization membership."""
+    """The half-hourly, daily and weekly sums of every category, held per session: per
+    (grain, category) the rows' first periods (half hours or days since the epoch,
+    ascending), user codes and minutes; every version of every organization membership."""
 
     sums: dict[tuple[str, str], tuple[np.ndarray, np.ndarray, np.ndarray]]
     user_ids: np.ndarray  # a user code's id (ascending)
@@ -168,14 +170,27 @@ class CategoryMinutes:
 
     @classmethod
     def read(cls, con: duckdb.DuckDBPyConnection) -> CategoryMinutes:
-        found = columns_of(con, "rpt_coder_category_minutes_held")
-        user_ids, users = codes_of(found["user_id"])
-        keys = list(zip(found["grain"].tolist(), found["category"].tolist(), strict=True))
+        # As Arrow, not Python strings: a million rows at 3,000 users, their ids as codes.
+        found = con.sql(report_sql("rpt_coder_category_minutes_held")).to_arrow_table()
+        ids = pc.unique(found["user_id"])
+        ids = ids.take(pc.array_sort_indices(ids))
+        users = pc.index_in(found["user_id"], value_set=ids).to_numpy().astype(np.int32)
+        user_ids = np.asarray(ids.to_pylist(), dtype=object)
+        grains = pc.dictionary_encode(found["grain"]).combine_chunks()
+        categories = pc.dictionary_encode(found["category"]).combine_chunks()
+        grain_of, category_of = grains.indices.to_numpy(), categories.indices.to_numpy()
+        keys = grain_of * len(categories.dictionary) + category_of
         # where each (grain, category) starts, and the end (none on a warehouse without it)
-        runs = [i for i in range(len(keys)) if i == 0 or keys[i] != keys[i - 1]] + [len(keys)]
+        runs = np.flatnonzero(np.diff(keys, prepend=-1)).tolist() + [len(keys)]
+        names = [
+            (grains.dictionary[grain_of[a]].as_py(), categories.dictionary[category_of[a]].as_py())
+            for a in runs[:-1]
+        ]
+        periods = found["first_period"].to_numpy()
+        minutes = found["count_minutes"].to_numpy()
         sums = {
-            keys[a]: (found["first_day"][a:b], users[a:b], found["count_minutes"][a:b])
-            for a, b in zip(runs[:-1], runs[1:], strict=True)
+            name: (periods[a:b], users[a:b], minutes[a:b])
+            for name, a, b in zip(names, runs[:-1], runs[1:], strict=True)
         }
         members = columns_of(con, "rpt_coder_members_held")
         members["user"] = codes_among(user_ids, members.pop("user_id"))
@@ -191,23 +206,24 @@ class CategoryMinutes:
         now: datetime,
         buckets: list[tuple[datetime, datetime]],
     ) -> list[dict]:
-        """rpt_coder_activity_metrics' rows for a window from one UTC midnight to another,
-        from the sums of `grain`: per bucket its users by minutes (most first, then by id),
-        or one row without a user."""
-        days, users, minutes = self.sums.get((grain, category), (EMPTY, EMPTY, EMPTY))
-        first, last = (_epoch_day(moment) for moment in (start, end))
-        lo, hi = np.searchsorted(days, first, "left"), np.searchsorted(days, last, "left")
-        days, users, minutes = days[lo:hi], users[lo:hi], minutes[lo:hi]
+        """rpt_coder_activity_metrics' rows for a window on the bounds of `grain` (UTC
+        half hours or midnights), from its sums: per bucket its users by minutes (most
+        first, then by id), or one row without a user."""
+        periods, users, minutes = self.sums.get((grain, category), (EMPTY, EMPTY, EMPTY))
+        unit = PERIOD[grain]
+        first, last = microseconds(start) // unit, microseconds(end) // unit
+        lo, hi = np.searchsorted(periods, first, "left"), np.searchsorted(periods, last, "left")
+        periods, users, minutes = periods[lo:hi], users[lo:hi], minutes[lo:hi]
         if org is not None:
             m = self.members
             at = microseconds(now)
             current = (m["valid_from_us"] <= at) & (m["valid_to_us"] > at)
             current &= m["organization_id"].astype(object) == org
             kept = np.isin(users, m["user"][current])
-            days, users, minutes = days[kept], users[kept], minutes[kept]
+            periods, users, minutes = periods[kept], users[kept], minutes[kept]
         starts = np.array([microseconds(b) for b, _ in buckets], dtype=np.int64)
         ends = np.array([microseconds(e) for _, e in buckets], dtype=np.int64)
-        moments = days * DAY
+        moments = periods.astype(np.int64) * unit
         placed = np.searchsorted(starts, moments, "right") - 1
         inside = placed >= 0
         inside[inside] = moments[inside] < ends[placed[inside]]
@@ -224,11 +240,6 @@ class CategoryMinutes:
             for k, (b, e) in enumerate(buckets)
             for user, total in per.get(k, [(None, 0)])
         ]
-
-
-def _epoch_day(moment: datetime) -> int:
-    """The UTC date of an instant, as days since the epoch."""
-    return (moment.astimezone(UTC).date() - EPOCH.date()).days
 
 
 USERS = "coder_users"  # its name among what a session holds (base.held)
