@@ -1,23 +1,24 @@
 -- fct_coder_category_minutes_daily: one row per (activity_date, user_id, category): the
--- minutes of fct_coder_category_minutes on a UTC day; v1 metrics over whole days read these.
+-- minutes of fct_coder_category_minutes on a UTC day (the sum of its half hours); v1 metrics
+-- over whole days read these.
 -- key: activity_date, user_id, category
 -- partition: activity_date
 -- window: 0 days
 -- person: user_id
--- inputs: fct_coder_category_minutes
+-- inputs: fct_coder_category_minutes_30m
 with
 
-minutes as (
-    select * from fct_coder_category_minutes
+half_hours as (
+    select * from fct_coder_category_minutes_30m
 ),
 
 final as (
     select
-        minute_date as activity_date,
+        activity_date,
         user_id,
         category,
         sum(count_minutes)::bigint as count_minutes,
-    from minutes
+    from half_hours
     group by all
 )
 
