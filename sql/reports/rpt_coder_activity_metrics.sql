@@ -1,6 +1,6 @@
 -- rpt_coder_activity_metrics: one row per (interval, active user) of Coder's v1 usage
--- metrics over a window that does not run from one UTC midnight to another (the others
--- are answered from the daily and weekly sums a session holds, metrics.py), intervals
+-- metrics over a window not on UTC half-hour bounds (the others are answered from the
+-- daily, weekly and half-hourly sums a session holds, metrics.py), intervals
 -- stepping $step from $start while before $end (each row also for an interval without
 -- activity, user_id null): the minutes of the user in the interval that count for
 -- $category (fct_coder_category_minutes), for members of $org only when $org is given.
