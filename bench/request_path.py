@@ -451,6 +451,7 @@ def requests_rows(args, config: str, now: str) -> list[tuple[str, str, str]]:
                     )
                 )
         rows += _server_rows(size, codes, passes, len(pool))
+        rows.append(floor_row(current, size))
         if baseline:
             rows.append(_same_row(size, pool, passes, current, baseline))
     if len(p50s) == 2:
@@ -479,6 +480,27 @@ def _data_row(wh: Path, size: str, asked: int) -> tuple[str, str, str]:
         f"request path, {size}",
         f"{asked:,} requests",
         f"{DAYS} days: {reports:,} agent reports, {sessions:,} app sessions; serve --now {NOW}",
+    )
+
+
+def floor_row(code: Code, size: str, asked: int = 200) -> tuple[str, str, str]:
+    """The machine's floor: 8 clients asking again and again an answer serve holds (no work
+    but HTTP, auth, routing, gzip and the access log), as the endpoints' passes ask."""
+    target = "/api/v2/insights/daus?tz_offset=0"
+    headers = HEADERS["coder"] | BROWSER
+    with serving(code) as (port, pid), tempfile.TemporaryDirectory(dir=OUT) as folder:
+        shares = [Path(folder) / f"client-{k}.json" for k in range(CLIENTS)]
+        for k, share in enumerate(shares):
+            share.write_text(json.dumps([(k * asked + i, headers, target) for i in range(asked)]))
+        _clients(port, shares[:1])  # the answer computed, then held
+        before = _cpu_seconds(pid)
+        seconds = [float(line.split()[2]) for line in _clients(port, shares)]
+        cpu = (_cpu_seconds(pid) - before) / len(seconds)
+    return (
+        f"{size}: the floor, 8 clients asking an answer serve holds",
+        f"{percentile(seconds, 0.5) * 1000:.1f} ms",
+        f"p50/p95/p99 {_figures(seconds)} ms over {len(seconds)}, server CPU "
+        f"{cpu * 1000:.2f} ms a request: no computed answer is faster with 8 clients here",
     )
 
 
