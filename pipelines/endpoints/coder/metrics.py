@@ -173,7 +173,7 @@ class CategoryMinutes:
         found = con.execute(report_sql("rpt_coder_category_minutes_held")).fetchnumpy()
         names = zip(found["grain"].tolist(), found["category"].tolist(), strict=True)
         columns = (found["first_periods"], found["user_codes"], found["minutes"])
-        sums = {name: sums for name, *sums in zip(names, *columns, strict=True)}
+        sums = {name: _ordered(*sums) for name, *sums in zip(names, *columns, strict=True)}
         user_ids = found["user_ids"][0] if len(found["user_ids"]) else EMPTY.astype(object)
         members = columns_of(con, "rpt_coder_members_held")
         members["user"] = codes_among(user_ids, members.pop("user_id"))
@@ -223,6 +223,14 @@ class CategoryMinutes:
             for k, (b, e) in enumerate(buckets)
             for user, total in per.get(k, [(None, 0)])
         ]
+
+
+def _ordered(
+    periods: np.ndarray, users: np.ndarray, minutes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A (grain, category)'s sums ordered by first period, then user."""
+    order = np.lexsort((users, periods))
+    return periods[order], users[order], minutes[order]
 
 
 USERS = "coder_users"  # its name among what a session holds (base.held)
