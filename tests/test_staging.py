@@ -35,6 +35,8 @@ def test_every_header_names_exactly_the_tables_its_body_reads():
         "as_of": None,
         "current_versions": None,
         "coder_usage": ("fct_coder_usage_30m",),
+        "coder_rollup_codes": ("fct_coder_usage_30m",),
+        "coder_held_builds": ("stg_coder_workspace_builds", "stg_coder_template_versions"),
         "day_counts": None,
         "pg_percentile_at": (),
         "pg_percentile_sorted": (),

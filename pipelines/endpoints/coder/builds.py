@@ -14,6 +14,7 @@ from datetime import datetime
 import duckdb
 import numpy as np
 
+from pipelines.endpoints.base import report_sql
 from pipelines.endpoints.coder.rollup import (
     codes_of,
     columns_of,
@@ -49,7 +50,7 @@ class Builds:
         template_ids, builds["template"] = codes_of(builds.pop("template_id"))
         _, builds["workspace"] = codes_of(builds.pop("workspace_id"))
         parameters = columns_of(con, "rpt_coder_parameters_held")
-        found = columns_of(con, "rpt_coder_build_values_held")
+        found = con.execute(report_sql("rpt_coder_build_values_held")).fetchnumpy()
         names, name_codes = codes_of(np.concatenate((parameters["name"], found["name"])))
         groups = sorted(set(zip(*(parameters[c].tolist() for c in GROUP), strict=True)))
         number = {group: n for n, group in enumerate(groups)}
@@ -62,16 +63,16 @@ class Builds:
             strict=True,
         ):
             of_version.setdefault(version, []).append(number[tuple(group)])
-        per_build = [of_version.get(v, []) for v in builds["template_version_id"].tolist()]
+        per_build = [of_version.get(v, []) for v in builds.pop("template_version_id").tolist()]
         counts = np.array([len(g) for g in per_build], dtype=np.int64)
         group_first = np.concatenate(([0], np.cumsum(counts)))
         build_groups = np.array([g for gs in per_build for g in gs], dtype=np.int64)
-        # The values of the held builds, by (build row, name).
-        rows = {b: n for n, b in enumerate(builds["build_id"].tolist())}
-        value_rows = np.array([rows.get(b, -1) for b in found["build_id"].tolist()], np.int64)
+        # The values of the held builds, by (build row, name): each distinct value's rows.
         values, value_codes = codes_of(found["value"])
-        kept = value_rows >= 0
-        keys = value_rows[kept] * len(names) + name_codes[len(parameters["name"]) :][kept]
+        chosen = np.array([len(rows) for rows in found["build_rows"]], dtype=np.int64)
+        rows = np.concatenate([*found["build_rows"], np.zeros(0, dtype=np.int64)])
+        value_codes = np.repeat(value_codes, chosen)
+        keys = rows * len(names) + np.repeat(name_codes[len(parameters["name"]) :], chosen)
         order = np.argsort(keys, kind="stable")
         return cls(
             builds,
@@ -82,7 +83,7 @@ class Builds:
             build_groups,
             len(names),
             keys[order],
-            value_codes[kept][order],
+            value_codes[order],
             values,
         )
 

@@ -37,6 +37,7 @@ KEPT_CATALOGUES = 16
 # The users of each half hour and template are held as bits up to this many 64-bit words
 # (64 MB; 60 days of 3,000 users and 6 templates take 6.5 MB).
 HELD_WORDS = 8_000_000
+NO_IDS = np.array([], dtype=object)
 
 
 def microseconds(moment: datetime) -> int:
@@ -175,7 +176,8 @@ class HalfHourSets:
 @dataclass(frozen=True)
 class Rollup:
     """The rows of fct_coder_usage_30m ordered by (start_time, user_id, template_id), users
-    and templates as codes into their sorted ids, and every version of every user."""
+    and templates as codes into their sorted ids (coder_rollup_codes: no string a row is
+    read), and every version of every user."""
 
     rows: dict[str, np.ndarray]
     user_ids: np.ndarray  # a user code's id (ascending)
@@ -193,8 +195,11 @@ class Rollup:
     @classmethod
     def read(cls, con: duckdb.DuckDBPyConnection) -> Rollup:
         rows = columns_of(con, "rpt_coder_usage_held")
-        user_ids, rows["user"] = codes_of(rows.pop("user_id"))
-        template_ids, rows["template"] = codes_of(rows.pop("template_id"))
+        rows["user"] = rows.pop("user_code").astype(np.int64)
+        rows["template"] = rows.pop("template_code").astype(np.int64)
+        ids = con.execute(report_sql("rpt_coder_rollup_ids_held")).fetchnumpy()
+        of_kind = dict(zip(ids["kind"].tolist(), ids["ids"], strict=True))
+        user_ids, template_ids = (of_kind.get(k, NO_IDS) for k in ("user", "template"))
         with_latency = np.flatnonzero(rows["has_latency"])
         order = np.lexsort((rows["latency_ms"][with_latency], rows["user"][with_latency]))
         versions = columns_of(con, "rpt_coder_users_held")
@@ -215,8 +220,8 @@ class Rollup:
             position(starts, users, rows["template"]),
             position(
                 apps.pop("start_us"),
-                codes_among(user_ids, apps.pop("user_id")),
-                codes_among(template_ids, apps.pop("template_id")),
+                apps.pop("user_code").astype(np.int64),
+                apps.pop("template_code").astype(np.int64),
             ),
         )
         changed = columns_of(con, "rpt_coder_app_versions_held")["changed_us"]
