@@ -201,6 +201,22 @@ def test_duplicates_latest_copy_wins_across_files_and_runs(tmp_path):
     assert table(wh, "select description from openl2m_log") == [("later run",)]
 
 
+def test_snapshot_version_read_again_in_a_later_run(tmp_path):
+    # The identity check of a snapshot kind reads the run's rows from a temp table and the
+    # live file of each day they touch: a version landed by an earlier run is a duplicate.
+    user = {"username": "a@x", "updated_at": "2024-05-01T00:00:00Z"}
+    write_raw(tmp_path / "raw", "seatable_users", [user | {"nickname": "A"}], "a.ndjson")
+    run(tmp_path)
+    later = user | {"nickname": "C", "updated_at": "2024-05-01T08:00:00Z"}
+    write_raw(tmp_path / "raw", "seatable_users", [user | {"nickname": "A2"}, later], "b.ndjson")
+    wh, result = run(tmp_path, "r2")
+    assert (result.accepted, result.duplicates) == (1, 1)
+    assert table(wh, "select nickname from seatable_users order by updated_at") == [
+        ("A2",),
+        ("C",),
+    ]
+
+
 def test_live_app_session_latest_end_wins(tmp_path):
     kind = records.BY_TABLE["coder_workspace_app_stats"]
     rec = good_record(kind) | {"session_started_at": "2024-05-01T10:00:00Z"}

@@ -8,9 +8,10 @@ engine, on every core.
 
 Then the identities: every row's (a hash of the kind's identity, key and version time for
 snapshots, with its day) in the new files and in the live files of the partitions they
-touch. Only when one repeats are the copies ranked (the copy read last wins, unless the
-kind names a winner: live rows were read before this run's, which follow in file and line
-order) and the partitions holding a losing copy written again without it; so is a
+touch (a snapshot kind's new rows read from the temp table they were written from, not
+from the hundreds of day files they make). Only when one repeats are the copies ranked
+(the copy read last wins, unless the kind names a winner: live rows were read before this
+run's, which follow in file and line order) and the partitions holding a losing copy written again without it; so is a
 partition whose live file must be copied into its new one. On the usual night nothing
 repeats and a new day has no live file: the staged files move into place unwritten.
 """
@@ -85,6 +86,10 @@ class Landing:
         con.execute(f"create or replace temp table judged ({typed})")
         con.execute(f"set partitioned_write_flush_threshold = {ROW_GROUP_ROWS}")
         self.parts: dict[str, Part] = {}
+        # A snapshot kind's rows of a run (a few versions of each record: small) are kept in
+        # a temp table while they are written, so that the identity check reads them there,
+        # not from the hundreds of day files they make (_losers).
+        self.rows_kept = False
 
     @property
     def width(self) -> int:
@@ -113,8 +118,13 @@ class Landing:
         # (the order rows take in a partition file is no one's: copies rank by _file and
         # _line). This connection's setting only, for this statement.
         self.con.execute("set session preserve_insertion_order = false")
+        rows = " union all ".join([*vouched, "select * from judged"])
+        self.rows_kept = self.kind.sort == "snapshot"
         try:
-            self._write(" union all ".join([*vouched, "select * from judged"]))
+            if self.rows_kept:
+                self.con.execute(f"create or replace temp table staged_rows as {rows}")
+                rows = "select * from staged_rows"
+            self._write(rows)
         finally:
             self.con.execute("reset session preserve_insertion_order")
         return sum(p.new for p in self.parts.values()) - judged
@@ -130,6 +140,7 @@ class Landing:
         if dropped is None and not blanked:
             return {}
         counts = self.per_file(dropped or "false")
+        self.rows_kept = False  # the files' rows are no longer the kept ones
         before = self.staging.with_name(self.staging.name + ".before")
         os.replace(self.staging, before)
         sources = sql_list([before / p.relative_to(self.staging) for p in self._staged()])
@@ -262,11 +273,12 @@ class Landing:
             return [], 0
         losers = self._losers()
         columns = ", ".join(map(quote_ident, self.kind.stored_columns))
+        self.catalog.wh.table_dir(self.kind.table).mkdir(parents=True, exist_ok=True)
         for part in self.parts.values():
-            part.path.parent.mkdir(parents=True, exist_ok=True)
             if part.live is None and len(part.staged) == 1 and not losers.get(part.key):
-                os.replace(part.staged[0], part.path)
+                self._move(part.staged[0], part.path)
                 continue
+            part.path.parent.mkdir(exist_ok=True)
             storage.copy_to_parquet(
                 self.con,
                 f"select {columns} from {self._read([part])} "
@@ -277,24 +289,35 @@ class Landing:
         self.abandon()
         return list(self.parts.values()), sum(losers.values())
 
+    def _move(self, staged: Path, path: Path) -> None:
+        """A staged file into place. A partition folder the table does not have yet moves
+        whole, the file renamed in it first: on ext4 making or removing a folder costs
+        tenfold a rename (a snapshot kind's run touches hundreds of days)."""
+        folder = staged.parent
+        if folder != self.staging and not path.parent.exists():
+            os.replace(staged, folder / path.name)
+            os.rename(folder, path.parent)
+            return
+        path.parent.mkdir(exist_ok=True)
+        os.replace(staged, path)
+
     def abandon(self) -> None:
         """Drop the staging folder (a failed run's, too: nothing of it moves into place)."""
         shutil.rmtree(self.staging, ignore_errors=True)
+        self.con.execute("drop table if exists staged_rows")
+        self.rows_kept = False
 
     def _losers(self) -> dict[str, int]:
         """Find every copy another copy of its record beats (table `losers`: filename,
         file_row_number); returns how many lose in each partition."""
         identity = f"hash({', '.join(self.kind.identity)}, {_day(self.kind)})"
         self.con.execute(
-            "create or replace temp table contested as "
-            f"select {identity} as _identity from {self._read()} "
-            "group by all having count(*) > 1"
-        )
-        self.con.execute(
             "create or replace temp table losers "
             "(filename varchar, file_row_number bigint, day varchar)"
         )
-        if not self.con.execute("select count(*) from contested").fetchone()[0]:
+        if self.rows_kept and not self._repeats(identity, self._kept_rows()):
+            return {}
+        if not self._repeats(identity, f"select * from {self._read()}"):
             return {}
         holding = {
             Path(name)
@@ -311,6 +334,25 @@ class Landing:
                 "select day, count(*) from losers group by all"
             ).fetchall()
         }
+
+    def _kept_rows(self) -> str:
+        """The kept rows of this run (SQL), with the live files of the partitions they
+        touch (their columns by name, as the files are read together)."""
+        live = [p.live for p in self.parts.values() if p.live]
+        if not live:
+            return "select * from staged_rows"
+        return (
+            f"select * from staged_rows union all by name "
+            f"select * from read_parquet({sql_list(live)}, union_by_name = true)"
+        )
+
+    def _repeats(self, identity: str, rows: str) -> bool:
+        """Whether an identity repeats among rows (SQL); they are kept in `contested`."""
+        self.con.execute(
+            "create or replace temp table contested as "
+            f"select {identity} as _identity from ({rows}) group by all having count(*) > 1"
+        )
+        return bool(self.con.execute("select count(*) from contested").fetchone()[0])
 
     def _losers_sql(self, parts: list[Part], identity: str) -> str:
         """The copies that lose, by file and row, with their partition: among the copies
