@@ -77,7 +77,8 @@ def answer(ctx: Context, path: str, query: Query) -> Response:
 def held_rows(con: duckdb.DuckDBPyConnection) -> dict:
     """What a session holds for the requests it answers (base.held), read when it opens:
     Coder's rollup, builds, category sums and users; SeaTable's active users per day;
-    Rocket.Chat's statistics and OpenL2M's log once they no longer change."""
+    SeaTable's script runs, Rocket.Chat's statistics and OpenL2M's log once they no longer
+    change."""
     insights, metrics = coder.insights, coder.metrics
     return {
         insights.ROLLUP: insights.Rollup.read(con),
@@ -85,6 +86,7 @@ def held_rows(con: duckdb.DuckDBPyConnection) -> dict:
         metrics.CATEGORY_MINUTES: metrics.CategoryMinutes.read(con),
         metrics.USERS: metrics.read_users(con),
         seatable.ACTIVE_USERS: seatable.read_active_users(con),
+        seatable.SCRIPT_RUNS: seatable.SettledScriptRuns.read(con),
         rocketchat.SETTLED: rocketchat.read_settled(con),
         openl2m.SETTLED: openl2m.SettledLog.read(con),
     }
