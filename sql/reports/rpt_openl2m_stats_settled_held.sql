@@ -7,17 +7,14 @@
 -- inputs: stg_openl2m_log, stg_openl2m_inventory, stg_openl2m_counters
 with
 
-instants as (
-    select max(logged_at) as instant from stg_openl2m_log
-    union all
-    select max(greatest(valid_from, valid_to)) from stg_openl2m_inventory
-    union all
-    select max(greatest(valid_from, valid_to)) from stg_openl2m_counters
-),
-
 final as (
-    select greatest(max(instant), '1970-01-01 00:00:00+00'::timestamptz) as settled_at,
-    from instants
+    select
+        greatest(
+            (select max(logged_at) from stg_openl2m_log),
+            (select instant from last_change(stg_openl2m_inventory)),
+            (select instant from last_change(stg_openl2m_counters)),
+            '1970-01-01 00:00:00+00'::timestamptz
+        ) as settled_at,
 )
 
 select * from final

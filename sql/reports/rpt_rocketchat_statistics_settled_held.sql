@@ -17,7 +17,7 @@ versions as (
     union all
     select max(greatest(valid_from, valid_to, deleted_at)) from stg_rocketchat_subscriptions
     union all
-    select max(greatest(valid_from, valid_to)) from stg_rocketchat_statistics
+    select instant from last_change(stg_rocketchat_statistics)
 ),
 
 messages as (

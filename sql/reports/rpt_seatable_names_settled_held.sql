@@ -6,15 +6,13 @@
 -- inputs: stg_seatable_users, stg_seatable_orgs
 with
 
-instants as (
-    select max(greatest(valid_from, valid_to)) as instant from stg_seatable_users
-    union all
-    select max(greatest(valid_from, valid_to)) from stg_seatable_orgs
-),
-
 final as (
-    select greatest(max(instant), '1970-01-01 00:00:00+00'::timestamptz) as settled_at,
-    from instants
+    select
+        greatest(
+            (select instant from last_change(stg_seatable_users)),
+            (select instant from last_change(stg_seatable_orgs)),
+            '1970-01-01 00:00:00+00'::timestamptz
+        ) as settled_at,
 )
 
 select * from final
