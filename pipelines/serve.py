@@ -19,7 +19,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future
 from datetime import UTC, datetime
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import parse_qsl, quote, unquote_plus, urlencode
 
 import orjson
 from fastapi import FastAPI, Request
@@ -365,9 +365,20 @@ SECRET_PARAMETER = re.compile(r"token|password|passwd|secret|session|auth|key", 
 REDACTED = "[redacted]"
 
 
+# A query string of these characters alone (no quote, space or control character) can be
+# written as sent.
+PLAIN_QUERY = re.compile(r"[\w.~%+=&:,-]*", re.ASCII)
+
+
 def redacted_query(query_string: str) -> str:
     """The query string with every credential parameter's value replaced (the names read
-    decoded, as the parameters themselves are)."""
+    decoded, as the parameters themselves are). One of plain characters in which nothing
+    decoded looks like a credential's name is written as sent: parsing and encoding again
+    a query of 500 parameters cost 2 ms a request."""
+    if PLAIN_QUERY.fullmatch(query_string) and not SECRET_PARAMETER.search(
+        unquote_plus(query_string)
+    ):
+        return query_string
     pairs = parse_qsl(query_string, keep_blank_values=True)
     return urlencode(
         [(name, REDACTED if SECRET_PARAMETER.search(name) else value) for name, value in pairs]

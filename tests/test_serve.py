@@ -20,7 +20,7 @@ from pipelines import auth, endpoints, storage
 from pipelines.config import Serve, ServeAuth, Settings
 from pipelines.endpoints.base import Context
 from pipelines.publish import dumps
-from pipelines.serve import make_app
+from pipelines.serve import make_app, redacted_query
 from tests.servers import SERVE_AUTH, SERVE_SECRETS, serve_command, serve_config, serving
 
 NOW = "2030-01-01T00:00:00Z"
@@ -384,6 +384,20 @@ def test_no_secret_reaches_the_log(live_serve):
     assert "Traceback" not in written
     assert f'"GET {daus}&coder_session_token=%5Bredacted%5D HTTP/1.1" 200' in written
     assert '"GET /reports/manifest.json?password=%5Bredacted%5D HTTP/1.1" 401' in written
+
+
+@pytest.mark.parametrize(
+    ("sent", "written"),
+    [
+        ("refresh=true&refresh=true", "refresh=true&refresh=true"),  # plain: as sent
+        ("start=2026-03-02+00:00:00&x=%22", "start=2026-03-02+00:00:00&x=%22"),
+        ("a=1&coder%5Fsession%5Ftoken=abc", "a=1&coder_session_token=%5Bredacted%5D"),
+        ("api%5Fkey=abc", "api_key=%5Bredacted%5D"),
+        ('x="y', "x=%22y"),  # a quote is never written as sent
+    ],
+)
+def test_access_log_query(sent, written):
+    assert redacted_query(sent) == written
 
 
 def test_a_new_run_is_answered_by_a_new_session(served):
