@@ -16,7 +16,7 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from concurrent.futures import Future
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, quote, unquote_plus, urlencode
@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, quote, unquote_plus, urlencode
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -254,8 +255,8 @@ def make_app(
     def healthz(request: Request) -> Response:
         return _answer(request, 200, dumps(health(wh)))
 
-    def endpoint(path: str, product: str) -> Callable[[Request], Response]:
-        def answer(request: Request) -> Response:
+    def endpoint(path: str, product: str) -> Callable[[Request], Awaitable[Response]]:
+        async def answer(request: Request) -> Response:
             if refusal := refused(request, product):
                 return refusal
             pairs = [
@@ -265,12 +266,22 @@ def make_app(
             ]
             # As of the request's second: answers within one second are the same answer.
             as_of = now or datetime.now(UTC).replace(microsecond=0)
-            status, body = sessions.answer(
-                (path, tuple(pairs)),
-                as_of,
-                lambda ctx: _computed(ctx, path, pairs),
-                settings,
-            )
+
+            def answered() -> tuple[int, bytes]:
+                return sessions.answer(
+                    (path, tuple(pairs)),
+                    as_of,
+                    lambda ctx: _computed(ctx, path, pairs),
+                    settings,
+                )
+
+            # Arithmetic over what the session holds costs less than a worker thread's hop
+            # (in process 0.74 -> 0.47 ms of CPU for OpenL2M's stats): answered here. A
+            # query, or Coder's larger arrays, on a worker thread, side by side.
+            if endpoints.from_held(path, sessions.current.held, as_of):
+                status, body = answered()
+            else:
+                status, body = await run_in_threadpool(answered)
             return _answer(request, status, body)
 
         return answer

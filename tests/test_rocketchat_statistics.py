@@ -230,7 +230,8 @@ def test_statistics_settle_after_the_last_record(chat):
 
     con = open_session(chat.wh, held=True)
     try:
-        settled_at, settled = rocketchat.read_settled(con)
+        held = rocketchat.SettledStatistics.read(con)
+        settled_at, settled = held.settled_at, held.row
         assert settled_at == datetime(2024, 6, 11, tzinfo=UTC)
         for now in ["2024-06-11T00:00:00Z", "2024-06-11T00:00:00.000001Z", "2099-12-31T23:59:59Z"]:
             (row,) = query_rows(

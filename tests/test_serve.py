@@ -539,3 +539,22 @@ def test_a_request_during_a_commit_sees_the_old_run_or_the_new(tmp_path):
     assert all(old[path] != new[path] for path, _ in targets)
     assert {path for path, body in seen if body == old[path]} == {p for p, _ in targets}
     assert {path for path, body in seen if body == new[path]} == {p for p, _ in targets}
+
+
+def test_only_answers_from_what_a_session_holds_skip_the_worker_thread():
+    """serve answers on its event loop only what needs no query: SeaTable's active users
+    and Coder's DAUs always, the settled answers as of their settled instant and later."""
+    from datetime import UTC
+
+    from pipelines.endpoints import rocketchat
+
+    settled_at = datetime(2024, 6, 11, tzinfo=UTC)
+    held = {rocketchat.SETTLED: rocketchat.SettledStatistics(settled_at, {})}
+    before = datetime(2024, 6, 10, 23, 59, 59, tzinfo=UTC)
+    assert endpoints.from_held("api/v1/statistics", held, settled_at)
+    assert not endpoints.from_held("api/v1/statistics", held, before)
+    assert not endpoints.from_held("api/stats", held, settled_at)  # not held
+    assert endpoints.from_held("api/v2/insights/daus", {}, before)
+    assert endpoints.from_held("api/v2.1/admin/statistics/active-users", {}, before)
+    assert not endpoints.from_held("api/v2/insights/templates", held, settled_at)
+    assert not endpoints.from_held("api/nothing", held, settled_at)

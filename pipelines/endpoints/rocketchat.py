@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
@@ -33,9 +34,9 @@ def statistics(ctx: Context, query: Query) -> Response:
         raise _refused()
     if query.get("refresh", "false") not in ("true", "false"):
         raise _refused()
-    settled_at, settled = held(ctx, SETTLED, read_settled)
-    if ctx.now >= settled_at:
-        r = settled
+    settled = held(ctx, SETTLED, SettledStatistics.read)
+    if ctx.now >= settled.settled_at:
+        r = settled.row
     else:
         (r,) = rows(ctx, "rpt_rocketchat_statistics", {"now": ctx.now})
     # Stable for the same server and instant: re-runs publish identical files.
@@ -48,15 +49,24 @@ def statistics(ctx: Context, query: Query) -> Response:
 SETTLED = "rocketchat_statistics_settled"  # its name among what a session holds (base.held)
 
 
-def read_settled(con: duckdb.DuckDBPyConnection) -> tuple[datetime, dict]:
+@dataclass(frozen=True)
+class SettledStatistics:
     """The instant from which the statistics no longer change (the latest instant the
     records name, past the last day of messages) and the statistics' row as of it: the
     answer's numbers as of any later instant, the usual one (a run's records end before
     the instant a request is answered as of). A request as of an earlier instant runs
     the report itself."""
-    ((settled_at,),) = con.execute(report_sql("rpt_rocketchat_statistics_settled_held")).fetchall()
-    (row,) = query_rows(con, "rpt_rocketchat_statistics", {"now": settled_at})
-    return settled_at, row
+
+    settled_at: datetime
+    row: dict
+
+    @classmethod
+    def read(cls, con: duckdb.DuckDBPyConnection) -> SettledStatistics:
+        ((settled_at,),) = con.execute(
+            report_sql("rpt_rocketchat_statistics_settled_held")
+        ).fetchall()
+        (row,) = query_rows(con, "rpt_rocketchat_statistics", {"now": settled_at})
+        return cls(settled_at, row)
 
 
 def seed_statistics(r: dict, stats_id: str, now: str) -> dict:
