@@ -36,6 +36,7 @@ def test_every_header_names_exactly_the_tables_its_body_reads():
         "current_versions": None,
         "coder_usage": ("fct_coder_usage_30m",),
         "day_counts": None,
+        "last_change": None,
         "pg_percentile_at": (),
         "pg_percentile_sorted": (),
         "pg_percentile_cont": (),

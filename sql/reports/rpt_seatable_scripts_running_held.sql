@@ -2,8 +2,9 @@
 -- owners, else orgs) and group with script runs finishing in that month, as
 -- rpt_seatable_scripts_running answers a month: its runs and run time, the nickname and
 -- org name as of $now, and its place in each order the endpoint offers (rank_<order_by>,
--- 1 first; the org and the key break ties, as there). A session holds it once the names
--- no longer change (rpt_seatable_names_settled_held) and pages a request's month from it.
+-- 1 first; the org and the key break ties, as there: no two rows tie). A session holds
+-- it once the names no longer change (rpt_seatable_names_settled_held) and pages a
+-- request's month from it.
 -- key: month_start, is_user, group_key
 -- inputs: fct_seatable_script_runs_daily, stg_seatable_users, stg_seatable_orgs
 with
@@ -34,14 +35,14 @@ final as (
         if(groups.is_user, groups.group_key, null) as username,
         users.nickname,
         orgs.org_name,
-        row_number() over (kind order by groups.org_id, groups.group_key) as "rank_",
-        row_number() over (kind order by total_run_count asc, groups.org_id, groups.group_key)
+        rank() over (kind order by groups.org_id, groups.group_key) as "rank_",
+        rank() over (kind order by total_run_count asc, groups.org_id, groups.group_key)
             as rank_total_run_count,
-        row_number() over (kind order by total_run_count desc, groups.org_id, groups.group_key)
+        rank() over (kind order by total_run_count desc, groups.org_id, groups.group_key)
             as "rank_-total_run_count",
-        row_number() over (kind order by total_run_time asc, groups.org_id, groups.group_key)
+        rank() over (kind order by total_run_time asc, groups.org_id, groups.group_key)
             as rank_total_run_time,
-        row_number() over (kind order by total_run_time desc, groups.org_id, groups.group_key)
+        rank() over (kind order by total_run_time desc, groups.org_id, groups.group_key)
             as "rank_-total_run_time",
     from groups
     left join as_of(stg_seatable_users, $now) as users
