@@ -186,3 +186,36 @@ def test_empty_warehouse_gives_zeros(mini):
     assert status == 200
     assert all(v["value"] == 0 for part in body.values() for v in part.values())
     assert [v["label"] for v in body["database"].values()][-1] == "Log Entries"
+
+
+@pytest.mark.parametrize("timezone", ["Europe/Berlin", "UTC"])
+def test_held_log_answers_as_the_report_once_every_record_is_before_now(mini, timezone):
+    """From the latest instant the records and versions name, a session answers from the
+    instants it holds: the report's numbers at that instant and after it, around the day's,
+    the hour's, the retention's and the windows' edges."""
+    from pipelines.endpoints import openl2m
+    from pipelines.endpoints.base import Context, open_session, query_rows
+
+    m = mini(timezone=timezone, log_max_age_days=30)
+    m.add("openl2m_log", LONG_WINDOW_LOG)
+    m.add("openl2m_counters", [{"name": "commands", "value": 7, "at": "2024-01-08T00:00:00Z"}])
+    m.add("openl2m_inventory", [{"at": "2024-01-09T00:00:00Z", **INVENTORY}])
+    m.build()
+    con = open_session(m.wh, held=True)
+    try:
+        settled = openl2m.SettledLog.read(con)
+        assert settled.settled_at == datetime(2024, 1, 9, 23, 30, tzinfo=UTC)  # record 8
+        for later in [
+            timedelta(0),
+            timedelta(minutes=30),  # midnight UTC: record 8's day is a whole day
+            timedelta(hours=1),  # record 8 exactly an hour old
+            timedelta(days=1),
+            timedelta(days=4, hours=13),  # the 7 days start on record 6's day
+            timedelta(days=9, hours=12, minutes=30),  # the retention starts at record 3
+            timedelta(days=9, hours=12, minutes=30, microseconds=1),  # and just after it
+        ]:
+            windows = openl2m.windows(Context(con, settled.settled_at + later, m.settings))
+            (row,) = query_rows(con, "rpt_openl2m_stats", windows)
+            assert settled.numbers(**windows) == row, later
+    finally:
+        con.close()

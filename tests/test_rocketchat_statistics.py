@@ -221,6 +221,30 @@ def test_refresh_values_and_stable_id(chat):
     assert first[0] == 200
 
 
+def test_statistics_settle_after_the_last_record(chat):
+    """From the latest instant the records name (u7's version, the second statistics
+    record, the midnight after the last day of messages: 2024-06-11) the report answers the
+    same: a session answers later instants from that row; before it the report runs."""
+    from pipelines.endpoints import rocketchat
+    from pipelines.endpoints.base import open_session, query_rows
+
+    con = open_session(chat.wh, held=True)
+    try:
+        held = rocketchat.SettledStatistics.read(con)
+        settled_at, settled = held.settled_at, held.row
+        assert settled_at == datetime(2024, 6, 11, tzinfo=UTC)
+        for now in ["2024-06-11T00:00:00Z", "2024-06-11T00:00:00.000001Z", "2099-12-31T23:59:59Z"]:
+            (row,) = query_rows(
+                con, "rpt_rocketchat_statistics", {"now": datetime.fromisoformat(now)}
+            )
+            assert row == settled
+        before = datetime(2024, 6, 10, 23, 59, 59, 999999, tzinfo=UTC)
+        (row,) = query_rows(con, "rpt_rocketchat_statistics", {"now": before})
+        assert row["total_users"] == settled["total_users"] - 1  # u7 not yet
+    finally:
+        con.close()
+
+
 def test_nothing_yet_omits_dates_and_instance(mini):
     m = mini()
     m.build()

@@ -197,3 +197,39 @@ def test_name_is_seatables_email2nickname(mini, username, nickname, name):
     assert body["results"] == [
         {"total_run_count": 1, "total_run_time": 1.0, "username": username, "name": name}
     ]
+
+
+def test_held_months_answer_as_the_report_once_the_names_settle(scripts):
+    """From the latest instant the names' versions name (ann's new nickname), a session
+    pages every month's groups, of both kinds and in every order, from what it holds: the
+    report's rows as of that instant and later."""
+    from datetime import UTC, date, datetime, timedelta
+
+    from pipelines.endpoints import seatable
+    from pipelines.endpoints.base import open_session, query_rows
+
+    con = open_session(scripts.wh, held=True)
+    try:
+        settled = seatable.SettledScriptRuns.read(con)
+        assert settled.settled_at == datetime(2024, 4, 1, tzinfo=UTC)
+        assert {month for month, _, _ in settled.groups} == {date(2024, 3, 1), date(2024, 4, 1)}
+        for now in (settled.settled_at, settled.settled_at + timedelta(days=400)):
+            for first, following in [
+                (date(2024, 3, 1), date(2024, 4, 1)),
+                (date(2024, 4, 1), date(2024, 5, 1)),
+            ]:
+                for is_user in (True, False):
+                    for order in seatable.ORDERS:
+                        params = {"month_start": first, "month_end": following, "is_user": is_user}
+                        params |= {"now": now, "order_column": order.removeprefix("-")}
+                        found = query_rows(
+                            con,
+                            "rpt_seatable_scripts_running",
+                            params | {"descending": order[:1] == "-"},
+                        )
+                        held = settled.groups.get((first, is_user, order), [])
+                        assert [seatable._script_row(r, is_user) for r in held] == [
+                            seatable._script_row(r, is_user) for r in found
+                        ], (now, first, is_user, order)
+    finally:
+        con.close()

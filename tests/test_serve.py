@@ -20,7 +20,7 @@ from pipelines import auth, endpoints, storage
 from pipelines.config import Serve, ServeAuth, Settings
 from pipelines.endpoints.base import Context
 from pipelines.publish import dumps
-from pipelines.serve import make_app
+from pipelines.serve import make_app, redacted_query
 from tests.servers import SERVE_AUTH, SERVE_SECRETS, serve_command, serve_config, serving
 
 NOW = "2030-01-01T00:00:00Z"
@@ -386,6 +386,20 @@ def test_no_secret_reaches_the_log(live_serve):
     assert '"GET /reports/manifest.json?password=%5Bredacted%5D HTTP/1.1" 401' in written
 
 
+@pytest.mark.parametrize(
+    ("sent", "written"),
+    [
+        ("refresh=true&refresh=true", "refresh=true&refresh=true"),  # plain: as sent
+        ("start=2026-03-02+00:00:00&x=%22", "start=2026-03-02+00:00:00&x=%22"),
+        ("a=1&coder%5Fsession%5Ftoken=abc", "a=1&coder_session_token=%5Bredacted%5D"),
+        ("api%5Fkey=abc", "api_key=%5Bredacted%5D"),
+        ('x="y', "x=%22y"),  # a quote is never written as sent
+    ],
+)
+def test_access_log_query(sent, written):
+    assert redacted_query(sent) == written
+
+
 def test_a_new_run_is_answered_by_a_new_session(served):
     m, client = served
     headers = sending("seatable", TOKENS["seatable"])
@@ -525,3 +539,22 @@ def test_a_request_during_a_commit_sees_the_old_run_or_the_new(tmp_path):
     assert all(old[path] != new[path] for path, _ in targets)
     assert {path for path, body in seen if body == old[path]} == {p for p, _ in targets}
     assert {path for path, body in seen if body == new[path]} == {p for p, _ in targets}
+
+
+def test_only_answers_from_what_a_session_holds_skip_the_worker_thread():
+    """serve answers on its event loop only what needs no query: SeaTable's active users
+    and Coder's DAUs always, the settled answers as of their settled instant and later."""
+    from datetime import UTC
+
+    from pipelines.endpoints import rocketchat
+
+    settled_at = datetime(2024, 6, 11, tzinfo=UTC)
+    held = {rocketchat.SETTLED: rocketchat.SettledStatistics(settled_at, {})}
+    before = datetime(2024, 6, 10, 23, 59, 59, tzinfo=UTC)
+    assert endpoints.from_held("api/v1/statistics", held, settled_at)
+    assert not endpoints.from_held("api/v1/statistics", held, before)
+    assert not endpoints.from_held("api/stats", held, settled_at)  # not held
+    assert endpoints.from_held("api/v2/insights/daus", {}, before)
+    assert endpoints.from_held("api/v2.1/admin/statistics/active-users", {}, before)
+    assert not endpoints.from_held("api/v2/insights/templates", held, settled_at)
+    assert not endpoints.from_held("api/nothing", held, settled_at)

@@ -38,6 +38,7 @@ def test_every_header_names_exactly_the_tables_its_body_reads():
         "coder_rollup_codes": ("fct_coder_usage_30m",),
         "coder_held_builds": ("stg_coder_workspace_builds", "stg_coder_template_versions"),
         "day_counts": None,
+        "last_change": None,
         "pg_percentile_at": (),
         "pg_percentile_sorted": (),
         "pg_percentile_cont": (),

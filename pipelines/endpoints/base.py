@@ -165,9 +165,14 @@ def rows(ctx: Context, name: str, params: dict | None = None) -> list[dict]:
     """
     if ctx.con is None:
         raise ParametersAccepted
+    return query_rows(ctx.con, name, params)
+
+
+def query_rows(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> list[dict]:
+    """`rows` on a connection: what a session reads when it opens (held) runs so too."""
     sql = report_sql(name)
     used = {k: v for k, v in (params or {}).items() if re.search(rf"\${k}\b", sql)}
-    cursor = ctx.con.execute(sql, used)
+    cursor = con.execute(sql, used)
     columns = [d[0] for d in cursor.description]
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 

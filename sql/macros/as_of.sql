@@ -14,3 +14,10 @@ where valid_to_date >= instant::date
 create or replace macro current_versions(versions) as table
 select * from query_table(versions)
 where valid_to_date = DATE '9999-12-31';
+
+-- last_change(versions): the latest instant a versioned staging table's rows name (a
+-- version's start or end; null without rows): from it on, as_of(versions, instant) is the
+-- same for every later instant.
+-- reads: its first argument
+create or replace macro last_change(versions) as table
+select max(greatest(valid_from, valid_to)) as instant from query_table(versions);
