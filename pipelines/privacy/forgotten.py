@@ -116,9 +116,11 @@ class Forgotten:
             for (value,) in con.execute(
                 f"select distinct {quote_ident(path)}::varchar from {rows} where {dropped}"
             ).fetchall():
-                if value is not None and self.hash(key_kind, value) not in self.hashes:
-                    self.added.add(self.hash(key_kind, value))
-                    self.hashes.add(self.hash(key_kind, value))
+                if value is None:
+                    continue
+                if (hashed := self.hash(key_kind, value)) not in self.hashes:
+                    self.added.add(hashed)
+                    self.hashes.add(hashed)
                     self.seen.clear()
         blanked = {}
         for name, key_kind in NAMED.get(kind.table, ()):
