@@ -118,6 +118,17 @@ def mini(tmp_path: Path) -> Callable[..., MiniWarehouse]:
     return make
 
 
+@pytest.fixture(scope="module")
+def module_mini(tmp_path_factory) -> Callable[..., MiniWarehouse]:
+    """mini() for a module-scoped fixture: a warehouse built once (ingest and build take
+    seconds), which the module's tests only ask."""
+
+    def make(**overrides) -> MiniWarehouse:
+        return MiniWarehouse(tmp_path_factory.mktemp("mini"), Settings(**overrides))
+
+    return make
+
+
 # ---------------------------------------------------------------- one Prefect server
 
 
