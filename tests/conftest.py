@@ -191,7 +191,7 @@ def sharing_group(item) -> str | None:
     """The group of a test that shares an expensive fixture with others: the per-worker
     session fixture it uses, else its module when it uses one of the module's own fixtures
     (built once by each worker that runs a test of the module); None if it shares none."""
-    fixtures = getattr(item, "_fixtureinfo", None)
+    fixtures = getattr(item, "_fixtureinfo", None)  # (pytest's own attribute)
     if fixtures is None:  # not a function (a doctest)
         return None
     used = fixtures.name2fixturedefs
@@ -231,6 +231,7 @@ def pytest_collection_modifyitems(config, items) -> None:
         os.replace(temporary, path)
 
 
+@pytest.hookimpl(optionalhook=True)  # (a hook of xdist's: unknown under -p no:xdist)
 def pytest_xdist_make_scheduler(config, log):
     """xdist's `loadscope` scheduling, a test's scope being its group (or the test alone),
     taken in the order collected: a worker asks for the next unit when it has two tests
