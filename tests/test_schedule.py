@@ -146,6 +146,17 @@ def test_schedule_fires_runs_shows_them_and_stops_everything(tmp_path):
 
         first = wait_for("a scheduled run completed", lambda: completed_runs(1), 200, 2)
 
+        def trigger(*args: str, timeout: float) -> subprocess.CompletedProcess:
+            """`usage-warehouse trigger --port <port>` as the banner prints it, with args."""
+            return subprocess.run(
+                [sys.executable, "-m", "pipelines", "trigger", "--port", str(port), *args],
+                cwd=tmp_path,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
+
         # The printed address shows that run in Prefect's UI.
         with chromium() as browser:
             page = browser.new_page(viewport={"width": 1280, "height": 800})
@@ -155,23 +166,7 @@ def test_schedule_fires_runs_shows_them_and_stops_everything(tmp_path):
             page.screenshot(path=str(SCREENSHOTS / "prefect-ui-runs.png"))
 
         # A run cancelled mid-collect (the UI's Cancel) is recorded as interrupted.
-        started = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pipelines",
-                "trigger",
-                "--deployment",
-                "stuck",
-                "--port",
-                str(port),
-            ],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        started = trigger("--deployment", "stuck", timeout=120)
         assert started.returncode == 0, started.stderr
         run_id = started.stderr.strip().rsplit("/", 1)[1]
         wait_for(
@@ -197,14 +192,7 @@ def test_schedule_fires_runs_shows_them_and_stops_everything(tmp_path):
         assert runs(wh)[:2] == [("ok", ""), ("ok", "")]
 
         # `trigger`, as the banner prints it, starts a run by hand.
-        triggered = subprocess.run(
-            [sys.executable, "-m", "pipelines", "trigger", "--port", str(port), "--wait"],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-        )
+        triggered = trigger("--wait", timeout=180)
         assert triggered.returncode == 0, triggered.stderr
         assert re.search(rf"run COMPLETED: {ui}/runs/flow-run/[0-9a-f-]+", triggered.stderr)
     finally:
