@@ -118,6 +118,17 @@ def mini(tmp_path: Path) -> Callable[..., MiniWarehouse]:
     return make
 
 
+@pytest.fixture(scope="module")
+def module_mini(tmp_path_factory) -> Callable[..., MiniWarehouse]:
+    """mini() for a module-scoped fixture: a warehouse built once (ingest and build take
+    seconds), which the module's tests only ask."""
+
+    def make(**overrides) -> MiniWarehouse:
+        return MiniWarehouse(tmp_path_factory.mktemp("mini"), Settings(**overrides))
+
+    return make
+
+
 # ---------------------------------------------------------------- one Prefect server
 
 
@@ -171,14 +182,72 @@ def pytest_unconfigure(config) -> None:
         _stop_shared_server(factory.getbasetemp())
 
 
-def pytest_collection_modifyitems(items) -> None:
+# Session fixtures each xdist worker builds for itself (a server start, a nightly run): the
+# tests using one go to one worker, which builds it once.
+PER_WORKER = ("generated", "postgres", "mariadb")
+
+
+def sharing_group(item) -> str | None:
+    """The group of a test that shares an expensive fixture with others: the per-worker
+    session fixture it uses, else its module when it uses one of the module's own fixtures
+    (built once by each worker that runs a test of the module); None if it shares none."""
+    fixtures = getattr(item, "_fixtureinfo", None)  # (pytest's own attribute)
+    if fixtures is None:  # not a function (a doctest)
+        return None
+    used = fixtures.name2fixturedefs
+    for name in PER_WORKER:
+        if name in used:
+            return name
+    for definitions in used.values():
+        if definitions[-1].scope == "module":
+            return item.path.stem
+    return None
+
+
+def _groups_file(config) -> Path:
+    """Where the workers of an xdist session leave each test's group for the controller."""
+    base = config._tmp_path_factory.getbasetemp()  # (pytest's own attribute, as below)
+    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "groups.json"
+
+
+def pytest_collection_modifyitems(config, items) -> None:
     """A test using a Prefect server is a `prefect` test: `make test-fast` leaves it out.
-    The `long` tests go first, so that the workers end together rather than one of them
-    starting the longest test last."""
+
+    Under xdist the tests of a group run on one worker (pytest_xdist_make_scheduler). The
+    `long` tests go first, so that the workers end together rather than one of them
+    starting the longest test last; then the groups (big units); the single tests last,
+    filling in whichever worker is free."""
     for item in items:
         if "prefect_env" in getattr(item, "fixturenames", ()) or item.get_closest_marker("long"):
             item.add_marker(pytest.mark.prefect)
-    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+    groups = {item.nodeid: group for item in items if (group := sharing_group(item))}
+    items.sort(
+        key=lambda item: (item.get_closest_marker("long") is None, item.nodeid not in groups)
+    )
+    if worker := os.environ.get("PYTEST_XDIST_WORKER"):  # every worker collects the same
+        path = _groups_file(config)
+        temporary = path.with_name(f"groups.{worker}.tmp")
+        temporary.write_bytes(orjson.dumps(groups))
+        os.replace(temporary, path)
+
+
+@pytest.hookimpl(optionalhook=True)  # (a hook of xdist's: unknown under -p no:xdist)
+def pytest_xdist_make_scheduler(config, log):
+    """xdist's `loadscope` scheduling, a test's scope being its group (or the test alone),
+    taken in the order collected: a worker asks for the next unit when it has two tests
+    or fewer left."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharingScheduling(LoadScopeScheduling):
+        groups: dict[str, str] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self.groups is None:  # read once the workers have collected
+                self.groups = orjson.loads(_groups_file(config).read_bytes())
+            return self.groups.get(nodeid, nodeid)
+
+    config.option.loadscopereorder = False  # (it would put the units of most tests first)
+    return SharingScheduling(config, log)
 
 
 @pytest.fixture(scope="session")

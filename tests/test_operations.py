@@ -55,17 +55,27 @@ def published(wh: Path) -> dict[str, bytes]:
     }
 
 
-@pytest.fixture
-def site(tmp_path: Path) -> Path:
-    """A folder with flows.yaml (warehouse wh, raw tree raw) and one committed run."""
+@pytest.fixture(scope="module")
+def first_site(tmp_path_factory) -> Path:
+    """A folder with flows.yaml (warehouse wh, raw tree raw) and one committed run, made
+    once for the module (the run takes a process start): each test changes a copy."""
+    folder = tmp_path_factory.mktemp("site")
     config = {"warehouse": "wh", "raw": "raw", "reports": [WINDOW]}
-    (tmp_path / "flows.yaml").write_text(yaml.safe_dump(config))
+    (folder / "flows.yaml").write_text(yaml.safe_dump(config))
     days = [{"username": f"u{n}", "timestamp": f"2024-05-0{n}T10:00:00Z"} for n in range(1, 6)]
-    write_raw(tmp_path / "raw", "seatable_user_activity", days, "a.ndjson")
-    write_raw(tmp_path / "raw", "openl2m_log", [], "a.ndjson")
-    first = cli(tmp_path, "run", "--now", NOW)
+    write_raw(folder / "raw", "seatable_user_activity", days, "a.ndjson")
+    write_raw(folder / "raw", "openl2m_log", [], "a.ndjson")
+    first = cli(folder, "run", "--now", NOW)
     assert first.returncode == 0, first.stderr
-    return tmp_path
+    return folder
+
+
+@pytest.fixture
+def site(first_site: Path, tmp_path: Path) -> Path:
+    """The test's own copy of first_site (the warehouse is relocatable: its links and
+    catalogs name relative paths)."""
+    shutil.copytree(first_site, tmp_path / "site", symlinks=True)
+    return tmp_path / "site"
 
 
 @pytest.mark.parametrize(

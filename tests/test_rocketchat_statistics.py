@@ -68,9 +68,9 @@ SERVER = ["os", "process", "deploy", "migration", "instanceCount", "mongoVersion
 SERVER += ["mongoStorageEngine", "oplogEnabled", "msEnabled", "uploadsTotal", "uploadsTotalSize"]
 
 
-@pytest.fixture
-def chat(mini):
-    return load_chat(mini())
+@pytest.fixture(scope="module")  # the tests only ask it
+def chat(module_mini):
+    return load_chat(module_mini())
 
 
 def load_chat(m):

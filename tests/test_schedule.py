@@ -136,54 +136,37 @@ def test_schedule_fires_runs_shows_them_and_stops_everything(tmp_path):
         ui = banner.group(1)
         assert f"usage-warehouse trigger --port {port}" in out.read_text()
 
-        # Two runs of the every-minute cron, nobody triggering them, land in the warehouse.
-        def completed_runs() -> list[dict]:
+        # Runs of the every-minute cron, nobody triggering them, land in the warehouse. The
+        # second comes a minute after the first: the UI and the cancelled run are checked
+        # meanwhile (neither touches the cron's warehouse), the hand-made run after it.
+        def completed_runs(enough: int) -> list[dict]:
             flow_runs = api.post("/flow_runs/filter", json={"sort": "START_TIME_ASC"}).json()
             done = [r for r in flow_runs if r["state_type"] == "COMPLETED"]
-            return done if len(done) >= 2 else []
+            return done if len(done) >= enough else []
 
-        completed = wait_for("two scheduled runs completed", completed_runs, 200, 2)
-        assert all(r["auto_scheduled"] for r in completed)  # created by the scheduler
-        assert runs(wh)[:2] == [("ok", ""), ("ok", "")]
+        first = wait_for("a scheduled run completed", lambda: completed_runs(1), 200, 2)
 
-        # The printed address shows those runs in Prefect's UI.
+        def trigger(*args: str, timeout: float) -> subprocess.CompletedProcess:
+            """`usage-warehouse trigger --port <port>` as the banner prints it, with args."""
+            return subprocess.run(
+                [sys.executable, "-m", "pipelines", "trigger", "--port", str(port), *args],
+                cwd=tmp_path,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
+
+        # The printed address shows that run in Prefect's UI.
         with chromium() as browser:
             page = browser.new_page(viewport={"width": 1280, "height": 800})
             page.goto(f"{ui}/runs")
-            page.wait_for_selector(f"text={completed[0]['name']}", timeout=60_000)
+            page.wait_for_selector(f"text={first[0]['name']}", timeout=60_000)
             SCREENSHOTS.mkdir(exist_ok=True)
             page.screenshot(path=str(SCREENSHOTS / "prefect-ui-runs.png"))
 
-        # `trigger`, as the banner prints it, starts a run by hand.
-        triggered = subprocess.run(
-            [sys.executable, "-m", "pipelines", "trigger", "--port", str(port), "--wait"],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-        )
-        assert triggered.returncode == 0, triggered.stderr
-        assert re.search(rf"run COMPLETED: {ui}/runs/flow-run/[0-9a-f-]+", triggered.stderr)
-
         # A run cancelled mid-collect (the UI's Cancel) is recorded as interrupted.
-        started = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pipelines",
-                "trigger",
-                "--deployment",
-                "stuck",
-                "--port",
-                str(port),
-            ],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        started = trigger("--deployment", "stuck", timeout=120)
         assert started.returncode == 0, started.stderr
         run_id = started.stderr.strip().rsplit("/", 1)[1]
         wait_for(
@@ -202,6 +185,16 @@ def test_schedule_fires_runs_shows_them_and_stops_everything(tmp_path):
         assert wait_for("its row in runs", lambda: runs(stuck_wh), 30) == [
             ("interrupted", "interrupted by SIGTERM")
         ]
+
+        completed = wait_for("two scheduled runs completed", lambda: completed_runs(2), 200, 2)
+        assert all(r["auto_scheduled"] for r in completed)  # created by the scheduler
+        assert completed[0]["id"] == first[0]["id"]  # the one the UI showed
+        assert runs(wh)[:2] == [("ok", ""), ("ok", "")]
+
+        # `trigger`, as the banner prints it, starts a run by hand.
+        triggered = trigger("--wait", timeout=180)
+        assert triggered.returncode == 0, triggered.stderr
+        assert re.search(rf"run COMPLETED: {ui}/runs/flow-run/[0-9a-f-]+", triggered.stderr)
     finally:
         # Ctrl-C between runs: a run in flight gets the terminal's SIGINT too, and Prefect's
         # engine may print a traceback for it (known, see docs/operating.md).

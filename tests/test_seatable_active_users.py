@@ -9,9 +9,9 @@ def activity(user: str, ts: str) -> dict:
     return {"username": user, "timestamp": ts}
 
 
-@pytest.fixture
-def utc(mini):
-    m = mini()
+@pytest.fixture(scope="module")  # the tests only ask it
+def utc(module_mini):
+    m = module_mini()
     m.add(
         "seatable_user_activity",
         [

@@ -22,9 +22,9 @@ def run(id_, owner, finished, seconds=None, org=1, success=True, started=None):
     return record
 
 
-@pytest.fixture
-def scripts(mini):
-    m = mini(timezone="Europe/Berlin")
+@pytest.fixture(scope="module")  # the tests only ask it
+def scripts(module_mini):
+    m = module_mini(timezone="Europe/Berlin")
     m.add(
         "seatable_script_runs",
         [

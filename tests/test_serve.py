@@ -97,13 +97,12 @@ REFUSED = {  # (status, body) without a token, then with a wrong one
 }
 
 
-@pytest.fixture
-def served(mini, monkeypatch):
+def serving_app(make_mini, monkeypatch) -> tuple:
     """A small warehouse of all four products and its app, every scope behind its
-    credentials."""
+    credentials (read from the environment when the app is made)."""
     for name, secret in SERVE_SECRETS.items():
         monkeypatch.setenv(name, secret)
-    m = mini(serve=Serve(auth=SERVE_AUTH))
+    m = make_mini(serve=Serve(auth=SERVE_AUTH))
     m.add("seatable_user_activity", [{"username": "a", "timestamp": "2024-05-01T10:00:00Z"}])
     m.add(
         "openl2m_log",
@@ -111,6 +110,20 @@ def served(mini, monkeypatch):
     )
     m.build()
     return m, TestClient(make_app(m.settings, m.wh, auth.configured(m.settings)))
+
+
+@pytest.fixture
+def served(mini, monkeypatch):
+    """serving_app of the test's own: for a test that publishes or builds."""
+    return serving_app(mini, monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def asked(module_mini):
+    """serving_app built once for the tests that only send requests (a build takes
+    seconds); the environment as it was once the app is made."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        return serving_app(module_mini, monkeypatch)
 
 
 def report(m, target: str) -> bytes:
@@ -124,8 +137,8 @@ def report(m, target: str) -> bytes:
 
 
 @pytest.mark.parametrize("product", list(TOKENS))
-def test_each_product_asks_for_its_own_token(served, product):
-    m, client = served
+def test_each_product_asks_for_its_own_token(asked, product):
+    m, client = asked
     path = REQUESTS[product]
     (no_status, no_body), (wrong_status, wrong_body) = REFUSED[product]
     nothing = client.get(path)
@@ -142,13 +155,13 @@ def test_each_product_asks_for_its_own_token(served, product):
     assert right.headers["cache-control"] == "private"
 
 
-def test_openl2m_names_its_scheme(served):
-    _, client = served
+def test_openl2m_names_its_scheme(asked):
+    _, client = asked
     assert client.get("/api/stats/").headers["www-authenticate"] == "Token"
 
 
-def test_coder_reads_its_token_wherever_coder_does(served):
-    _, client = served
+def test_coder_reads_its_token_wherever_coder_does(asked):
+    _, client = asked
     path, token = REQUESTS["coder"], TOKENS["coder"]
     client.cookies.set("coder_session_token", token)
     assert client.get(path).status_code == 200
@@ -157,20 +170,20 @@ def test_coder_reads_its_token_wherever_coder_does(served):
     assert client.get(path, headers={"Authorization": f"Bearer {token}"}).status_code == 200
 
 
-def test_rocketchat_needs_the_user_of_the_token(served):
-    _, client = served
+def test_rocketchat_needs_the_user_of_the_token(asked):
+    _, client = asked
     headers = {"X-Auth-Token": TOKENS["rocketchat"], "X-User-Id": "someone-else"}
     assert client.get(REQUESTS["rocketchat"], headers=headers).status_code == 401
 
 
-def test_seatable_takes_bearer_too(served):
-    _, client = served
+def test_seatable_takes_bearer_too(asked):
+    _, client = asked
     headers = {"Authorization": f"Bearer {TOKENS['seatable']}"}
     assert client.get(REQUESTS["seatable"], headers=headers).status_code == 200
 
 
-def test_no_path_is_revealed_without_a_token(served):
-    _, client = served
+def test_no_path_is_revealed_without_a_token(asked):
+    _, client = asked
     unknown = client.get("/api/v2/insights/nothing-here")
     assert (unknown.status_code, unknown.json()) == REFUSED["coder"][0]
     assert client.get("/elsewhere").status_code == 401
@@ -181,8 +194,8 @@ def test_no_path_is_revealed_without_a_token(served):
     assert known.status_code == 404
 
 
-def test_health_needs_no_token_and_holds_no_data(served):
-    m, client = served
+def test_health_needs_no_token_and_holds_no_data(asked):
+    m, client = asked
     answer = client.get("/healthz")
     assert answer.status_code == 200
     body = answer.json()
@@ -191,8 +204,8 @@ def test_health_needs_no_token_and_holds_no_data(served):
     assert body["newest_day"]["coder"] is None
 
 
-def test_etag_answers_304_and_big_bodies_are_gzipped(served):
-    _, client = served
+def test_etag_answers_304_and_big_bodies_are_gzipped(asked):
+    _, client = asked
     headers = sending("coder", TOKENS["coder"])
     first = client.get(REQUESTS["coder"], headers={**headers, "Accept-Encoding": "gzip"})
     assert first.headers["content-encoding"] == "gzip"  # 61 days of entries: over 1 kB
