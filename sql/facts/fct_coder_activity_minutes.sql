@@ -34,29 +34,39 @@ workspaces as (
     select workspace_id, template_id from current_versions(stg_coder_workspaces)
 ),
 
+-- time_bucket, not date_trunc: UTC minutes and half hours whatever the session's zone,
+-- without ICU's calendar arithmetic (seconds over a large day's millions of records).
 agent_minutes as (
     select
-        date_trunc('minute', created_at) as minute_at,
+        time_bucket(interval 1 minute, created_at) as minute_at,
         template_id,
         user_id,
         bool_or(count_ssh_sessions > 0) as is_ssh,
         bool_or(count_reconnecting_pty_sessions > 0) as is_reconnecting_pty,
         bool_or(count_vscode_sessions > 0) as is_vscode,
         bool_or(count_jetbrains_sessions > 0) as is_jetbrains,
-        bool_or(count_connections > 0) as has_connection,
     from agent_stats
     where has_session
     group by all
 ),
 
+-- the (half hour, template, user) with an agent record with a session and a connection
+connected_half_hours as (
+    select distinct
+        time_bucket(interval 30 minute, created_at) as start_time,
+        template_id,
+        user_id,
+    from agent_stats
+    where has_session and count_connections > 0
+),
+
 connected_agent_minutes as (
-    select * exclude (has_connection) from agent_minutes
-    qualify bool_or(has_connection) over (
-        partition by
-            date_trunc('hour', minute_at) + to_minutes(minute(minute_at) // 30 * 30),
-            template_id,
-            user_id
-    )
+    select agent_minutes.*
+    from agent_minutes
+    semi join connected_half_hours
+      on connected_half_hours.start_time = time_bucket(interval 30 minute, agent_minutes.minute_at)
+     and connected_half_hours.template_id = agent_minutes.template_id
+     and connected_half_hours.user_id = agent_minutes.user_id
 ),
 
 app_minutes as (
@@ -72,8 +82,8 @@ app_minutes as (
     join workspaces on workspaces.workspace_id = app_stats.workspace_id
     cross join unnest(
         generate_series(
-            date_trunc('minute', app_stats.session_started_at),
-            date_trunc('minute', app_stats.session_ended_at - interval 1 microsecond),
+            time_bucket(interval 1 minute, app_stats.session_started_at),
+            time_bucket(interval 1 minute, app_stats.session_ended_at - interval 1 microsecond),
             interval 1 minute
         )
     ) as minutes(minute_at)
@@ -81,7 +91,7 @@ app_minutes as (
 
 login_minutes as (
     select distinct
-        date_trunc('minute', logged_at) as minute_at,
+        time_bucket(interval 1 minute, logged_at) as minute_at,
         user_id,
     from audit_logs
     where action = 'login'

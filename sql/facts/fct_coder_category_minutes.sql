@@ -20,16 +20,31 @@ categories as (
     select unnest(['any', 'ide', 'tunnel', 'web terminal', 'app', 'login']) as category
 ),
 
-counted_minutes as (
-    select distinct activity.minute_at, activity.user_id, categories.category,
+-- each (minute, user) once, with the categories its rows count for: grouped before the
+-- categories multiply the rows, a day's minutes are grouped once, not six times over
+user_minutes as (
+    select
+        minute_at,
+        user_id,
+        bool_or(is_vscode or is_jetbrains) as is_ide,
+        bool_or(is_ssh) as is_tunnel,
+        bool_or(is_reconnecting_pty or coalesce(app_key = '[terminal]', false)) as is_web_terminal,
+        bool_or(coalesce(app_key <> '[terminal]', false)) as is_app,
+        bool_or(is_login) as is_login,
     from activity
+    group by all
+),
+
+counted_minutes as (
+    select user_minutes.minute_at, user_minutes.user_id, categories.category,
+    from user_minutes
     cross join categories
     where case categories.category
-        when 'ide' then activity.is_vscode or activity.is_jetbrains
-        when 'tunnel' then activity.is_ssh
-        when 'web terminal' then activity.is_reconnecting_pty or coalesce(activity.app_key = '[terminal]', false)
-        when 'app' then coalesce(activity.app_key <> '[terminal]', false)
-        when 'login' then activity.is_login
+        when 'ide' then user_minutes.is_ide
+        when 'tunnel' then user_minutes.is_tunnel
+        when 'web terminal' then user_minutes.is_web_terminal
+        when 'app' then user_minutes.is_app
+        when 'login' then user_minutes.is_login
         else true
     end
 ),
@@ -53,13 +68,19 @@ rollup_per_half_hour as (
     group by all
 ),
 
+-- the minutes counted from raw records in the half hours of the rollup only (none on a
+-- day of raw stats: the grouping of every minute again would be wasted)
 counted_per_half_hour as (
     select
-        date_trunc('hour', minute_at) + to_minutes(minute(minute_at) // 30 * 30) as start_time,
-        user_id,
-        category,
+        rollup_per_half_hour.start_time,
+        rollup_per_half_hour.user_id,
+        rollup_per_half_hour.category,
         count(*) as count_minutes,
-    from counted_minutes
+    from rollup_per_half_hour
+    join counted_minutes
+      on time_bucket(interval 30 minute, counted_minutes.minute_at) = rollup_per_half_hour.start_time
+     and counted_minutes.user_id = rollup_per_half_hour.user_id
+     and counted_minutes.category = rollup_per_half_hour.category
     group by all
 ),
 

@@ -14,7 +14,7 @@ minutes as (
 
 final as (
     select
-        date_trunc('hour', minute_at) + to_minutes(minute(minute_at) // 30 * 30) as start_time,
+        time_bucket(interval 30 minute, minute_at) as start_time,  -- the UTC half hour
         minute_date as activity_date,
         user_id,
         category,

@@ -16,7 +16,7 @@ with
 activity as (
     select
         *,
-        date_trunc('hour', minute_at) + to_minutes(minute(minute_at) // 30 * 30) as start_time,
+        time_bucket(interval 30 minute, minute_at) as start_time,  -- the UTC half hour
     from fct_coder_activity_minutes
     where not is_login
 ),
@@ -95,7 +95,7 @@ latencies as (
             as median_latency_ms,
     from used_minutes
     join agent_stats
-      on date_trunc('minute', agent_stats.created_at) = used_minutes.minute_at
+      on time_bucket(interval 1 minute, agent_stats.created_at) = used_minutes.minute_at
      and agent_stats.template_id = used_minutes.template_id
      and agent_stats.user_id = used_minutes.user_id
      and agent_stats.connection_median_latency_ms > 0
