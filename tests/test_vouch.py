@@ -501,3 +501,79 @@ def test_clean_files_are_vouched_for_without_the_judge(tmp_path, monkeypatch):
     )
     assert result.rejected == 0 and result.lines_read > 5_000
     assert set(judged) == {"coder_template_version_parameters", "rocketchat_statistics"}
+
+
+def test_rocketchat_files_are_read_as_their_first_line_writes_dates(tmp_path, monkeypatch):
+    """Rocket.Chat's timestamps as plain strings (the contract's form) or wrapped by
+    mongoexport: a file in either form is vouched for (an optional timestamp null or
+    missing, a room's creation time in `ts` alone, gzip too); a file mixing the forms, or
+    holding a timestamp that is null where required, a number or without offset, is
+    judged, with the judge's verdicts."""
+    raw = tmp_path / "raw"
+    messages, rooms = records.BY_TABLE["rocketchat_messages"], records.BY_TABLE["rocketchat_rooms"]
+
+    def lines(kind: records.RecordKind, dates: str, name: str, n: int = 20) -> list[str]:
+        good = good_record(kind, dates)
+        out = []
+        for i in range(n):
+            record = {**good, "_id": f"{name}-{i}"}
+            if i % 4 == 1:
+                record["_deletedAt"] = None
+            elif i % 4 == 2:
+                del record["_deletedAt"]
+            if kind is rooms and i % 2:
+                del record["createdAt"]  # created at `ts`
+            out.append(orjson.dumps(record).decode())
+        return out
+
+    def written(kind: records.RecordKind, name: str, body: list[str]) -> None:
+        path = write_lines(raw, kind, body, name)
+        if name.endswith(".gz"):
+            path.write_bytes(gzip.compress(path.read_bytes(), mtime=0))
+
+    def broken(dates: str, name: str, ts: str) -> list[str]:
+        """A file in the form dates, its fourth line's `ts` written as ts ("" drops it)."""
+        body = lines(messages, dates, name, 5)
+        record = orjson.loads(body[3])
+        body[3] = orjson.dumps({k: v for k, v in record.items() if k != "ts"}).decode()
+        body[3] = body[3] if not ts else body[3][:-1] + f',"ts":{ts}}}'
+        return body
+
+    for name, body in {
+        "a-plain.ndjson": lines(messages, "plain", "a"),
+        "b-wrapped.ndjson": lines(messages, "wrapped", "b"),
+        "c-plain.ndjson.gz": lines(messages, "plain", "c"),
+        "d-plain-then-wrapped.ndjson": lines(messages, "plain", "d", 5)
+        + lines(messages, "wrapped", "dw", 1),
+        "e-wrapped-then-plain.ndjson": lines(messages, "wrapped", "e", 5)
+        + lines(messages, "plain", "ep", 1),
+        "f-null.ndjson": broken("plain", "f", "null"),
+        "g-missing.ndjson": broken("plain", "g", ""),
+        "h-number.ndjson": broken("plain", "h", "1714550400"),
+        "i-no-offset.ndjson": broken("plain", "i", '"2024-05-01T10:00:00"'),
+        "j-wrapped-no-offset.ndjson": broken("wrapped", "j", '{"$date":"2024-05-01T10:00:00"}'),
+        "k-wrapped-number.ndjson": broken("wrapped", "k", "1714550400"),
+        "l-null-first.ndjson": broken("plain", "l", "null")[3:] + lines(messages, "plain", "m"),
+    }.items():
+        written(messages, name, body)
+    written(rooms, "a-plain.ndjson", lines(rooms, "plain", "r"))
+    written(rooms, "b-wrapped.ndjson", lines(rooms, "wrapped", "s"))
+    judged = both_ways(tmp_path, monkeypatch, raw)
+    assert sorted(Path(f).name for f in judged) == [
+        "d-plain-then-wrapped.ndjson",
+        "e-wrapped-then-plain.ndjson",
+        "f-null.ndjson",
+        "g-missing.ndjson",
+        "h-number.ndjson",
+        "i-no-offset.ndjson",
+        "j-wrapped-no-offset.ndjson",
+        "k-wrapped-number.ndjson",
+        "l-null-first.ndjson",
+    ]
+    con = storage.open_warehouse(storage.Warehouse(tmp_path / "fast"))
+    rejected = con.execute("select file, line from rejects order by file").fetchall()
+    con.close()
+    assert [(Path(f).name[0], line) for f, line in rejected] == [
+        *((x, 4) for x in "fghijk"),
+        ("l", 1),
+    ]
