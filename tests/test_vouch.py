@@ -210,20 +210,25 @@ VALUES: dict[str, list[str]] = {
 VALUES["uuid"] = VALUES["str"] = VALUES["text"]
 
 
-def good_record(kind: records.RecordKind) -> dict:
+def good_record(kind: records.RecordKind, dates: str = "wrapped") -> dict:
+    """A record every field of which the judge accepts; Rocket.Chat's timestamps in the
+    form dates ("wrapped" as mongoexport writes them, or "plain" strings)."""
     good = {f.name: SAMPLE[f.type] for f in kind.fields}
-    if kind.source == "rocketchat":  # as mongoexport writes dates
+    if kind.source == "rocketchat" and dates == "wrapped":
         good |= {
             f.name: {"$date": "2024-05-01T10:00:00.250Z"} for f in kind.fields if f.type == "ts"
         }
     return good
 
 
-def edge_lines(kind: records.RecordKind, duplicates: bool = True) -> list[str]:
-    """The kind's good record, then every field missing, null, and holding each value of
-    VALUES (alone, and unless not duplicates as a duplicate key before and after a good
-    value); then lines that are not JSON objects, or barely, and keys written otherwise."""
-    good = good_record(kind)
+def edge_lines(
+    kind: records.RecordKind, duplicates: bool = True, dates: str = "wrapped"
+) -> list[str]:
+    """The kind's good record (its dates in the form dates), then every field missing,
+    null, and holding each value of VALUES (alone, and unless not duplicates as a duplicate
+    key before and after a good value); then lines that are not JSON objects, or barely,
+    and keys written otherwise."""
+    good = good_record(kind, dates)
     text = orjson.dumps(good).decode()
     first = kind.fields[0].name
     escaped = f'"\\u{ord(first[0]):04x}{first[1:]}"'  # the first key, its first letter escaped
@@ -290,8 +295,11 @@ def both_ways(tmp_path: Path, monkeypatch, raw: Path) -> list[str]:
     return [m.split()[1] for m in progress if m.startswith("judging ")]
 
 
-def assert_vouched_lines_judged_alike(tmp_path: Path, kind: records.RecordKind, lines: list[str]):
-    """Each line, between two good ones, as the fast path's statement reads it (the line
+def assert_vouched_lines_judged_alike(
+    tmp_path: Path, kind: records.RecordKind, lines: list[str], dates: str = "wrapped"
+):
+    """Each line, between two good ones (their dates in the form dates, which picks the
+    statement's scan), as the fast path's statement reads it (the line
     a check refuses numbered negative) and as the judge does: every line the statement
     vouches for, the judge accepts with the same values. Lines read_json cannot read fail
     the statement (found one by one); blank lines and what the survey routes to the judge
@@ -299,7 +307,8 @@ def assert_vouched_lines_judged_alike(tmp_path: Path, kind: records.RecordKind, 
     (test_files_that_do_not_fit_go_to_the_judge_alone).
     Returns how many of the lines were vouched for."""
     plan = vouch.plan_for(kind)
-    good = orjson.dumps(good_record(kind)).decode()
+    scan = plan.scans.get(dates) or plan.scans["plain"]  # (Coder's dates are plain)
+    good = orjson.dumps(good_record(kind, dates)).decode()
     con = storage.connect()
     register_functions(con)
     readable = []
@@ -310,12 +319,13 @@ def assert_vouched_lines_judged_alike(tmp_path: Path, kind: records.RecordKind, 
         try:
             con.execute(
                 f"select * from read_json('{path}', format = 'newline_delimited', "
-                f"columns = {plan.columns})"
+                f"columns = {scan.columns})"
             ).fetchall()
         except duckdb.Error:  # the statement fails: the judge decides
             continue
         readable.append(line)
     batch = write_lines(tmp_path, kind, [x for line in readable for x in (good, line)], "all")
+    assert plan.scan_for(str(batch)) is scan
     # Values compared as DuckDB writes them (years before 1, -0.0 and NaN included).
     as_text = "select columns(*)::varchar from"
     fast = con.execute(
@@ -344,10 +354,15 @@ def assert_vouched_lines_judged_alike(tmp_path: Path, kind: records.RecordKind, 
 
 
 @pytest.mark.parametrize(
-    "kind", [k for k in records.KINDS if vouch.plan_for(k)], ids=lambda k: k.table
+    ("kind", "dates"),
+    [(k, dates) for k in records.KINDS if (plan := vouch.plan_for(k)) for dates in plan.scans],
+    ids=lambda x: x.table if isinstance(x, records.RecordKind) else x,
 )
-def test_every_line_vouched_for_gets_the_judges_values(tmp_path, kind):
-    vouched = assert_vouched_lines_judged_alike(tmp_path, kind, edge_lines(kind, False))
+def test_every_line_vouched_for_gets_the_judges_values(tmp_path, kind, dates):
+    """Each kind's edge cases, its timestamps in each form it reads (Rocket.Chat's wrapped
+    by mongoexport, and plain strings)."""
+    lines = edge_lines(kind, False, dates)
+    vouched = assert_vouched_lines_judged_alike(tmp_path, kind, lines, dates)
     # Not a vacuous test: the good line, and each optional field missing or null.
     assert vouched >= 1 + 2 * sum(not f.required for f in kind.fields)
 
@@ -366,6 +381,8 @@ def test_edge_cases_get_the_judges_verdict(tmp_path, monkeypatch):
     that do not fit); the ingest lands what the judge alone lands."""
     for kind in records.KINDS:
         write_lines(tmp_path / "raw", kind, edge_lines(kind), "edges.ndjson")
+        if kind.source == "rocketchat":
+            write_lines(tmp_path / "raw", kind, edge_lines(kind, dates="plain"), "plain.ndjson")
     both_ways(tmp_path, monkeypatch, tmp_path / "raw")
 
 
@@ -484,3 +501,79 @@ def test_clean_files_are_vouched_for_without_the_judge(tmp_path, monkeypatch):
     )
     assert result.rejected == 0 and result.lines_read > 5_000
     assert set(judged) == {"coder_template_version_parameters", "rocketchat_statistics"}
+
+
+def test_rocketchat_files_are_read_as_their_first_line_writes_dates(tmp_path, monkeypatch):
+    """Rocket.Chat's timestamps as plain strings (the contract's form) or wrapped by
+    mongoexport: a file in either form is vouched for (an optional timestamp null or
+    missing, a room's creation time in `ts` alone, gzip too); a file mixing the forms, or
+    holding a timestamp that is null where required, a number or without offset, is
+    judged, with the judge's verdicts."""
+    raw = tmp_path / "raw"
+    messages, rooms = records.BY_TABLE["rocketchat_messages"], records.BY_TABLE["rocketchat_rooms"]
+
+    def lines(kind: records.RecordKind, dates: str, name: str, n: int = 20) -> list[str]:
+        good = good_record(kind, dates)
+        out = []
+        for i in range(n):
+            record = {**good, "_id": f"{name}-{i}"}
+            if i % 4 == 1:
+                record["_deletedAt"] = None
+            elif i % 4 == 2:
+                del record["_deletedAt"]
+            if kind is rooms and i % 2:
+                del record["createdAt"]  # created at `ts`
+            out.append(orjson.dumps(record).decode())
+        return out
+
+    def written(kind: records.RecordKind, name: str, body: list[str]) -> None:
+        path = write_lines(raw, kind, body, name)
+        if name.endswith(".gz"):
+            path.write_bytes(gzip.compress(path.read_bytes(), mtime=0))
+
+    def broken(dates: str, name: str, ts: str) -> list[str]:
+        """A file in the form dates, its fourth line's `ts` written as ts ("" drops it)."""
+        body = lines(messages, dates, name, 5)
+        record = orjson.loads(body[3])
+        body[3] = orjson.dumps({k: v for k, v in record.items() if k != "ts"}).decode()
+        body[3] = body[3] if not ts else body[3][:-1] + f',"ts":{ts}}}'
+        return body
+
+    for name, body in {
+        "a-plain.ndjson": lines(messages, "plain", "a"),
+        "b-wrapped.ndjson": lines(messages, "wrapped", "b"),
+        "c-plain.ndjson.gz": lines(messages, "plain", "c"),
+        "d-plain-then-wrapped.ndjson": lines(messages, "plain", "d", 5)
+        + lines(messages, "wrapped", "dw", 1),
+        "e-wrapped-then-plain.ndjson": lines(messages, "wrapped", "e", 5)
+        + lines(messages, "plain", "ep", 1),
+        "f-null.ndjson": broken("plain", "f", "null"),
+        "g-missing.ndjson": broken("plain", "g", ""),
+        "h-number.ndjson": broken("plain", "h", "1714550400"),
+        "i-no-offset.ndjson": broken("plain", "i", '"2024-05-01T10:00:00"'),
+        "j-wrapped-no-offset.ndjson": broken("wrapped", "j", '{"$date":"2024-05-01T10:00:00"}'),
+        "k-wrapped-number.ndjson": broken("wrapped", "k", "1714550400"),
+        "l-null-first.ndjson": broken("plain", "l", "null")[3:] + lines(messages, "plain", "m"),
+    }.items():
+        written(messages, name, body)
+    written(rooms, "a-plain.ndjson", lines(rooms, "plain", "r"))
+    written(rooms, "b-wrapped.ndjson", lines(rooms, "wrapped", "s"))
+    judged = both_ways(tmp_path, monkeypatch, raw)
+    assert sorted(Path(f).name for f in judged) == [
+        "d-plain-then-wrapped.ndjson",
+        "e-wrapped-then-plain.ndjson",
+        "f-null.ndjson",
+        "g-missing.ndjson",
+        "h-number.ndjson",
+        "i-no-offset.ndjson",
+        "j-wrapped-no-offset.ndjson",
+        "k-wrapped-number.ndjson",
+        "l-null-first.ndjson",
+    ]
+    con = storage.open_warehouse(storage.Warehouse(tmp_path / "fast"))
+    rejected = con.execute("select file, line from rejects order by file").fetchall()
+    con.close()
+    assert [(Path(f).name[0], line) for f, line in rejected] == [
+        *((x, 4) for x in "fghijk"),
+        ("l", 1),
+    ]

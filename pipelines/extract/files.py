@@ -157,6 +157,26 @@ def _byte_blocks(path: Path, seen: Fingerprint) -> Iterator[tuple[memoryview, st
         yield memoryview(b"".join(pending)), stopped
 
 
+def head(path: Path, size: int) -> bytes:
+    """The first bytes of the file's text, at most size (decompressed as far as they go):
+    a look at its first line without reading the file."""
+    with open(path, "rb") as handle:
+        if not path.name.endswith(".gz"):
+            return handle.read(size)
+        decompressor = zlib.decompressobj(wbits=31)
+        text = b""
+        try:
+            while len(text) < size and (data := handle.read(16 << 10)):
+                while data:
+                    text += decompressor.decompress(data)
+                    data = decompressor.unused_data
+                    if data:  # concatenated gzip members
+                        decompressor = zlib.decompressobj(wbits=31)
+        except zlib.error:
+            pass  # a corrupt gzip: the text before the break
+        return text[:size]
+
+
 @dataclass(frozen=True)
 class Survey:
     """What a pass over a file's bytes tells the fast path (vouch.py): its lines, and why

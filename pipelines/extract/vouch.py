@@ -13,7 +13,10 @@ so that the leniency shows, and a SQL predicate over it checks what the judge
   whose text tells the type (a string keeps its quotes, a float its point or exponent),
   and typed from it (a string unquoted as the judge's `from_json` does).
 - Timestamps are read as text and cast by the judge's own expression
-  (validate.ts_from_text); Rocket.Chat's as mongoexport's {"$date": "..."}.
+  (validate.ts_from_text). Rocket.Chat's are read as a file's first line writes them:
+  as mongoexport's {"$date": "..."} when it wraps one (or writes none as a string), as
+  plain strings otherwise (the contract's form). A file that mixes the two forms fails
+  the statement and is judged whole, as is a file of mongoexport's other date forms.
 - A JSON null, a missing key and the line `null` all read as SQL null: required fields
   are checked for it (every kind has one).
 
@@ -35,19 +38,28 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
 
 from pipelines import records
+from pipelines.extract import files
 from pipelines.extract.validate import ts_from_text
 from pipelines.storage import quote_ident, sql_literal
 
 # What error() says of a line that breaks a check, with the index of its file.
 UNFIT = "usage-warehouse: a line the fast path cannot vouch for, in file "
 
+# How much of a file's text holds its first line, for the form of its timestamps (a
+# longer first line reads as the wrapped form).
+HEAD_BYTES = 64 << 10
+
 
 @dataclass(frozen=True)
-class Plan:
-    """How the fast path reads one kind: the columns `read_json` reads, the typed value of
-    each field and the checks they must pass."""
+class Scan:
+    """How the fast path reads one kind's files whose timestamps take one form: the
+    columns `read_json` reads, the typed value of each field and the checks they must
+    pass."""
 
     kind: records.RecordKind
     columns: str  # the `columns` struct of read_json
@@ -75,6 +87,41 @@ select *{day_column(self.kind)} from (
 )"""
 
 
+@dataclass(frozen=True)
+class Plan:
+    """The kind's fast path: a scan for each form its timestamps take ("plain" strings,
+    and for Rocket.Chat mongoexport's "wrapped" {"$date": "..."}), the first the default."""
+
+    kind: records.RecordKind
+    scans: dict[str, Scan]
+
+    def scan_for(self, path: str) -> Scan:
+        """The scan of a file: the one its first line's timestamps pick (reading its first
+        bytes), when the kind has two."""
+        scans = list(self.scans.values())
+        if len(scans) > 1 and _plain_dates(self.kind, files.head(Path(path), HEAD_BYTES)):
+            return self.scans["plain"]
+        return scans[0]
+
+    def branch(self, index: int, path: str, label: str, unfit: str | None = None) -> str:
+        """One file's rows, by its scan (Scan.branch)."""
+        return self.scan_for(path).branch(index, path, label, unfit)
+
+
+def _plain_dates(kind: records.RecordKind, head: bytes) -> bool:
+    """Whether the first non-blank line of head holds a timestamp of the kind as a plain
+    string and none as an object."""
+    line = next((line for line in head.split(b"\n") if line.strip()), b"")
+    try:
+        record = orjson.loads(line)
+    except orjson.JSONDecodeError:  # not JSON, or cut by HEAD_BYTES
+        return False
+    if not isinstance(record, dict):
+        return False
+    dates = [record.get(f.name) for f in kind.fields if f.type == "ts"]
+    return any(isinstance(d, str) for d in dates) and not any(isinstance(d, dict) for d in dates)
+
+
 def day_column(kind: records.RecordKind) -> str:
     """`, day` (SQL over the typed columns): the UTC day of a partitioned kind's time."""
     return f", ({kind.time_sql})::date as day" if kind.partitioned else ""
@@ -95,12 +142,18 @@ def plan_for(kind: records.RecordKind) -> Plan | None:
         return None
     if not any(f.required and f.default is None for f in kind.fields):
         raise AssertionError(f"{kind.table}: the line `null` must break a check")
+    forms = ("wrapped", "plain") if kind.source == "rocketchat" else ("plain",)
+    return Plan(kind, {dates: _scan(kind, dates) for dates in forms})
+
+
+def _scan(kind: records.RecordKind, dates: str) -> Scan:
+    """How the kind's files are read whose timestamps take the form dates."""
     names = [f.name for f in kind.fields]
     columns, values, checks, typed = [], [], [], []
     for n, f in enumerate(kind.fields):
         column = quote_ident(f.name)
-        columns.append(f"{sql_literal(f.name)}: {sql_literal(_read_type(kind, f))}")
-        value, check = _typed(kind, f, column, f"v{n}")
+        columns.append(f"{sql_literal(f.name)}: {sql_literal(_read_type(f, dates))}")
+        value, check = _typed(f, dates, column, f"v{n}")
         values.append(f"{value} as v{n}")
         checks.append(f"({column} is null or {check})")
         value = f"v{n}"
@@ -111,14 +164,14 @@ def plan_for(kind: records.RecordKind) -> Plan | None:
         if f.default is not None:
             value = f"coalesce({value}, {f.default})"
         typed.append(f"({value})::{records.DUCKDB_TYPES[f.type]} as {column}")
-    return Plan(
+    return Scan(
         kind, "{" + ", ".join(columns) + "}", tuple(values), " and ".join(checks), tuple(typed)
     )
 
 
-def _read_type(kind: records.RecordKind, f: records.Field) -> str:
-    """The type read_json reads a field as."""
-    if f.type == "ts" and kind.source == "rocketchat":
+def _read_type(f: records.Field, dates: str) -> str:
+    """The type read_json reads a field as, its timestamps in the form dates."""
+    if f.type == "ts" and dates == "wrapped":
         # mongoexport wraps dates: {"$date": "..."}; its other forms fail the read or
         # the timestamp check, and are judged.
         return 'STRUCT("$date" VARCHAR)'
@@ -146,7 +199,7 @@ def _whole(text: str) -> str:
     return f"not contains({text}, '.') and not contains({text}, 'e')"
 
 
-def _typed(kind: records.RecordKind, f: records.Field, column: str, v: str) -> tuple[str, str]:
+def _typed(f: records.Field, dates: str, column: str, v: str) -> tuple[str, str]:
     """(value, check) of a field read as _read_type says: its value as the judge types it,
     and (over the column and the value, named v) when a non-null read is one the judge
     accepts with that value. Values never raise: a line the check refuses fails the
@@ -156,7 +209,7 @@ def _typed(kind: records.RecordKind, f: records.Field, column: str, v: str) -> t
         case "uuid" | "str":
             return _string(column)
         case "ts":
-            moment = ts_from_text(f'{column}."$date"' if kind.source == "rocketchat" else column)
+            moment = ts_from_text(f'{column}."$date"' if dates == "wrapped" else column)
             return moment, f"{v} is not null"
         case "int":
             # yyjson writes a float with a point or an exponent, and a string, NaN,
