@@ -52,13 +52,12 @@ def _day(kind: records.RecordKind) -> str:
 @dataclass
 class Part:
     """The run's new file of one partition, and the files it is made of: the staged files
-    of this run's rows (`new` of them) and the partition's live file, if any."""
+    of this run's rows and the partition's live file, if any."""
 
     key: str  # the partition: "YYYY-MM-DD", or "" for a kind without a time
     path: Path
     staged: list[Path] = field(default_factory=list)
     live: Path | None = None
-    new: int = 0
 
 
 class Landing:
@@ -86,6 +85,7 @@ class Landing:
         con.execute(f"create or replace temp table judged ({typed})")
         con.execute(f"set partitioned_write_flush_threshold = {ROW_GROUP_ROWS}")
         self.parts: dict[str, Part] = {}
+        self.written = 0  # how many rows the staged files hold
         # A snapshot kind's rows of a run (a few versions of each record: small) are kept in
         # a temp table while they are written, so that the identity check reads them there,
         # not from the hundreds of day files they make (_losers).
@@ -127,7 +127,7 @@ class Landing:
             self._write(rows)
         finally:
             self.con.execute("reset session preserve_insertion_order")
-        return sum(p.new for p in self.parts.values()) - judged
+        return self.written - judged
 
     def keep_out(self, forgotten: Forgotten) -> dict[str, int]:
         """Write the staged rows again without a forgotten person's, their naming fields
@@ -164,33 +164,38 @@ class Landing:
         self.staging.mkdir(parents=True)
         try:
             if self.kind.sort == "event" and self.kind.partitioned:
-                written = self._write_days(rows)
+                count, files = self._write_days(rows)
             else:
-                written = self._copy(rows, self.kind.partitioned)
+                count, files = self._copy(rows, self.kind.partitioned)
         except BaseException:
             shutil.rmtree(self.staging, ignore_errors=True)
             raise
+        self.written = count
         self.parts = {}
-        for filename, count, key in written:
-            if not count:  # a kind without a time writes its file even when empty
-                continue
+        for path, key in files:
             part = self.parts.get(key) or self._part(key)
-            part.staged.append(Path(filename))
-            part.new += count
+            part.staged.append(path)
 
-    def _copy(self, rows: str, partitioned: bool) -> list[tuple[str, int, str]]:
-        """rows to the staging folder: (file, rows, partition) of each file written."""
-        target = self.staging if partitioned else self.staging / "data.parquet"
-        options = f"{PARQUET}, return_stats true"
-        if partitioned:  # (beside _write_days' one file, if any: no name is taken twice)
-            options += ", partition_by (day), overwrite_or_ignore true"
-        written = self.con.execute(f"copy ({rows}) to {sql_literal(target)} ({options})").fetchall()
-        return [
-            (filename, count, (partition or {}).get("day") or "")
-            for filename, count, *_, partition, _extra in written
-        ]
+    def _copy(self, rows: str, partitioned: bool) -> tuple[int, list[tuple[Path, str]]]:
+        """rows to the staging folder: how many, and each file written with its partition.
+        A partitioned write returns its files, not their statistics: DuckDB's statistics
+        of a file cost more than writing one of a snapshot kind's small day files."""
+        if not partitioned:
+            target = self.staging / "data.parquet"
+            (count,) = self.con.execute(
+                f"copy ({rows}) to {sql_literal(target)} ({PARQUET})"
+            ).fetchone()
+            # (a kind without a time writes its file even when empty: not a partition)
+            return count, [(target, "")] if count else []
+        # (beside _write_days' one file, if any: no name is taken twice)
+        count, files = self.con.execute(
+            f"copy ({rows}) to {sql_literal(self.staging)} "
+            f"({PARQUET}, partition_by (day), overwrite_or_ignore true, return_files true)"
+        ).fetchone()
+        # Each file in its partition's folder: day=YYYY-MM-DD.
+        return count, [(Path(f), Path(f).parent.name.partition("=")[2]) for f in files]
 
-    def _write_days(self, rows: str) -> list[tuple[str, int, str]]:
+    def _write_days(self, rows: str) -> tuple[int, list[tuple[Path, str]]]:
         """An event kind's rows: one file, moved into its day's folder when every row falls
         on that day (most nights: a write a file per day costs half as much again, copying
         the rows into a buffer per day), else written again a file per day."""
@@ -201,7 +206,7 @@ class Landing:
         ).fetchall()
         if not count:
             one.unlink()
-            return []
+            return 0, []
         time = {name.strip('"'): s for name, s in stats.items()}.get(self.kind.time, {})
         days = {
             self.con.execute("select $at::timestamptz::date", {"at": time[bound]}).fetchone()[0]
@@ -213,7 +218,7 @@ class Landing:
             path = self.staging / f"day={key}" / "data_0.parquet"
             path.parent.mkdir()
             os.replace(one, path)
-            return [(str(path), count, key)]
+            return count, [(path, key)]
         try:
             return self._copy(
                 f"select *{day_column(self.kind)} from read_parquet({sql_literal(one)})", True
