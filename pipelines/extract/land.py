@@ -22,6 +22,7 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 import duckdb
 import pyarrow as pa
@@ -199,8 +200,9 @@ class Landing:
             f"copy ({rows}) to {sql_literal(self.staging)} "
             f"({self.parquet}, partition_by (day), overwrite_or_ignore true, return_files true)"
         ).fetchone()
-        # Each file in its partition's folder: day=YYYY-MM-DD.
-        return count, [(Path(f), Path(f).parent.name.partition("=")[2]) for f in files]
+        # Each file in its partition's folder, day=<the day>, URL-escaped (a day before
+        # the common era: `0001-01-01 (BC)`).
+        return count, [(Path(f), unquote(Path(f).parent.name.partition("=")[2])) for f in files]
 
     def _write_days(self, rows: str) -> tuple[int, list[tuple[Path, str]]]:
         """An event kind's rows: one file, moved into its day's folder when every row falls
