@@ -90,8 +90,11 @@ class Pending:
 
 
 def _manifest(con, catalog: Catalog) -> dict[str, tuple[int, int, str]]:
-    storage.attach_views(con, catalog, ["ingested_files"])
-    rows = con.execute("select path, size, mtime_ns, fingerprint from ingested_files").fetchall()
+    # (its view alone: attaching the warehouse's views would parse every SQL model)
+    rows = con.execute(
+        "select path, size, mtime_ns, fingerprint "
+        f"from ({storage.internal_view_sql(catalog, INGESTED_FILES)})"
+    ).fetchall()
     return {path: (size, mtime, print_) for path, size, mtime, print_ in rows}
 
 
