@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from cronsim import CronSim, CronSimError
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from pipelines.config_errors import ConfigError, environment
 
 DEFAULT_CONFIG = Path("flows.yaml")
 
@@ -25,10 +26,6 @@ DATE_TOKEN = re.compile(r"\{(date|utc_date|week|utc_week|month)([+-]\d+)?\}")
 ANY_TOKEN = re.compile(r"\{[^{}]*\}")
 # A window's name is its file's name in the report set: one plain segment.
 FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
-
-
-class ConfigError(ValueError):
-    """flows.yaml is missing or invalid; the message names the file and key."""
 
 
 class Deployment(BaseModel):
@@ -130,14 +127,6 @@ class Source(BaseModel):
             database: environment(name, f"{key}.dsn_env.{database}")
             for database, name in self.dsn_env.items()
         }
-
-
-def environment(name: str, key: str) -> str:
-    """The value of an environment variable flows.yaml names; a ConfigError names the key."""
-    value = os.environ.get(name, "")
-    if not value:
-        raise ConfigError(f"{key}: environment variable {name} is not set")
-    return value
 
 
 def _env_name(value: str | None) -> str | None:

@@ -13,7 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 FLOORS = [
     # What everything shares: settings, the record kinds, progress lines, sample data.
-    ["config", "records", "progress", "generate"],
+    ["config", "config_errors", "records", "progress", "generate"],
     # The SQL catalog: every SQL file's header, the macros, what each model reads.
     ["sqlcatalog"],
     # Files and sessions: paths, the file catalog, the views, atomic writes.

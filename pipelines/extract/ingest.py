@@ -90,8 +90,11 @@ class Pending:
 
 
 def _manifest(con, catalog: Catalog) -> dict[str, tuple[int, int, str]]:
-    storage.attach_views(con, catalog, ["ingested_files"])
-    rows = con.execute("select path, size, mtime_ns, fingerprint from ingested_files").fetchall()
+    # (its view alone: attaching the warehouse's views would parse every SQL model)
+    rows = con.execute(
+        "select path, size, mtime_ns, fingerprint "
+        f"from ({storage.internal_view_sql(catalog, INGESTED_FILES)})"
+    ).fetchall()
     return {path: (size, mtime, print_) for path, size, mtime, print_ in rows}
 
 
@@ -296,8 +299,9 @@ class _Reader:
         self.files, self.done, self.done_mb = len(todo), 0, 0.0
         self.lock = threading.Lock()
 
-    def read(self, table: list[_Reading]) -> tuple[records.RecordKind, list[Part], int]:
-        """Read a table's files into its new partition files (closed: not yet live)."""
+    def read(self, table: list[_Reading]) -> tuple[records.RecordKind, list[Part], int, int]:
+        """Read a table's files into its new partition files (closed: not yet live): the
+        kind, the files, how many rows they add and how many copies were dropped."""
         kind = table[0].pending.raw.kind
         more = f" and {len(table) - 1} more of {kind.table}" if len(table) > 1 else ""
         with self.lock:
@@ -319,17 +323,22 @@ class _Reader:
         with self.lock:
             self.done += len(table)
             self.done_mb += sum(r.pending.size for r in table) / 2**20
-        return kind, parts, duplicates
+        return kind, parts, landing.written, duplicates
 
 
 def _count(
-    catalog: Catalog, kind: records.RecordKind, parts: list[Part], duplicates: int, result
+    catalog: Catalog,
+    kind: records.RecordKind,
+    parts: list[Part],
+    new: int,
+    duplicates: int,
+    result: IngestResult,
 ) -> None:
     """A table's new files join the catalog; the result counts them."""
     schema = schema_signature(kind.stored_columns)
     for part in parts:
         catalog.put(kind.table, part.key, part.path, schema)
-    result.accepted += sum(p.new for p in parts) - duplicates
+    result.accepted += new - duplicates
     result.duplicates += duplicates
     result.touched[kind.table] = {p.key for p in parts}
 
@@ -383,8 +392,7 @@ def ingest(
                 landed = [pool.submit(reader.read, table) for table in tables]
                 try:
                     for future in landed:
-                        kind, parts, duplicates = future.result()
-                        _count(catalog, kind, parts, duplicates, result)
+                        _count(catalog, *future.result(), result)
                 except BaseException:  # a failed or stopped run reads no further table
                     for future in landed:
                         future.cancel()

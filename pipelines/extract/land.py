@@ -22,6 +22,7 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 import duckdb
 import pyarrow as pa
@@ -36,6 +37,12 @@ from pipelines.storage import Catalog, quote_ident, sql_list, sql_literal
 # stats), a row group at a time per partition (flushed at DuckDB's row group size, a
 # partitioned write takes half the time and memory of its default).
 PARQUET = "format parquet, compression zstd, compression_level 1, parquet_version v2"
+# A snapshot kind's day files are small (the versions of its records dated that day: a run
+# writes hundreds of them, a few dozen rows each on the bench's sample), and zstd sets up
+# its tables anew for every page: LZ4 writes them in two thirds of the CPU time (rocketchat
+# users' 676 files: 1.19 -> 0.80 s, median of nine), the files 6% larger (subscriptions'
+# 29%).
+SMALL_FILES = "format parquet, compression lz4_raw, parquet_version v2"
 ROW_GROUP_ROWS = 122_880
 
 
@@ -52,13 +59,12 @@ def _day(kind: records.RecordKind) -> str:
 @dataclass
 class Part:
     """The run's new file of one partition, and the files it is made of: the staged files
-    of this run's rows (`new` of them) and the partition's live file, if any."""
+    of this run's rows and the partition's live file, if any."""
 
     key: str  # the partition: "YYYY-MM-DD", or "" for a kind without a time
     path: Path
     staged: list[Path] = field(default_factory=list)
     live: Path | None = None
-    new: int = 0
 
 
 class Landing:
@@ -75,6 +81,7 @@ class Landing:
         self.catalog = catalog
         self.run_id = run_id
         self.kind = kind
+        self.parquet = SMALL_FILES if kind.sort == "snapshot" and kind.partitioned else PARQUET
         # Beside the table's folder (a killed run's files there are swept like any other).
         self.staging = catalog.wh.parquet / f".{kind.table}.{run_id}.staging"
         self.columns = ", ".join(map(quote_ident, [*kind.stored_columns, "day"][: self.width]))
@@ -86,6 +93,7 @@ class Landing:
         con.execute(f"create or replace temp table judged ({typed})")
         con.execute(f"set partitioned_write_flush_threshold = {ROW_GROUP_ROWS}")
         self.parts: dict[str, Part] = {}
+        self.written = 0  # how many rows the staged files hold
         # A snapshot kind's rows of a run (a few versions of each record: small) are kept in
         # a temp table while they are written, so that the identity check reads them there,
         # not from the hundreds of day files they make (_losers).
@@ -127,7 +135,7 @@ class Landing:
             self._write(rows)
         finally:
             self.con.execute("reset session preserve_insertion_order")
-        return sum(p.new for p in self.parts.values()) - judged
+        return self.written - judged
 
     def keep_out(self, forgotten: Forgotten) -> dict[str, int]:
         """Write the staged rows again without a forgotten person's, their naming fields
@@ -164,33 +172,39 @@ class Landing:
         self.staging.mkdir(parents=True)
         try:
             if self.kind.sort == "event" and self.kind.partitioned:
-                written = self._write_days(rows)
+                count, files = self._write_days(rows)
             else:
-                written = self._copy(rows, self.kind.partitioned)
+                count, files = self._copy(rows, self.kind.partitioned)
         except BaseException:
             shutil.rmtree(self.staging, ignore_errors=True)
             raise
+        self.written = count
         self.parts = {}
-        for filename, count, key in written:
-            if not count:  # a kind without a time writes its file even when empty
-                continue
+        for path, key in files:
             part = self.parts.get(key) or self._part(key)
-            part.staged.append(Path(filename))
-            part.new += count
+            part.staged.append(path)
 
-    def _copy(self, rows: str, partitioned: bool) -> list[tuple[str, int, str]]:
-        """rows to the staging folder: (file, rows, partition) of each file written."""
-        target = self.staging if partitioned else self.staging / "data.parquet"
-        options = f"{PARQUET}, return_stats true"
-        if partitioned:  # (beside _write_days' one file, if any: no name is taken twice)
-            options += ", partition_by (day), overwrite_or_ignore true"
-        written = self.con.execute(f"copy ({rows}) to {sql_literal(target)} ({options})").fetchall()
-        return [
-            (filename, count, (partition or {}).get("day") or "")
-            for filename, count, *_, partition, _extra in written
-        ]
+    def _copy(self, rows: str, partitioned: bool) -> tuple[int, list[tuple[Path, str]]]:
+        """rows to the staging folder: how many, and each file written with its partition.
+        A partitioned write returns its files, not their statistics: DuckDB's statistics
+        of a file cost more than writing one of a snapshot kind's small day files."""
+        if not partitioned:
+            target = self.staging / "data.parquet"
+            (count,) = self.con.execute(
+                f"copy ({rows}) to {sql_literal(target)} ({self.parquet})"
+            ).fetchone()
+            # (a kind without a time writes its file even when empty: not a partition)
+            return count, [(target, "")] if count else []
+        # (beside _write_days' one file, if any: no name is taken twice)
+        count, files = self.con.execute(
+            f"copy ({rows}) to {sql_literal(self.staging)} "
+            f"({self.parquet}, partition_by (day), overwrite_or_ignore true, return_files true)"
+        ).fetchone()
+        # Each file in its partition's folder, day=<the day>, URL-escaped (a day before
+        # the common era: `0001-01-01 (BC)`).
+        return count, [(Path(f), unquote(Path(f).parent.name.partition("=")[2])) for f in files]
 
-    def _write_days(self, rows: str) -> list[tuple[str, int, str]]:
+    def _write_days(self, rows: str) -> tuple[int, list[tuple[Path, str]]]:
         """An event kind's rows: one file, moved into its day's folder when every row falls
         on that day (most nights: a write a file per day costs half as much again, copying
         the rows into a buffer per day), else written again a file per day."""
@@ -201,7 +215,7 @@ class Landing:
         ).fetchall()
         if not count:
             one.unlink()
-            return []
+            return 0, []
         time = {name.strip('"'): s for name, s in stats.items()}.get(self.kind.time, {})
         days = {
             self.con.execute("select $at::timestamptz::date", {"at": time[bound]}).fetchone()[0]
@@ -213,7 +227,7 @@ class Landing:
             path = self.staging / f"day={key}" / "data_0.parquet"
             path.parent.mkdir()
             os.replace(one, path)
-            return [(str(path), count, key)]
+            return count, [(path, key)]
         try:
             return self._copy(
                 f"select *{day_column(self.kind)} from read_parquet({sql_literal(one)})", True
@@ -284,7 +298,7 @@ class Landing:
                 f"select {columns} from {self._read([part])} "
                 "anti join losers using (filename, file_row_number)",
                 part.path,
-                options=PARQUET,
+                options=self.parquet,
             )
         self.abandon()
         return list(self.parts.values()), sum(losers.values())

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines import records, storage
-from pipelines.config import ConfigError, environment
+from pipelines.config_errors import ConfigError, environment
 from pipelines.privacy import people
 from pipelines.privacy.keys import keyed_hash
 from pipelines.privacy.people import DIRECT, DIRECT_MEMBERS, NAMED, OWNS, YIELDS

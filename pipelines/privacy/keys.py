@@ -9,9 +9,13 @@ import hashlib
 import hmac
 import os
 import secrets
+from typing import TYPE_CHECKING
 
 from pipelines import storage
-from pipelines.config import ConfigError, Settings, environment
+from pipelines.config_errors import ConfigError, environment
+
+if TYPE_CHECKING:
+    from pipelines.config import Settings
 
 MIN_KEY_CHARACTERS = 16
 

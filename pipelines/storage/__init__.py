@@ -47,6 +47,7 @@ from pipelines.storage.sessions import (
 )
 from pipelines.storage.views import (
     attach_views,
+    internal_view_sql,
     open_warehouse,
     partition_files_sql,
     rebuild_duckdb_file,
@@ -67,6 +68,7 @@ __all__ = [
     "dashboard_script",
     "erasure_temporary",
     "has_run",
+    "internal_view_sql",
     "interrupt_all",
     "keep_or_write",
     "landing_file",

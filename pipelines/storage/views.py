@@ -12,7 +12,7 @@ import duckdb
 
 from pipelines import records, sqlcatalog
 from pipelines.storage.catalog import Catalog
-from pipelines.storage.internal import INTERNAL
+from pipelines.storage.internal import INTERNAL, Internal
 from pipelines.storage.paths import Warehouse, packed_days
 from pipelines.storage.sessions import connect, quote_ident, sql_list, sql_literal
 
@@ -74,6 +74,12 @@ def _table_view(
     return _files_view(files, hive, catalog.uniform(table)) if files else _typed_empty(columns)
 
 
+def internal_view_sql(catalog: Catalog, internal: Internal) -> str:
+    """The view of one of the warehouse's own tables over its live files."""
+    files = _table_view(catalog, internal.name, internal.partition is not None, internal.columns)
+    return internal.view_sql(files)
+
+
 def record_view_sql(
     catalog: Catalog, kind: records.RecordKind, days: set[str] | None = None
 ) -> str:
@@ -133,10 +139,7 @@ def attach_views(
     for kind in filter(lambda k: bind(k.table), records.KINDS):
         view(kind.table, record_view_sql(catalog, kind, only.get(kind.table)))
     for internal in filter(lambda i: bind(i.name), INTERNAL):
-        files = _table_view(
-            catalog, internal.name, internal.partition is not None, internal.columns
-        )
-        view(internal.name, internal.view_sql(files))
+        view(internal.name, internal_view_sql(catalog, internal))
     for model in filter(lambda m: bind(m.name), sqlcatalog.models().values()):
         view(model.name, model_view_sql(catalog, model, only.get(model.name)))
     for macro in macros:  # over named tables: after them
