@@ -263,7 +263,8 @@ def _stage(landing: Landing, plan: Plan | None, vouched: list[_Reading]):
             [
                 plan.branch(n, path, r.file.file)
                 for n, (path, r) in enumerate(zip(paths, vouched, strict=True))
-            ]
+            ],
+            [r.file.file for r in vouched],
         )
     except duckdb.InterruptException:
         raise
