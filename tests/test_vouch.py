@@ -577,3 +577,19 @@ def test_rocketchat_files_are_read_as_their_first_line_writes_dates(tmp_path, mo
         *((x, 4) for x in "fghijk"),
         ("l", 1),
     ]
+
+
+def test_a_snapshot_kind_with_a_file_that_does_not_fit(tmp_path, monkeypatch):
+    """A snapshot kind's statement (its rows kept in a temp table while written) runs again
+    without the file that does not fit, whose lines the judge adds: the same warehouse as
+    the judge's alone."""
+    raw = tmp_path / "raw"
+    kind = records.BY_TABLE["rocketchat_users"]
+    good = orjson.dumps(good_record(kind)).decode()
+    lines = [good.replace('"_id":"', f'"_id":"{n}-', 1) for n in range(50)]
+    body = "".join(line + "\n" for line in lines).encode()
+    for name, data in {"a.ndjson": body, "b-bad-line.ndjson": body + b'{"_id": 5}\n'}.items():
+        path = raw / kind.source / kind.kind / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    assert [Path(f).name for f in both_ways(tmp_path, monkeypatch, raw)] == ["b-bad-line.ndjson"]
