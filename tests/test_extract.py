@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import gzip
 import os
+import zlib
 from datetime import date
 from pathlib import Path
 
 import pytest
+import xxhash
 
 from pipelines import records, storage
 from pipelines.extract import files
@@ -185,6 +187,60 @@ def test_lines_straddling_blocks_are_read_whole_and_numbered(tmp_path, monkeypat
     )
     assert {r["broken"] for r in rows[30:]} == {rows[30]["broken"]}
     assert rows[-1]["raw"] == texts[-1]
+
+
+LINE = b'{"a":1}\n'  # 8 bytes: a survey step in the test below
+
+
+@pytest.mark.parametrize(
+    ("body", "lines", "unfit"),
+    [
+        (LINE * 3, 3, None),  # a line break as each step's last byte
+        (b'{"a":12}\n' + LINE, 2, None),  # ... as a step's first byte
+        (LINE + b'{"b":22}', 2, None),  # no last line break, the file a whole number of steps
+        (b'{"a":1}\x0b\n', 1, "a vertical tab or form feed"),  # a step's last byte
+        (LINE + b"\x0c" + LINE, 2, "a vertical tab or form feed"),  # the next step's first
+        (LINE * 2 + b"\x0b", 3, "a vertical tab or form feed"),  # the file's last byte
+        (b"\xef\xbb\xbf" + LINE, 1, "a byte order mark"),
+        (LINE + b"\xef\xbb\xbf" + LINE, 2, None),  # read_json skips one at the start only
+        (b"", 0, None),
+    ],
+)
+@pytest.mark.parametrize("compressed", [False, True])
+def test_survey_across_its_steps(tmp_path, monkeypatch, body, lines, unfit, compressed):
+    """The survey takes a file in small steps (8 bytes here): line breaks and the bytes it
+    looks for are found on either side of a step's edge, and the fingerprint is that of the
+    whole file."""
+    monkeypatch.setattr(files, "SURVEY_BYTES", 8)
+    data = gzip.compress(body, mtime=0) if compressed else body
+    path = tmp_path / ("f.ndjson.gz" if compressed else "f.ndjson")
+    path.write_bytes(data)
+    seen = files.Fingerprint()
+    assert files.survey(path, seen) == files.Survey(lines, unfit)
+    assert seen.text == f"xxh3_64:{xxhash.xxh3_64_hexdigest(data)}:{len(data)}"
+
+
+def test_a_manifest_of_crc32_fingerprints_still_knows_a_touched_file(tmp_path, monkeypatch):
+    """Manifests written before XXH3 hold CRC-32 fingerprints: a touched file is compared
+    in that scheme and skipped; one edited to the same size is read again."""
+    rec = {"name": "changes", "value": 1, "at": "2024-05-01T00:00:00Z"}
+    path = write_raw(tmp_path / "raw", "openl2m_counters", [rec])
+    with monkeypatch.context() as older:
+        older.setattr(files, "SCHEME", "crc32")  # the manifest an older version wrote
+        wh, _ = run(tmp_path)
+    data = path.read_bytes()
+    stored = f"crc32:{zlib.crc32(data):08x}:{len(data)}"
+    assert table(wh, "select fingerprint from ingested_files") == [(stored,)]
+    os.utime(path, ns=(1, 1))  # touched, same bytes
+    _, touched = run(tmp_path, "r2")
+    assert (touched.files, touched.skipped) == ([], 1)
+    path.write_bytes(data.replace(b'"value":1', b'"value":2'))
+    os.utime(path, ns=(2, 2))
+    _, changed = run(tmp_path, "r3")
+    assert [f.status for f in changed.files] == ["changed"]
+    assert table(wh, "select value from openl2m_counters") == [(2,)]
+    new = f"xxh3_64:{xxhash.xxh3_64_hexdigest(path.read_bytes())}:{len(data)}"
+    assert table(wh, "select fingerprint from ingested_files") == [(new,)]
 
 
 def test_duplicates_latest_copy_wins_across_files_and_runs(tmp_path):

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import xxhash
 
 from pipelines import records
 
@@ -83,34 +84,60 @@ def discover(raw_root: Path, source: str | None = None) -> Discovery:
     return Discovery(files, ignored)
 
 
-class Fingerprint:
-    """CRC-32 of a file's bytes, with their count: it notices a changed file.
-
-    CRC-32 rather than a cryptographic hash: it only has to tell an edit from no edit, and
-    it runs at memory speed on the nightly gigabytes. Reading a file computes it on the
-    way, so a new file is read once.
-    """
+class _Crc32:
+    """zlib's CRC-32 as a hash object: the fingerprint manifests held before xxh3."""
 
     def __init__(self) -> None:
-        self.crc = 0
+        self.value = 0
+
+    def update(self, data: memoryview) -> None:
+        self.value = zlib.crc32(data, self.value)
+
+    def hexdigest(self) -> str:
+        return f"{self.value:08x}"
+
+
+# A fingerprint's scheme is its prefix. XXH3 (64 bits) is the one taken now: it only has
+# to tell an edit from no edit, and it hashes several times faster than zlib's CRC-32
+# (0.01 s against 0.10 s per 365 MB): the survey takes it beside DuckDB on every byte
+# of the nightly gigabytes. A manifest written before keeps CRC-32 fingerprints: a file
+# is compared in the scheme its entry names.
+HASHES = {"xxh3_64": xxhash.xxh3_64, "crc32": _Crc32}
+SCHEME = "xxh3_64"
+
+
+class Fingerprint:
+    """A hash of a file's bytes, with their count: it notices a changed file. Reading a
+    file computes it on the way, so a new file is read once."""
+
+    def __init__(self, scheme: str = "") -> None:
+        self.scheme = scheme or SCHEME
+        self._hash = HASHES[self.scheme]()
         self.size = 0
 
     def update(self, data: memoryview) -> memoryview:
-        self.crc = zlib.crc32(data, self.crc)
+        self._hash.update(data)
         self.size += len(data)
         return data
 
     @property
     def text(self) -> str:
-        return f"crc32:{self.crc:08x}:{self.size}"
+        return f"{self.scheme}:{self._hash.hexdigest()}:{self.size}"
 
 
-def fingerprint(path: Path) -> str:
-    seen = Fingerprint()
+def fingerprint(path: Path, scheme: str = "") -> str:
+    seen = Fingerprint(scheme)
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(READ_BYTES), b""):
             seen.update(block)
     return seen.text
+
+
+def unchanged(path: Path, stored: str) -> bool:
+    """Whether the file still holds the bytes a stored fingerprint was taken of (taken
+    again in that fingerprint's scheme; one this version does not know never matches)."""
+    scheme = stored.partition(":")[0]
+    return scheme in HASHES and fingerprint(path, scheme) == stored
 
 
 # Text per block: large enough for one parse to run on every core, small enough that a
@@ -118,34 +145,42 @@ def fingerprint(path: Path) -> str:
 # (32 MB): a block's copy then reuses heap memory instead of being faulted in afresh.
 BLOCK_BYTES = 30 << 20
 READ_BYTES = 4 << 20
+# Bytes the survey takes at a time: they stay in the CPU's cache (L2) while they are
+# hashed, their line breaks counted and searched, so they come from memory once, not once
+# a pass (CPU per 365 MB with XXH3: 256 KB 0.12 s, 1 MB 0.15 s; 30 MB blocks with CRC-32
+# were 0.36 s, 256 KB steps with it 0.21 s).
+SURVEY_BYTES = 256 << 10
 
 
-def _byte_blocks(path: Path, seen: Fingerprint) -> Iterator[tuple[memoryview, str | None]]:
-    """The file's bytes, decompressed as far as they go, in blocks (each valid until the
-    next is read); the last block says why reading stopped early (None when the file ended
+def _byte_blocks(
+    path: Path, seen: Fingerprint, size: int
+) -> Iterator[tuple[memoryview, str | None]]:
+    """The file's bytes, decompressed as far as they go, in blocks of about size bytes
+    (each valid until the next is read; a gzip's come as they are decompressed, size or
+    more); the last block says why reading stopped early (None when the file ended
     normally)."""
     with open(path, "rb") as handle:
         if not path.name.endswith(".gz"):
             # One buffer for every block: memory read into again is not faulted in again.
-            buffer = bytearray(BLOCK_BYTES)
-            while size := handle.readinto(buffer):
-                yield seen.update(memoryview(buffer)[:size]), None
+            buffer = bytearray(size)
+            while count := handle.readinto(buffer):
+                yield seen.update(memoryview(buffer)[:count]), None
             return
         decompressor = zlib.decompressobj(wbits=31)
         pending: list[bytes] = []
-        size = 0
+        count = 0
         try:
             for data in iter(lambda: seen.update(handle.read(READ_BYTES)), b""):
                 while data:
                     out = decompressor.decompress(data)
                     pending.append(out)
-                    size += len(out)
+                    count += len(out)
                     data = decompressor.unused_data
                     if data:  # concatenated gzip members
                         decompressor = zlib.decompressobj(wbits=31)
-                if size >= BLOCK_BYTES:
+                if count >= size:
                     yield memoryview(b"".join(pending)), None
-                    pending, size = [], 0
+                    pending, count = [], 0
             pending.append(decompressor.flush())
             stopped = (
                 None
@@ -198,7 +233,7 @@ def survey(path: Path, seen: Fingerprint) -> Survey:
     reads otherwise than the judge: a truncated or corrupt gzip, a byte order mark, a
     vertical tab or form feed. A blank line shows as fewer records than lines."""
     lines, unfit, last, first = 0, None, b"\n", True
-    for block, stopped in _byte_blocks(path, seen):
+    for block, stopped in _byte_blocks(path, seen, SURVEY_BYTES):
         if first and bytes(block[:3]) == BOM:
             unfit = "a byte order mark"
         first = False
@@ -206,7 +241,7 @@ def survey(path: Path, seen: Fingerprint) -> Survey:
             lines += _line_breaks(block)
             last = bytes(block[-1:])
             # (find runs at memory speed; the view starts at its buffer's start)
-            if any(block.obj.find(byte, 0, len(block)) >= 0 for byte in STRIPPED) and not unfit:
+            if not unfit and any(block.obj.find(byte, 0, len(block)) >= 0 for byte in STRIPPED):
                 unfit = "a vertical tab or form feed"
         unfit = unfit or stopped
     return Survey(lines + (last != b"\n"), unfit)
@@ -332,7 +367,7 @@ def read_blocks(path: Path, seen: Fingerprint | None = None) -> Iterator[Block]:
     reader = _LineReader()
     carry = b""  # an unfinished line from the previous block
     stopped = None
-    for block, why in _byte_blocks(path, seen or Fingerprint()):
+    for block, why in _byte_blocks(path, seen or Fingerprint(), BLOCK_BYTES):
         stopped = why  # only the last block can say why reading stopped
         cut = block.obj.rfind(b"\n", 0, len(block)) + 1
         if not cut:  # no line ends in this block: all of it waits for the next

@@ -34,9 +34,9 @@ from pipelines.extract.files import (
     RawFile,
     Survey,
     discover,
-    fingerprint,
     read_blocks,
     survey,
+    unchanged,
 )
 from pipelines.extract.land import Landing, Part, day_column
 from pipelines.extract.validate import register_functions, validation_sql
@@ -112,7 +112,7 @@ def _files_to_read(con, catalog: Catalog, files: list[RawFile]) -> tuple[list[Pe
         if known and known[0] == stat.st_size and known[1] == stat.st_mtime_ns:
             skipped += 1
             continue
-        if known and known[2] == fingerprint(raw.path):  # touched, not changed
+        if known and unchanged(raw.path, known[2]):  # touched, not changed
             skipped += 1
             continue
         todo.append(Pending(raw, "changed" if known else "new", stat.st_size, stat.st_mtime_ns))
