@@ -344,14 +344,16 @@ class Landing:
             return {}
         if not self._repeats(identity, f"select * from {self._read()}"):
             return {}
-        holding = {
-            Path(name)
-            for (name,) in self.con.execute(
-                f"select distinct filename from {self._read()} "
-                f"where {identity} in (select _identity from contested)"
-            ).fetchall()
-        }
-        parts = [p for p in self.parts.values() if holding & {*p.staged, p.live}]
+        parts = list(self.parts.values())
+        if len(parts) > 1:  # the partitions holding a contested copy (one holds them all)
+            holding = {
+                Path(name)
+                for (name,) in self.con.execute(
+                    f"select distinct filename from {self._read()} "
+                    f"where {identity} in (select _identity from contested)"
+                ).fetchall()
+            }
+            parts = [p for p in parts if holding & {*p.staged, p.live}]
         self.con.execute(f"insert into losers {self._losers_sql(parts, identity)}")
         return {
             key: count
