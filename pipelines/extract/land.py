@@ -340,9 +340,9 @@ class Landing:
             "create or replace temp table losers "
             "(filename varchar, file_row_number bigint, day varchar)"
         )
-        if self.rows_kept and not self._repeats(identity, self._kept_rows()):
-            return {}
-        if not self._repeats(identity, f"select * from {self._read()}"):
+        # (the kept rows are the staged files' rows: the identities that repeat are the same)
+        rows = self._kept_rows() if self.rows_kept else f"select * from {self._read()}"
+        if not self._repeats(identity, rows):
             return {}
         parts = list(self.parts.values())
         if len(parts) > 1:  # the partitions holding a contested copy (one holds them all)
