@@ -12,7 +12,7 @@ import pytest
 import xxhash
 
 from pipelines import records, storage
-from pipelines.extract import files
+from pipelines.extract import files, land
 from pipelines.extract.ingest import ingest
 from tests.conftest import write_raw
 
@@ -255,6 +255,22 @@ def test_duplicates_latest_copy_wins_across_files_and_runs(tmp_path):
     wh, result = run(tmp_path, "r2")
     assert (result.lines_read, result.accepted, result.duplicates) == (1, 0, 1)
     assert table(wh, "select description from openl2m_log") == [("later run",)]
+
+
+@pytest.mark.parametrize("sorted_in_memory", [land.SORTED_IN_MEMORY, 0])
+def test_same_event_key_on_two_days_is_two_records(tmp_path, monkeypatch, sorted_in_memory):
+    # Rows of several days: the identity holds the day. Sorted by NumPy or grouped by
+    # DuckDB (past SORTED_IN_MEMORY rows), the same copies lose.
+    monkeypatch.setattr(land, "SORTED_IN_MEMORY", sorted_in_memory)
+    rec = {"id": 1, "timestamp": "2024-05-01T10:00:00Z", "type": 0, "action": 0}
+    later = rec | {"timestamp": "2024-05-02T10:00:00Z"}
+    write_raw(tmp_path / "raw", "openl2m_log", [rec, later, rec | {"description": "last"}])
+    wh, result = run(tmp_path)
+    assert (result.accepted, result.duplicates) == (2, 1)
+    assert table(wh, "select day, description from openl2m_log order by day") == [
+        (date(2024, 5, 1), "last"),
+        (date(2024, 5, 2), None),
+    ]
 
 
 def test_snapshot_version_read_again_in_a_later_run(tmp_path):
