@@ -11,6 +11,7 @@ from pathlib import Path
 from pipelines import pipeline, records, sqlcatalog, storage
 from pipelines.config import Settings
 from pipelines.endpoints.base import open_session
+from pipelines.extract.ingest import ingest
 from pipelines.sqlcatalog import declared_inputs, macros, models, reads
 from pipelines.storage.internal import INTERNAL
 from tests.conftest import query, write_raw
@@ -325,3 +326,33 @@ def test_event_staging_a_report_reads_is_packed_and_rewritten_by_the_day(tmp_pat
     finally:
         con.close()
     assert "stg_openl2m_log" in bound and "openl2m_log" not in bound
+
+
+def test_sessions_side_by_side_in_one_database_keep_their_own_views(tmp_path):
+    # The transform builds two models at once, in sessions of one database (one memory
+    # limit): each binds its own days of a table and its own model_rows.
+    raw = tmp_path / "raw"
+    rows = [("a", 1), ("b", 2), ("c", 2)]
+    write_raw(
+        raw,
+        "seatable_user_activity",
+        [{"username": user, "timestamp": f"2024-05-0{day}T10:00:00Z"} for user, day in rows],
+    )
+    wh = storage.Warehouse(tmp_path / "wh")
+    ingest(wh, raw, "test", date(2024, 5, 3))
+    database = storage.connect()
+    try:
+        sessions = [
+            storage.open_warehouse(
+                wh, None, ["seatable_user_activity"], {"seatable_user_activity": {day}}, database
+            )
+            for day in ("2024-05-01", "2024-05-02")
+        ]
+        for session in sessions:
+            session.execute("create temp table model_rows as from seatable_user_activity")
+        assert [s.execute("select count(*) from model_rows").fetchall() for s in sessions] == [
+            [(1,)],
+            [(2,)],
+        ]
+    finally:
+        database.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 import weakref
 from pathlib import Path
 
@@ -15,6 +16,10 @@ from pipelines.storage.paths import temporary
 MEMORY_ENV = "USAGE_WAREHOUSE_MEMORY_LIMIT"  # DuckDB's memory limit per session, e.g. "2GB"
 # Every connection still open, so that a run asked to stop can interrupt their statements.
 _OPEN: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
+# Threads open sessions side by side (the transform's models), while the signal handler
+# lists them: a set cannot grow while it is listed. Reentrant: the handler runs on the
+# main thread, which may hold it.
+_OPENING = threading.RLock()
 
 
 def connect(
@@ -32,7 +37,8 @@ def connect(
         "set temp_directory = $dir",
         {"dir": str(Path(tempfile.gettempdir()) / "usage-warehouse-spill")},
     )
-    _OPEN.add(con)
+    with _OPENING:
+        _OPEN.add(con)
     return con
 
 
@@ -41,13 +47,16 @@ def cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     database's time zone, set by `connect`: no statement a cursor, which cost a request
     of serve 0.13 ms)."""
     cur = con.cursor()
-    _OPEN.add(cur)
+    with _OPENING:
+        _OPEN.add(cur)
     return cur
 
 
 def interrupt_all() -> None:
     """Interrupt the statement each open connection runs (it raises InterruptException)."""
-    for con in list(_OPEN):
+    with _OPENING:
+        running = list(_OPEN)
+    for con in running:
         con.interrupt()
 
 

@@ -14,7 +14,7 @@ from pipelines import records, sqlcatalog
 from pipelines.storage.catalog import Catalog
 from pipelines.storage.internal import INTERNAL, Internal
 from pipelines.storage.paths import Warehouse, packed_days
-from pipelines.storage.sessions import connect, quote_ident, sql_list, sql_literal
+from pipelines.storage.sessions import connect, cursor, quote_ident, sql_list, sql_literal
 
 
 def _typed_empty(columns: dict[str, str]) -> str:
@@ -118,14 +118,23 @@ def attach_views(
     catalog: Catalog,
     tables: Iterable[str] | None = None,
     partitions: dict[str, set[str]] | None = None,
+    temporary: bool = False,
 ) -> None:
     """Create the table macros and a view for every table (or just the named ones: binding
     a view costs with its files): raw kinds, the internal tables, staging models and
-    facts. `partitions` limits a record table or model to some of its partitions."""
+    facts. `partitions` limits a record table or model to some of its partitions.
+    `temporary`: the connection's own (one session of a database others use too)."""
     macros = sqlcatalog.macros().values()
+    scope = "temp " if temporary else ""
+
+    def create(macro: sqlcatalog.Macro) -> None:
+        con.execute(
+            macro.sql.replace("create or replace macro", f"create or replace {scope}macro", 1)
+        )
+
     for macro in macros:
         if not macro.reads:  # generic or reading no table: the models may call it
-            con.execute(macro.sql)
+            create(macro)
     wanted = None if tables is None else set(tables)
     only = partitions or {}
 
@@ -133,7 +142,7 @@ def attach_views(
         return wanted is None or name in wanted
 
     def view(name: str, body: str) -> None:
-        con.execute(f"create or replace view {name} as {body}")
+        con.execute(f"create or replace {scope}view {name} as {body}")
 
     # A view's SQL names its files: written only for the tables bound.
     for kind in filter(lambda k: bind(k.table), records.KINDS):
@@ -144,7 +153,7 @@ def attach_views(
         view(model.name, model_view_sql(catalog, model, only.get(model.name)))
     for macro in macros:  # over named tables: after them
         if macro.reads and (wanted is None or wanted.issuperset(macro.reads)):
-            con.execute(macro.sql)
+            create(macro)
 
 
 def open_warehouse(
@@ -152,14 +161,18 @@ def open_warehouse(
     catalog: Catalog | None = None,
     tables: Iterable[str] | None = None,
     partitions: dict[str, set[str]] | None = None,
+    within: duckdb.DuckDBPyConnection | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB session with the warehouse views (all, or the named tables,
     some limited to some partitions); never locks usage.duckdb.
 
     Without a catalog it reads the committed state; a run passes its own, uncommitted one.
+    `within`: a database that sessions running side by side share (connect()), so that
+    they share its memory limit and threads too; the session is a cursor of it, its views
+    and tables its own.
     """
-    con = connect()
-    attach_views(con, catalog or Catalog.load(wh), tables, partitions)
+    con = connect() if within is None else cursor(within)
+    attach_views(con, catalog or Catalog.load(wh), tables, partitions, within is not None)
     return con
 
 

@@ -21,14 +21,22 @@ Parquet, and a run rebuilds only what its new data can change:
 A model is rebuilt whole when it is new, or its SQL or the time zone changed; the models
 reading it then rebuild every partition its partitions reach, and no other model is
 touched. Every step is one SQL statement.
+
+Models run side by side, WORKERS at a time, each in its own session of one DuckDB
+database (one memory limit, one pool of threads): a model starts once every model it
+reads is built, so it plans from its inputs' rewritten partitions exactly as one after
+another would (sqlcatalog.py's dependency order is the order they start in).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+
+from duckdb import DuckDBPyConnection
 
 from pipelines import records, storage
 from pipelines.config import Settings
@@ -39,6 +47,12 @@ from pipelines.transform.floors import floor
 
 # table -> partition keys ("YYYY-MM-DD") rewritten this run; None means "everything".
 Dirty = dict[str, set[str]] | None
+
+# Models built at once. The largest (Coder's minute facts) keep both cores busy on their
+# own, but most models spend much of their time on one core (binding their files, a
+# single-threaded sort or write): beside another, the second core works too. Their
+# sessions share one database: its memory limit holds for the transform as a whole.
+WORKERS = 2
 
 
 @dataclass
@@ -88,7 +102,9 @@ def _raw_events(name: str) -> set[str]:
     return set().union(*(_raw_events(t) for t in model.inputs)) if model.is_view else set()
 
 
-def followed_days(catalog: Catalog, rule: Follows) -> set[date]:
+def followed_days(
+    catalog: Catalog, rule: Follows, database: DuckDBPyConnection | None = None
+) -> set[date]:
     """The UTC days of the event rows naming an entity whose current version changed in
     the followed columns (the run's catalog against the committed one)."""
     events = _raw_events(rule.events)
@@ -104,7 +120,7 @@ def followed_days(catalog: Catalog, rule: Follows) -> set[date]:
         return f"select {key} as k, {version} as v from read_parquet({storage.sql_list(files)})"
 
     con = storage.open_warehouse(
-        catalog.wh, catalog, tables_beneath((rule.events,), catalog.has_files)
+        catalog.wh, catalog, tables_beneath((rule.events,), catalog.has_files), within=database
     )
     try:
         rows = con.execute(f"""
@@ -128,6 +144,18 @@ def _is_dated(name: str) -> bool:
     return model is not None and model.is_dated
 
 
+def _models_read(model: Model) -> set[str]:
+    """The models kept in files that a model reads, directly or through staging views:
+    those it waits for."""
+    known = models()
+    found: set[str] = set()
+    for name in model.inputs:
+        read = known.get(name)
+        if read is not None:
+            found |= _models_read(read) if read.is_view else {name}
+    return found
+
+
 def _changed(dirty: dict[str, set[str]], name: str) -> set[str]:
     """The partitions of a table rewritten this run; a staging view's are its inputs'."""
     model = models().get(name)
@@ -136,7 +164,13 @@ def _changed(dirty: dict[str, set[str]], name: str) -> set[str]:
     return dirty.get(name, set())
 
 
-def plan(model: Model, dirty: Dirty, catalog: Catalog, settings: Settings) -> set[str] | None:
+def plan(
+    model: Model,
+    dirty: Dirty,
+    catalog: Catalog,
+    settings: Settings,
+    database: DuckDBPyConnection | None = None,
+) -> set[str] | None:
     """The partitions of a fact (or of staging kept in files) to rebuild (None: all)."""
     if dirty is None or catalog.models.get(model.name) != model.fingerprint(settings.timezone):
         return None
@@ -146,7 +180,7 @@ def plan(model: Model, dirty: Dirty, catalog: Catalog, settings: Settings) -> se
         if not changed:
             continue
         if table in model.follows:
-            touched |= followed_days(catalog, model.follows[table])
+            touched |= followed_days(catalog, model.follows[table], database)
         elif _raw_events(table) or _is_dated(table):
             touched |= {date.fromisoformat(d) for d in changed}
         else:
@@ -183,33 +217,71 @@ def build_facts(
     catalog = catalog or Catalog.load(wh)
     run_id = run_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ-transform")
     dirty = None if dirty is None else {t: set(d) for t, d in dirty.items()}
+    order = [model for model in models().values() if not model.is_view]
+    waiting = list(order)
+    running: dict[Future[ModelResult | None], Model] = {}
+    finished: set[str] = set()
     result = TransformResult()
-    for model in models().values():
-        if model.is_view:
-            continue
-        if model.versions_of is not None:
-            built = _build_versions(catalog, model, run_id, dirty, settings, say)
-        else:
-            targets = plan(model, dirty, catalog, settings)
-            final = floor(catalog, model.name)  # the partitions before it are final
-            if targets is not None and final is not None:
-                targets = {t for t in targets if date.fromisoformat(t) >= final}
-            if targets is not None and not targets:
-                continue
-            scope = "" if targets is None else f" ({len(targets)} partitions)"
-            say(f"building {model.name}{scope}")
-            built = _build(catalog, model, run_id, targets, settings, final)
-        if built is None:
-            continue
-        catalog.models[model.name] = model.fingerprint(settings.timezone)
-        result.models.append(built)
-        if dirty is not None:
-            # A whole rebuild names every partition it wrote or dropped: the models reading
-            # this one rebuild every partition those reach, and the others nothing.
-            dirty[model.name] = {*built.keys, *built.dropped}
+    database = storage.connect()
+    # Leaving the pool waits for the models still running, after a failure too: no model
+    # writes files or catalog entries once this returns or raises. (The catalog needs no
+    # lock: a model writes its own table's entries alone, and reads only those of models
+    # finished before it started.)
+    try:
+        with ThreadPoolExecutor(WORKERS, thread_name_prefix="transform") as pool:
+            while waiting or running:
+                ready = next((m for m in waiting if _models_read(m) <= finished), None)
+                if ready is not None and len(running) < WORKERS:
+                    waiting.remove(ready)
+                    inputs = None if dirty is None else dict(dirty)  # as its inputs left it
+                    job = pool.submit(
+                        _build_model, database, catalog, ready, run_id, inputs, settings, say
+                    )
+                    running[job] = ready
+                    continue
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for job in done:
+                    model = running.pop(job)
+                    built = job.result()  # a model's failure stops the build
+                    finished.add(model.name)
+                    if built is None:
+                        continue
+                    catalog.models[model.name] = model.fingerprint(settings.timezone)
+                    result.models.append(built)
+                    if dirty is not None:
+                        # A whole rebuild names every partition it wrote or dropped: the
+                        # models reading this one rebuild every partition those reach, the
+                        # others nothing.
+                        dirty[model.name] = {*built.keys, *built.dropped}
+    finally:
+        database.close()
+    result.models.sort(key=lambda m: order.index(models()[m.name]))  # as if one by one
     if own_catalog:  # on its own, without the run lock to tell of a killed predecessor
         catalog.commit(run_id, sweep=True)
     return result
+
+
+def _build_model(
+    database: DuckDBPyConnection,
+    catalog: Catalog,
+    model: Model,
+    run_id: str,
+    dirty: Dirty,
+    settings: Settings,
+    say: Callable[[str], None],
+) -> ModelResult | None:
+    """Rebuild what `dirty` changes of one model kept in files (None: nothing)."""
+    if model.versions_of is not None:
+        return _build_versions(database, catalog, model, run_id, dirty, settings, say)
+    targets = plan(model, dirty, catalog, settings, database)
+    final = floor(catalog, model.name)  # the partitions before it are final
+    if targets is not None and final is not None:
+        targets = {t for t in targets if date.fromisoformat(t) >= final}
+    if targets is not None and not targets:
+        return None
+    scope = "" if targets is None else f" ({len(targets)} partitions)"
+    say(f"building {model.name}{scope}")
+    return _build(database, catalog, model, run_id, targets, settings, final)
 
 
 def write_partitions(
@@ -298,6 +370,7 @@ def _storage_units(model: Model, days: list[str]) -> dict[tuple[str, str], list[
 
 
 def _build(
+    database: DuckDBPyConnection,
     catalog: Catalog,
     model: Model,
     run_id: str,
@@ -314,7 +387,11 @@ def _build(
         partitions = {t: needed for t in set().union(*map(_raw_events, model.inputs))}
         partitions |= {t: needed for t in model.inputs if _is_dated(t)}
     con = storage.open_warehouse(
-        catalog.wh, catalog, tables_beneath(model.inputs, catalog.has_files), partitions
+        catalog.wh,
+        catalog,
+        tables_beneath(model.inputs, catalog.has_files),
+        partitions,
+        within=database,
     )
     try:
         session_variables(con, settings)
@@ -326,6 +403,7 @@ def _build(
 
 
 def _build_versions(
+    database: DuckDBPyConnection,
     catalog: Catalog,
     model: Model,
     run_id: str,
@@ -345,7 +423,9 @@ def _build_versions(
     )
     say(f"versioning {model.name}" + ("" if days is None else f" (from {days[0]})"))
     # The raw table: its rewritten days only (all of them for a whole build).
-    con = storage.open_warehouse(catalog.wh, catalog, [raw], {raw: set(days)} if days else None)
+    con = storage.open_warehouse(
+        catalog.wh, catalog, [raw], {raw: set(days)} if days else None, within=database
+    )
     try:
         versions = f"select * from ({model.sql})"
         if days is not None:
