@@ -587,9 +587,6 @@ def test_a_snapshot_kind_with_a_file_that_does_not_fit(tmp_path, monkeypatch):
     kind = records.BY_TABLE["rocketchat_users"]
     good = orjson.dumps(good_record(kind)).decode()
     lines = [good.replace('"_id":"', f'"_id":"{n}-', 1) for n in range(50)]
-    body = "".join(line + "\n" for line in lines).encode()
-    for name, data in {"a.ndjson": body, "b-bad-line.ndjson": body + b'{"_id": 5}\n'}.items():
-        path = raw / kind.source / kind.kind / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+    write_lines(raw, kind, lines, "a.ndjson")
+    write_lines(raw, kind, [*lines, '{"_id": 5}'], "b-bad-line.ndjson")
     assert [Path(f).name for f in both_ways(tmp_path, monkeypatch, raw)] == ["b-bad-line.ndjson"]
