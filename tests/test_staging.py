@@ -354,5 +354,12 @@ def test_sessions_side_by_side_in_one_database_keep_their_own_views(tmp_path):
             [(1,)],
             [(2,)],
         ]
+        # Every macro of sql/macros is the session's own too (a file may create several):
+        # none lands in the shared database, where two sessions would create it at once.
+        shared = database.execute(
+            "select function_name from duckdb_functions() "
+            "where function_type like '%macro' and not internal and database_name <> 'temp'"
+        ).fetchall()
+        assert shared == []
     finally:
         database.close()
