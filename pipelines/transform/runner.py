@@ -219,6 +219,7 @@ def build_facts(
     dirty = None if dirty is None else {t: set(d) for t, d in dirty.items()}
     order = [model for model in models().values() if not model.is_view]
     waiting = list(order)
+    waits_for = {model.name: _models_read(model) for model in order}
     running: dict[Future[ModelResult | None], Model] = {}
     finished: set[str] = set()
     result = TransformResult()
@@ -230,7 +231,7 @@ def build_facts(
     try:
         with ThreadPoolExecutor(WORKERS, thread_name_prefix="transform") as pool:
             while waiting or running:
-                ready = next((m for m in waiting if _models_read(m) <= finished), None)
+                ready = next((m for m in waiting if waits_for[m.name] <= finished), None)
                 if ready is not None and len(running) < WORKERS:
                     waiting.remove(ready)
                     inputs = None if dirty is None else dict(dirty)  # as its inputs left it
