@@ -127,13 +127,10 @@ class Landing:
         kept then). Returns how many rows of the vouched files were written (per file:
         `per_file`)."""
         shutil.rmtree(self.staging, ignore_errors=True)
-        (judged,) = self.con.execute("select count(*) from judged").fetchone()
-        names = sorted(
-            {
-                *files,
-                *(f for (f,) in self.con.execute("select distinct _file from judged").fetchall()),
-            }
-        )
+        judged, judged_files = self.con.execute(
+            "select count(*), coalesce(list(distinct _file), []) from judged"
+        ).fetchone()
+        names = sorted({*files, *judged_files})
         # A file's line numbers (WITH ORDINALITY) make its read one thread's; without
         # insertion order, DuckDB reads the files of the union side by side on every core
         # (the order rows take in a partition file is no one's: copies rank by _file and
