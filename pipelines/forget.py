@@ -48,6 +48,7 @@ from pipelines.sqlcatalog import models
 from pipelines.storage import Catalog, journal, quote_ident, sql_literal
 from pipelines.storage.catalog import schema_signature
 from pipelines.storage.internal import CHECKS, INGESTED_FILES, REJECTS, RUNS
+from pipelines.storage.paths import packed_days
 from pipelines.transform.floors import floor
 from pipelines.transform.runner import build_facts, write_partitions
 
@@ -285,7 +286,9 @@ def _rewrite_records(
         skip = {f for t, f in people.OWN_NAMES if t == kind.table} | set(records.LINEAGE_COLUMNS)
         select, names = naming.select(kind.stored_columns, skip)
         own = own_sql(kind.table)
-        files = {str(catalog.file(kind.table, k)): k for k in catalog.partitions(kind.table)}
+        files: dict[str, list[str]] = {}  # a file -> its partitions (a packed month's days)
+        for key in catalog.partitions(kind.table):
+            files.setdefault(str(catalog.file(kind.table, key)), []).append(key)
         rows = _typed_rows(list(files), kind.stored_columns)
         found = con.execute(
             f"select filename, count(*) filter (where {own}), "
@@ -294,17 +297,28 @@ def _rewrite_records(
         ).fetchall()
         removed = blanked = 0
         for filename, mine, naming_rows in found:
-            key = files[filename]
-            partition = ("day", key) if kind.partitioned else None
-            target = catalog.wh.new_file(kind.table, run_id, partition)
-            kept = f"select {select} from {_typed_rows([filename], kind.stored_columns)} where not ({own})"
-            (left,) = con.execute(f"select count(*) from ({kept})").fetchall()[0]
+            keys = files[filename]
+            packed = packed_days(Path(filename)) is not None
+            # in the file's folder: its day's, its packed month's, or the table's
+            target = Path(filename).parent / f"{run_id}.parquet"
+            kept = (
+                f"select {select}{', day' if packed else ''} "
+                f"from {_typed_rows([filename], kind.stored_columns)} where not ({own})"
+            )
+            if packed:  # the days it still holds
+                days = con.execute(f"select distinct day::varchar from ({kept})").fetchall()
+                left = {day for (day,) in days}
+            else:
+                (count,) = con.execute(f"select count(*) from ({kept})").fetchone()
+                left = set(keys) if count else set()
             if left:
                 storage.copy_to_parquet(con, kept, target)
-                catalog.put(kind.table, key, target, schema_signature(kind.stored_columns))
-            else:
-                catalog.drop(kind.table, key)
-            dirty.setdefault(kind.table, set()).add(key)
+            for key in keys:
+                if key in left:
+                    catalog.put(kind.table, key, target, schema_signature(kind.stored_columns))
+                else:
+                    catalog.drop(kind.table, key)
+            dirty.setdefault(kind.table, set()).update(keys)
             removed, blanked = removed + mine, blanked + naming_rows
         if found:
             days = sorted(k for k in dirty[kind.table] if k)
@@ -325,7 +339,8 @@ def _typed_rows(files: list[str], columns: dict[str, str]) -> str:
     nulls = ", ".join(f"null::{t} as {quote_ident(c)}" for c, t in columns.items())
     return (
         f"(select * from read_parquet({storage.sql_list(files)}, filename = true, "
-        f"union_by_name = true) union all by name select {nulls} where false)"
+        f"union_by_name = true, hive_partitioning = false) "
+        f"union all by name select {nulls} where false)"
     )
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from pipelines import pipeline, storage
 from pipelines.config import ReportWindow, Settings
-from pipelines.transform.compaction import storage_unit
+from pipelines.storage.compaction import storage_unit
 from tests.conftest import assert_only_cataloged_files, query, reports, write_raw
 
 D = date.fromisoformat

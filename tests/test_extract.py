@@ -327,6 +327,68 @@ def test_snapshot_versions_kept(tmp_path):
     assert storage.Catalog.load(wh).partitions("seatable_users") == ["2024-05-01", "2024-05-03"]
 
 
+def test_a_snapshot_kind_packs_its_settled_months(tmp_path):
+    # A month that ended a week before the table's newest day keeps its versions in one
+    # file (the day inside); later days keep a file each. The view and the catalog read
+    # them as days; a later run's versions of a packed month (a copy, a new version) and of
+    # a month settled since write its file again, with the days it held.
+    def user(name: str, at: str, nickname: str) -> dict:
+        return {"username": name, "updated_at": at, "nickname": nickname}
+
+    t = "seatable_users"
+    raw = tmp_path / "raw"
+    first = [
+        user("a@x", "2024-03-05T10:00:00Z", "A1"),
+        user("a@x", "2024-03-20T10:00:00Z", "A2"),
+        user("b@x", "2024-04-30T23:00:00Z", "B1"),  # April ended 8 days before the newest
+        user("b@x", "2024-05-01T10:00:00Z", "B2"),
+        user("c@x", "2024-05-09T10:00:00Z", "C1"),
+    ]
+    write_raw(raw, t, first, "a.ndjson")
+    wh, result = run(tmp_path)
+    catalog = storage.Catalog.load(wh)
+    assert catalog.partitions(t) == [
+        "2024-03-05", "2024-03-20", "2024-04-30", "2024-05-01", "2024-05-09"
+    ]  # fmt: skip
+    assert [p.parent.name for p in catalog.files(t)] == [
+        "day=2024-03-01..2024-03-31", "day=2024-04-01..2024-04-30", "day=2024-05-01",
+        "day=2024-05-09",
+    ]  # fmt: skip
+    assert result.touched[t] == set(catalog.partitions(t))
+    rows = "select nickname, day from seatable_users order by updated_at"
+    assert table(wh, rows) == [
+        (r["nickname"], date.fromisoformat(r["updated_at"][:10])) for r in first
+    ]
+    assert table(wh, "select nickname from seatable_users where day = '2024-03-20'") == [("A2",)]
+
+    later = [
+        user("a@x", "2024-03-20T10:00:00Z", "A2 again"),  # a copy: read last, it wins
+        user("a@x", "2024-03-25T10:00:00Z", "A3"),
+        user("e@x", "2024-05-10T10:00:00Z", "E1"),  # May has settled: its days pack
+        user("d@x", "2024-06-20T10:00:00Z", "D1"),
+    ]
+    write_raw(raw, t, later, "b.ndjson")
+    wh, result = run(tmp_path, "r2")
+    assert (result.accepted, result.duplicates) == (3, 1)
+    assert result.touched[t] == {"2024-03-20", "2024-03-25", "2024-05-10", "2024-06-20"}
+    catalog = storage.Catalog.load(wh)
+    assert [p.parent.name for p in catalog.files(t)] == [
+        "day=2024-03-01..2024-03-31", "day=2024-04-01..2024-04-30", "day=2024-05-01..2024-05-31",
+        "day=2024-06-20",
+    ]  # fmt: skip
+    assert (
+        catalog.file(t, "2024-05-01")
+        == catalog.file(t, "2024-05-09")
+        == catalog.file(t, "2024-05-10")
+    )
+    assert table(wh, "select nickname from seatable_users order by updated_at") == [
+        ("A1",), ("A2 again",), ("A3",), ("B1",), ("B2",), ("C1",), ("E1",), ("D1",)
+    ]  # fmt: skip
+    assert table(
+        wh, "select count(*) from seatable_users where day between '2024-05-01' and '2024-05-09'"
+    ) == [(2,)]
+
+
 def test_manifest_skips_seen_files_and_rereads_changed_ones(tmp_path):
     raw = tmp_path / "raw"
     rec = {"name": "changes", "value": 1, "at": "2024-05-01T00:00:00Z"}

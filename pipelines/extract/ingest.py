@@ -338,10 +338,11 @@ def _count(
     """A table's new files join the catalog; the result counts them."""
     schema = schema_signature(kind.stored_columns)
     for part in parts:
-        catalog.put(kind.table, part.key, part.path, schema)
+        for day in part.days:  # (a packed month's file holds several)
+            catalog.put(kind.table, day, part.path, schema)
     result.accepted += new - duplicates
     result.duplicates += duplicates
-    result.touched[kind.table] = {p.key for p in parts}
+    result.touched[kind.table] = set().union(*(p.new for p in parts))
 
 
 def ingest(

@@ -15,6 +15,13 @@ before this run's, which follow in file and line order) and the partitions holdi
 losing copy written again without it; so is a partition whose live file must be copied
 into its new one. On the usual night nothing repeats and a new day has no live file: the
 staged files move into place unwritten.
+
+A snapshot kind's versions of a settled month (one that ended more than SETTLE_DAYS before
+the table's newest day) are packed in one file, as a fact's settled days are: a first
+collect holds versions of hundreds of days, and a file a day cost some 2 ms each to write
+and to read back. The folder names the month (`day=2024-05-01..2024-05-31`), the file holds
+the `day` column, and the catalog names the file for each day it holds. Versions landing
+later in a packed month write its file again with them.
 """
 
 from __future__ import annotations
@@ -32,6 +39,8 @@ import pyarrow as pa
 from pipelines import records, storage
 from pipelines.privacy.forgotten import Forgotten
 from pipelines.storage import Catalog, quote_ident, sql_list, sql_literal
+from pipelines.storage.paths import PACKED, packed_days
+from pipelines.storage.compaction import SETTLE_DAYS
 
 # How the record files are written: DuckDB's own writer, zstd at its fastest level and
 # Parquet 2's encodings (delta and byte-stream-split pages: a third less encoding time and
@@ -65,12 +74,20 @@ def _day(kind: records.RecordKind) -> str:
 @dataclass
 class Part:
     """The run's new file of one partition, and the files it is made of: the staged files
-    of this run's rows and the partition's live file, if any."""
+    of this run's rows and the partition's live files, if any."""
 
-    key: str  # the partition: "YYYY-MM-DD", or "" for a kind without a time
+    # the partition: "YYYY-MM-DD", a packed month ("YYYY-MM-01..YYYY-MM-31"), or "" for a
+    # kind without a time
+    key: str
     path: Path
     staged: list[Path] = field(default_factory=list)
-    live: Path | None = None
+    live: list[Path] = field(default_factory=list)
+    days: set[str] = field(default_factory=set)  # the catalog's keys the new file holds
+    new: set[str] = field(default_factory=set)  # those holding rows of this run
+
+    @property
+    def packed(self) -> bool:
+        return PACKED in self.key
 
 
 class Landing:
@@ -163,25 +180,22 @@ class Landing:
         file (`_file`)."""
         if not self.parts:
             return {}
-        rows = f"read_parquet({self._sources(staged=True)})"
-        dropped, blanked = forgotten.keep_out(self.con, self.kind, rows)
+        dropped, blanked = forgotten.keep_out(self.con, self.kind, self._staged_read())
         if dropped is None and not blanked:
             return {}
         counts = self.per_file(dropped or "false")
         self.rows_kept = False  # the files' rows are no longer the kept ones
         before = self.staging.with_name(self.staging.name + ".before")
         os.replace(self.staging, before)
-        sources = sql_list([before / p.relative_to(self.staging) for p in self._staged()])
+        sources = [before / p.relative_to(self.staging) for p in self._staged()]
         columns = [
             f"{blanked.get(name, quote_ident(name))} as {quote_ident(name)}"
             for name in self.kind.stored_columns
         ]
-        if self.kind.partitioned:
-            columns.append("day::date as day")
         try:
             self._write(
-                f"select {', '.join(columns)} from read_parquet({sources}, "
-                f"hive_partitioning = {self.kind.partitioned}) where not ({dropped or 'false'})"
+                f"select {', '.join(columns)}{day_column(self.kind)} "
+                f"from {_files_read(sources)} where not ({dropped or 'false'})"
             )
         finally:
             shutil.rmtree(before, ignore_errors=True)
@@ -191,10 +205,13 @@ class Landing:
         """rows (SQL: the landed columns) to the staging folder, a file per partition."""
         self.staging.mkdir(parents=True)
         try:
+            new_days: dict[str, set[str]] = {}
             if self.kind.sort == "event" and self.kind.partitioned:
                 count, files = self._write_days(rows)
+            elif self.kind.partitioned:
+                count, files, new_days = self._write_units(rows)
             else:
-                count, files = self._copy(rows, self.kind.partitioned)
+                count, files = self._copy(rows, False)
         except BaseException:
             shutil.rmtree(self.staging, ignore_errors=True)
             raise
@@ -203,11 +220,16 @@ class Landing:
         for path, key in files:
             part = self.parts.get(key) or self._part(key)
             part.staged.append(path)
+            part.new |= new_days.get(key, {key})
+            part.days |= part.new
 
-    def _copy(self, rows: str, partitioned: bool) -> tuple[int, list[tuple[Path, str]]]:
-        """rows to the staging folder: how many, and each file written with its partition.
-        A partitioned write returns its files, not their statistics: DuckDB's statistics
-        of a file cost more than writing one of a snapshot kind's small day files."""
+    def _copy(
+        self, rows: str, partitioned: bool, folder: Path | None = None, by: str = "day"
+    ) -> tuple[int, list[tuple[Path, str]]]:
+        """rows to the staging folder (or a folder in it): how many, and each file written
+        with its partition (column `by`, not kept in the files). A partitioned write returns
+        its files, not their statistics: DuckDB's statistics of a file cost more than
+        writing one of a snapshot kind's small day files."""
         if not partitioned:
             target = self.staging / "data.parquet"
             (count,) = self.con.execute(
@@ -217,12 +239,58 @@ class Landing:
             return count, [(target, "")] if count else []
         # (beside _write_days' one file, if any: no name is taken twice)
         count, files = self.con.execute(
-            f"copy ({rows}) to {sql_literal(self.staging)} "
-            f"({self.parquet}, partition_by (day), overwrite_or_ignore true, return_files true)"
+            f"copy ({rows}) to {sql_literal(folder or self.staging)} "
+            f"({self.parquet}, partition_by ({by}), overwrite_or_ignore true, return_files true)"
         ).fetchone()
         # Each file in its partition's folder, day=<the day>, URL-escaped (a day before
         # the common era: `0001-01-01 (BC)`).
         return count, [(Path(f), unquote(Path(f).parent.name.partition("=")[2])) for f in files]
+
+    def _write_units(self, rows: str) -> tuple[int, list[tuple[Path, str]], dict[str, set[str]]]:
+        """A snapshot kind's rows: a file per day, but one per settled month (the module
+        docstring), and a month with a packed file already takes its new versions in it.
+        Returns how many rows, each file with its partition, and each packed month's days."""
+        table = self.kind.table
+        months = sorted({span[0] for f in self.catalog.files(table) if (span := packed_days(f))})
+        packed_months = ", ".join(f"DATE {sql_literal(m)}" for m in months) or "null"
+        # (the days the table holds and this run's, as dates: keys sort as text, not as days)
+        self.con.execute(
+            f"""
+create or replace temp table unit_rows as
+with rows as ({rows}),
+newest as (
+    select max(d) - {SETTLE_DAYS} as settled
+    from (select max(day) as d from rows union all select unnest($days)::date)
+)
+select *, case
+    when last_day(day) <= (select settled from newest)
+        or date_trunc('month', day)::date in ({packed_months})
+    then date_trunc('month', day)::date::varchar || '{PACKED}' || last_day(day)::varchar
+end as _month
+from rows""",
+            {"days": self.catalog.partitions(table)},
+        )
+        try:
+            count, files = self._copy(
+                "select * exclude (_month) from unit_rows where _month is null", True
+            )
+            new_days = dict(
+                self.con.execute(
+                    "select _month, list(distinct day::varchar) from unit_rows "
+                    "where _month is not null group by all"
+                ).fetchall()
+            )
+            if new_days:
+                packed, packed_files = self._copy(
+                    "select * from unit_rows where _month is not null",
+                    True,
+                    self.staging / "packed",
+                    "_month",
+                )
+                count, files = count + packed, files + packed_files
+        finally:
+            self.con.execute("drop table unit_rows")
+        return count, files, {month: set(days) for month, days in new_days.items()}
 
     def _write_days(self, rows: str) -> tuple[int, list[tuple[Path, str]]]:
         """An event kind's rows: one file, moved into its day's folder when every row falls
@@ -261,41 +329,37 @@ class Landing:
             return {}
         return dict(
             self.con.execute(
-                f"select _file, count(*) from read_parquet({self._sources(staged=True)}) "
-                f"where {where} group by all"
+                f"select _file, count(*) from {self._staged_read()} where {where} group by all"
             ).fetchall()
         )
 
     def _part(self, key: str) -> Part:
         partition = ("day", key) if self.kind.partitioned else None
-        part = Part(
-            key,
-            self.catalog.wh.new_file(self.kind.table, self.run_id, partition),
-            live=self.catalog.file(self.kind.table, key),
-        )
+        part = Part(key, self.catalog.wh.new_file(self.kind.table, self.run_id, partition))
+        span = packed_days(part.path)
+        if span is None:
+            part.live = [live] if (live := self.catalog.file(self.kind.table, key)) else []
+        else:  # a month: every live file of its days (packed, or a file a day until now)
+            part.days = {
+                k for k in self.catalog.partitions(self.kind.table) if span[0] <= k <= span[1]
+            }
+            part.live = self.catalog.files(self.kind.table, part.days)
         self.parts[key] = part
         return part
 
     def _staged(self) -> list[Path]:
         return [path for part in self.parts.values() for path in part.staged]
 
-    def _sources(self, parts: list[Part] | None = None, staged: bool = False) -> str:
-        """The files of parts (all), as a SQL list: staged and (unless staged) live."""
-        return sql_list(
-            [
-                path
-                for part in parts or self.parts.values()
-                for path in [*part.staged, *([part.live] if part.live and not staged else [])]
-            ]
-        )
+    def _staged_read(self) -> str:
+        """read_parquet of the staged files (a packed month's hold the day, the others
+        not)."""
+        return _files_read(self._staged())
 
     def _read(self, parts: list[Part] | None = None) -> str:
         """read_parquet of the files of parts (all), live ones too, each row with its file
         and row number (a live file written before a column was declared reads it null)."""
-        return (
-            f"read_parquet({self._sources(parts)}, filename = true, file_row_number = true, "
-            "union_by_name = true)"
-        )
+        files = [p for part in parts or self.parts.values() for p in [*part.staged, *part.live]]
+        return _files_read(files, "filename = true, file_row_number = true")
 
     def close(self) -> tuple[list[Part], int]:
         """Move every new file into place (not yet live: the run's catalog names them when
@@ -309,13 +373,14 @@ class Landing:
         columns = ", ".join(map(quote_ident, self.kind.stored_columns))
         self.catalog.wh.table_dir(self.kind.table).mkdir(parents=True, exist_ok=True)
         for part in self.parts.values():
-            if part.live is None and len(part.staged) == 1 and not losers.get(part.key):
+            if not part.live and len(part.staged) == 1 and not losers.get(part.key):
                 self._move(part.staged[0], part.path)
                 continue
             part.path.parent.mkdir(exist_ok=True)
+            day = day_column(self.kind) if part.packed else ""
             storage.copy_to_parquet(
                 self.con,
-                f"select {columns} from {self._read([part])} "
+                f"select {columns}{day} from {self._read([part])} "
                 "anti join losers using (filename, file_row_number)",
                 part.path,
                 options=self.parquet,
@@ -367,25 +432,23 @@ class Landing:
                     f"where {identity} in (select _identity from contested)"
                 ).fetchall()
             }
-            parts = [p for p in parts if holding & {*p.staged, p.live}]
+            parts = [p for p in parts if holding & {*p.staged, *p.live}]
         self.con.execute(f"insert into losers {self._losers_sql(parts, identity)}")
-        return {
-            key: count
-            for key, count in self.con.execute(
-                "select day, count(*) from losers group by all"
-            ).fetchall()
-        }
+        part_of = {day: part.key for part in parts for day in part.days}
+        counts: dict[str, int] = {}
+        for day, count in self.con.execute(
+            "select day, count(*) from losers group by all"
+        ).fetchall():
+            counts[part_of[day]] = counts.get(part_of[day], 0) + count
+        return counts
 
     def _kept_rows(self) -> str:
         """The kept rows of this run (SQL), with the live files of the partitions they
         touch (their columns by name, as the files are read together)."""
-        live = [p.live for p in self.parts.values() if p.live]
+        live = [path for part in self.parts.values() for path in part.live]
         if not live:
             return "select * from staged_rows"
-        return (
-            f"select * from staged_rows union all by name "
-            f"select * from read_parquet({sql_list(live)}, union_by_name = true)"
-        )
+        return f"select * from staged_rows union all by name select * from {_files_read(live)}"
 
     def _repeats(self, identity: str, rows: str) -> bool:
         """Whether an identity repeats among rows (SQL); the repeated ones are kept in
@@ -418,7 +481,7 @@ class Landing:
         winner (the latest end of a live session)."""
         keys = ", ".join(self.kind.identity)
         winner = f"{self.kind.winner}, " if self.kind.winner else ""
-        live = sql_list([p.live for p in parts if p.live])
+        live = sql_list([path for part in parts for path in part.live])
         return f"""
 with copies as (
     select *, {_day(self.kind)} as _day, not list_contains({live}, filename) as _is_new
@@ -431,3 +494,13 @@ qualify row_number() over (
     partition by {keys}, _day order by {winner}_is_new desc, _file desc, _line desc
 ) > 1
 """
+
+
+def _files_read(files: list[Path], options: str = "") -> str:
+    """read_parquet of landed files: columns by name (a packed month's hold the day, a file
+    written before a column was declared lacks it), folder names not read as columns (a
+    packed month's name a span)."""
+    extra = f"{options}, " if options else ""
+    return (
+        f"read_parquet({sql_list(files)}, {extra}union_by_name = true, hive_partitioning = false)"
+    )

@@ -8,11 +8,13 @@ Layout under the warehouse root:
     forgotten.key                            their key, unless privacy.key_env names one
     erasure-journal.json                     an erasure being applied (storage/journal.py)
     .prefect/                                Prefect's state (unless PREFECT_HOME is set)
-    parquet/<table>/day=YYYY-MM-DD/<run>.parquet    records, one live file a UTC day
+    parquet/<table>/day=YYYY-MM-DD/<run>.parquet    records, one live file a UTC day (a
+                                             snapshot kind's settled months packed, as
+                                             below)
     parquet/<model>/<date column>=.../<run>.parquet facts and versioned staging, one live
                                              file a partition; settled days packed
                                              (<first day>..<last day>, holding the date
-                                             column; transform/compaction.py)
+                                             column; storage/compaction.py)
     parquet/<table>/<run>.parquet            kinds without a time; runs; the file manifest
     parquet/rejects/day=YYYY-MM-DD/<run>.parquet    rejected lines, by run day
     parquet/_catalog/current.json            which file of each partition is live

@@ -84,10 +84,13 @@ def record_view_sql(
     catalog: Catalog, kind: records.RecordKind, days: set[str] | None = None
 ) -> str:
     """The view of one raw record kind (or of some of its days): its source columns,
-    lineage and the day partition."""
+    lineage and the day partition (a snapshot kind's settled months packed a file each,
+    the day inside, as a fact's)."""
     columns = kind.stored_columns
     if kind.partitioned:
         columns["day"] = "DATE"
+        if files := catalog.files(kind.table, days):
+            return partition_files_sql(files, "day", catalog.uniform(kind.table), days)
     return _table_view(catalog, kind.table, kind.partitioned, columns, days)
 
 

@@ -42,7 +42,7 @@ from pipelines import records, storage
 from pipelines.config import Settings
 from pipelines.sqlcatalog import OPEN, Follows, Model, models, tables_beneath
 from pipelines.storage import Catalog, Warehouse, quote_ident
-from pipelines.transform.compaction import storage_unit
+from pipelines.storage.compaction import storage_unit
 from pipelines.transform.floors import floor
 
 # table -> partition keys ("YYYY-MM-DD") rewritten this run; None means "everything".

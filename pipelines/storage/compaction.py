@@ -1,4 +1,5 @@
-"""Which days of a fact (or of a versioned staging model) share one Parquet file.
+"""Which days of a fact (or of a versioned staging model, or of a snapshot kind's records)
+share one Parquet file.
 
 A fact is partitioned by day, but a file per day makes every read of a long window open
 one file per day: the cost a report pays grows with the history it spans. So a fact's
@@ -20,6 +21,11 @@ once.
 A versioned staging model is partitioned by the day its versions' validity ended; its
 days settle likewise (window 0: new versions close ranges on their own day), and its
 current versions (9999-12-31) keep a file of their own.
+
+A snapshot kind's records (users, rooms, ...) pack whole settled months only (window 0),
+as they land (extract/land.py): a first collect holds versions of hundreds of days, a
+night's versions fall on its own days. A month that has a packed file takes its later
+versions in it; a month's day files pack when versions land in it after it has settled.
 """
 
 from __future__ import annotations
