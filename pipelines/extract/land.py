@@ -39,8 +39,8 @@ import pyarrow as pa
 from pipelines import records, storage
 from pipelines.privacy.forgotten import Forgotten
 from pipelines.storage import Catalog, quote_ident, sql_list, sql_literal
-from pipelines.storage.paths import PACKED, packed_days
 from pipelines.storage.compaction import SETTLE_DAYS
+from pipelines.storage.paths import PACKED, packed_days
 
 # How the record files are written: DuckDB's own writer, zstd at its fastest level and
 # Parquet 2's encodings (delta and byte-stream-split pages: a third less encoding time and
