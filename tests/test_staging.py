@@ -44,6 +44,8 @@ def test_every_header_names_exactly_the_tables_its_body_reads():
         "pg_percentile_sorted": (),
         "pg_percentile_cont": (),
         "rocketchat_message_counts": None,
+        "utc_day": (),
+        "local_day": (),
     }
 
 

@@ -70,6 +70,7 @@ VALUES: dict[str, list[str]] = {
         "false",
         "1.5",
         "1e3",
+        "1E3",
         "1E400",
         "1e-7",
         "1e20",

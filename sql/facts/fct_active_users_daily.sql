@@ -16,7 +16,7 @@ with
 coder_agent as (
     select
         'coder' as source,
-        timezone(getvariable('timezone'), created_at)::date as activity_date,
+        local_day(created_at) as activity_date,
         user_id,
         count(*) as count_events,
     from stg_coder_workspace_agent_stats
@@ -27,7 +27,7 @@ coder_agent as (
 coder_apps as (
     select
         'coder' as source,
-        timezone(getvariable('timezone'), session_started_at)::date as activity_date,
+        local_day(session_started_at) as activity_date,
         user_id,
         count(*) as count_events,
     from stg_coder_workspace_app_stats
@@ -37,7 +37,7 @@ coder_apps as (
 coder_rollup as (
     select
         'coder' as source,
-        timezone(getvariable('timezone'), start_time)::date as activity_date,
+        local_day(start_time) as activity_date,
         user_id,
         count(*) as count_events,
     from fct_coder_usage_30m
@@ -48,7 +48,7 @@ coder_rollup as (
 rocketchat as (
     select
         'rocketchat' as source,
-        timezone(getvariable('timezone'), sent_at)::date as activity_date,
+        local_day(sent_at) as activity_date,
         user_id,
         count(*) as count_events,
     from stg_rocketchat_messages
@@ -59,7 +59,7 @@ rocketchat as (
 seatable as (
     select
         'seatable' as source,
-        timezone(getvariable('timezone'), active_at)::date as activity_date,
+        local_day(active_at) as activity_date,
         username as user_id,
         count(*) as count_events,
     from stg_seatable_user_activity
@@ -69,7 +69,7 @@ seatable as (
 openl2m as (
     select
         'openl2m' as source,
-        timezone(getvariable('timezone'), logged_at)::date as activity_date,
+        local_day(logged_at) as activity_date,
         user_id::varchar as user_id,
         count(*) as count_events,
     from stg_openl2m_log

@@ -108,13 +108,13 @@ final as (
         is_vscode,
         is_jetbrains,
         false as is_login,
-        minute_at::date as minute_date,
+        utc_day(minute_at) as minute_date,
     from connected_agent_minutes
     union all
-    select minute_at, user_id, template_id, app_key, false, false, false, false, false, minute_at::date,
+    select minute_at, user_id, template_id, app_key, false, false, false, false, false, utc_day(minute_at),
     from app_minutes
     union all
-    select minute_at, user_id, null, null, false, false, false, false, true, minute_at::date,
+    select minute_at, user_id, null, null, false, false, false, false, true, utc_day(minute_at),
     from login_minutes
 )
 

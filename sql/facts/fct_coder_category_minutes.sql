@@ -99,9 +99,9 @@ rollup_minutes as (
 ),
 
 final as (
-    select *, 1::bigint as count_minutes, minute_at::date as minute_date, from counted_minutes
+    select *, 1::bigint as count_minutes, utc_day(minute_at) as minute_date, from counted_minutes
     union all by name
-    select *, minute_at::date as minute_date, from rollup_minutes where count_minutes > 0
+    select *, utc_day(minute_at) as minute_date, from rollup_minutes where count_minutes > 0
 )
 
 select * from final

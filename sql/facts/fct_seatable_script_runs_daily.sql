@@ -14,7 +14,7 @@ runs as (
 
 final as (
     select
-        timezone(getvariable('timezone'), finished_at)::date as finished_date,
+        local_day(finished_at) as finished_date,
         owner,
         coalesce(org_id, -1) as org_id,
         owner like '%@seafile_group' as is_group_owned,

@@ -7,7 +7,7 @@
 -- reads: its first argument
 create or replace macro rocketchat_message_counts(messages, first_day, until) as table
 select
-    sent_at::date as message_date,
+    utc_day(sent_at) as message_date,
     room_id,
     count(*) filter (where is_user_message) as count_user_messages,
     count(*) as count_messages,
