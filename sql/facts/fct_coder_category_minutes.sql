@@ -16,13 +16,8 @@ activity as (
     select * from fct_coder_activity_minutes
 ),
 
--- an ENUM, its values in the order of their text (the rows sort as the text would): the
--- sorted write compares a byte, and DuckDB's Parquet writer takes the enum's codes for the
--- column's dictionary where it hashed every string; the files hold the same strings
 categories as (
-    select
-        unnest(['any', 'ide', 'tunnel', 'web terminal', 'app', 'login'])
-            ::ENUM('any', 'app', 'ide', 'login', 'tunnel', 'web terminal') as category
+    select unnest(['any', 'ide', 'tunnel', 'web terminal', 'app', 'login']) as category
 ),
 
 -- each (minute, user) once, with the categories its rows count for: grouped before the
