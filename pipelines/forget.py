@@ -298,9 +298,13 @@ def _rewrite_records(
         removed = blanked = 0
         for filename, mine, naming_rows in found:
             keys = files[filename]
-            packed = packed_days(Path(filename)) is not None
-            # in the file's folder: its day's, its packed month's, or the table's
-            target = Path(filename).parent / f"{run_id}.parquet"
+            span = packed_days(Path(filename))
+            packed = span is not None
+            if packed:  # its month's file, every day it holds
+                target = catalog.wh.new_packed_file(kind.table, run_id, "day", span)
+            else:
+                partition = ("day", keys[0]) if kind.partitioned else None
+                target = catalog.wh.new_file(kind.table, run_id, partition)
             kept = (
                 f"select {select}{', day' if packed else ''} "
                 f"from {_typed_rows([filename], kind.stored_columns)} where not ({own})"

@@ -87,7 +87,7 @@ class Part:
 
     @property
     def packed(self) -> bool:
-        return PACKED in self.key
+        return packed_days(self.path) is not None
 
 
 class Landing:

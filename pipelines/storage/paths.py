@@ -87,8 +87,8 @@ class Warehouse:
         return folder / f"{run_id}.parquet"
 
     def new_packed_file(self, table: str, run_id: str, column: str, days: tuple) -> Path:
-        """Where a run writes the one file of a fact's (or versioned staging model's)
-        days from days[0] to days[1]."""
+        """Where a run writes the one file of a fact's (versioned staging model's, snapshot
+        kind's) days from days[0] to days[1]."""
         return self.new_file(table, run_id, (column, f"{days[0]}{PACKED}{days[1]}"))
 
     @property
