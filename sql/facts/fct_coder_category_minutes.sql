@@ -92,7 +92,7 @@ rollup_minutes as (
         least(
             rollup_per_half_hour.count_minutes,
             30 - coalesce(counted_per_half_hour.count_minutes, 0)
-        ) as count_minutes,
+        )::bigint as count_minutes,
     from rollup_per_half_hour
     left join counted_per_half_hour using (start_time, user_id, category)
     where rollup_per_half_hour.count_minutes > 0
