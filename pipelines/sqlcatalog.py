@@ -23,6 +23,9 @@ runner needs them:
     -- person: a, b           columns naming a person or what is theirs (a user id, a
                               direct room): `forget` removes the rows naming the forgotten
                               from the partitions it cannot build again
+    -- unsorted: why          a partitioned model whose files keep the order its query
+                              makes rows in; every other's are written `order by all`
+                              (row groups bound a window; a rebuild writes the same bytes)
 
 An event staging model is a view over its raw table's day files, unless it declares a
 partition: the kinds a report reads directly whose records never change are kept in
@@ -142,6 +145,7 @@ class Model:
     packs_blocks: bool = False  # `-- pack: blocks`
     source_of_row: str | None = None  # `-- source:` (SQL over a row)
     person: tuple[str, ...] = ()  # `-- person:` columns
+    sorted: bool = True  # written `order by all` (False: `-- unsorted:`)
 
     @property
     def name(self) -> str:
@@ -210,6 +214,7 @@ class Model:
             pack == ["blocks"],
             header(sql, "source"),
             _names(re.sub(r"\(.*?\)", "", header(sql, "person") or "")),  # a reason may follow
+            header(sql, "unsorted") is None,
         )
 
     def fingerprint(self, timezone: str) -> str:

@@ -331,12 +331,13 @@ def write_partitions(
             files = storage.partition_files_sql(old, model.partition, catalog.uniform(name))
             sources.append(f"select * from ({files}) where list_contains($kept::date[], {column})")
         unit_rows = " union all by name ".join(sources)
+        order = " order by all" if model.sorted else ""
         if first == last:  # a day file: its day in the folder's name
             target = catalog.wh.new_file(name, run_id, (model.partition, first))
-            query = f"select * exclude ({column}) from ({unit_rows}) order by all"
+            query = f"select * exclude ({column}) from ({unit_rows}){order}"
         else:  # a packed file: the date column inside, last as a day file's view has it
             target = catalog.wh.new_packed_file(name, run_id, model.partition, (first, last))
-            query = f"select * exclude ({column}), {column} from ({unit_rows}) order by all"
+            query = f"select * exclude ({column}), {column} from ({unit_rows}){order}"
         params = {"fresh": fresh, "kept": [d for d in days if d not in fresh]}
         storage.copy_to_parquet(con, query, target, {k: v for k, v in params.items() if v})
         for day in days:
