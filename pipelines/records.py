@@ -54,6 +54,14 @@ class Field:
     default: str | None = None
     # Another field whose value stands in when this one is missing (rooms: createdAt or ts).
     fallback: str | None = None
+    # A string naming a record (Rocket.Chat's ids; a uuid always is one): its text is never
+    # a number, a JSON literal or JSON at all, which lets the fast path read it as text.
+    names_record: bool = False
+
+    @property
+    def is_id(self) -> bool:
+        """A uuid, or a string naming a record (`names_record`)."""
+        return self.type == "uuid" or (self.type == "str" and self.names_record)
 
 
 @dataclass(frozen=True)
@@ -362,7 +370,7 @@ KINDS: tuple[RecordKind, ...] = (
         ("_id",),
         "_updatedAt",
         (
-            _f("_id", "str"),
+            _f("_id", "str", names_record=True),
             _f("username", "str"),
             _f("type", "str"),
             _f("active", "bool"),
@@ -384,9 +392,9 @@ KINDS: tuple[RecordKind, ...] = (
         ("_id",),
         "_updatedAt",
         (
-            _f("_id", "str"),
+            _f("_id", "str", names_record=True),
             _f("t", "str"),
-            _o("prid", "str"),
+            _o("prid", "str", names_record=True),
             _o("teamMain", "bool"),
             _f("createdAt", "ts", fallback="ts"),
             _o("ts", "ts"),
@@ -402,12 +410,12 @@ KINDS: tuple[RecordKind, ...] = (
         ("_id",),
         "ts",
         (
-            _f("_id", "str"),
-            _f("rid", "str"),
+            _f("_id", "str", names_record=True),
+            _f("rid", "str", names_record=True),
             _f("ts", "ts"),
             _f("u", "user_ref"),
             _o("t", "str"),
-            _o("tmid", "str"),
+            _o("tmid", "str", names_record=True),
             _o("tcount", "int"),
             _o("_hidden", "bool"),
             _o("editedAt", "ts"),
@@ -421,8 +429,8 @@ KINDS: tuple[RecordKind, ...] = (
         ("_id",),
         'coalesce("ls", "_updatedAt")',
         (
-            _f("_id", "str"),
-            _f("rid", "str"),
+            _f("_id", "str", names_record=True),
+            _f("rid", "str", names_record=True),
             _f("u", "user_ref"),
             _o("ls", "ts"),
             _f("_updatedAt", "ts"),

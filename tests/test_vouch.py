@@ -60,6 +60,15 @@ VALUES: dict[str, list[str]] = {
         '"\\u0041"',
         '"\\u0022"',
         '"null"',
+        # an id's text that is JSON (its file is judged), and one that is not
+        '"NaN"',
+        '"-Infinity"',
+        '"1e400"',
+        '" true "',
+        '"[1]"',
+        '"{\\"a\\": 1}"',
+        '"GENERAL"',
+        '"6B1F0E1C-0000-4000-8000-00000000000A"',
     ],
     "int": [
         '"5"',
@@ -205,6 +214,11 @@ VALUES: dict[str, list[str]] = {
         '{"_id": 5, "_id": "x"}',
         '{"_id": "5"}',
         '{"_id": "[x", "username": "true"}',
+        '{"_id": true}',
+        '{"_id": [1]}',
+        '{"_id": {"a": "x"}}',
+        '{"_id": "null"}',
+        '{"_id": "-0"}',
         "{}",
     ],
 }
