@@ -38,16 +38,13 @@ import pyarrow as pa
 
 from pipelines import records, storage
 from pipelines.privacy.forgotten import Forgotten
-from pipelines.storage import Catalog, quote_ident, sql_list, sql_literal
+from pipelines.storage import PARQUET, Catalog, quote_ident, sql_list, sql_literal
 from pipelines.storage.compaction import SETTLE_DAYS
 from pipelines.storage.paths import PACKED, packed_days
 
-# How the record files are written: DuckDB's own writer, zstd at its fastest level and
-# Parquet 2's encodings (delta and byte-stream-split pages: a third less encoding time and
-# a fifth smaller files than Parquet 1's at zstd's default level, measured on Coder's agent
-# stats), a row group at a time per partition (flushed at DuckDB's row group size, a
-# partitioned write takes half the time and memory of its default).
-PARQUET = "format parquet, compression zstd, compression_level 1, parquet_version v2"
+# The record files are written by DuckDB's own writer as every file of the warehouse is
+# (storage.PARQUET), a row group at a time per partition (flushed at DuckDB's row group
+# size, a partitioned write takes half the time and memory of its default).
 # A snapshot kind's day files are small (the versions of its records dated that day: a run
 # writes hundreds of them, a few dozen rows each on the bench's sample), and zstd sets up
 # its tables anew for every page: LZ4 writes them in two thirds of the CPU time (rocketchat

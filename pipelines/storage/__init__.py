@@ -37,6 +37,7 @@ from pipelines.storage.paths import (
 )
 from pipelines.storage.sessions import (
     MEMORY_ENV,
+    PARQUET,
     connect,
     copy_to_parquet,
     cursor,
@@ -62,6 +63,7 @@ __all__ = [
     "catalog_file",
     "clean_leftovers",
     "connect",
+    "PARQUET",
     "copy_to_parquet",
     "cursor",
     "dashboard_page",
