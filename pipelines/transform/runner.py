@@ -25,7 +25,7 @@ touched. Every step is one SQL statement.
 Models run side by side, WORKERS at a time, each in its own session of one DuckDB
 database (one memory limit, one pool of threads): a model starts once every model it
 reads is built, so it plans from its inputs' rewritten partitions exactly as one after
-another would (sqlcatalog.py's dependency order is the order they start in).
+another would. Of the models ready, the one reading the most bytes starts first.
 """
 
 from __future__ import annotations
@@ -220,6 +220,7 @@ def build_facts(
     order = [model for model in models().values() if not model.is_view]
     waiting = list(order)
     waits_for = {model.name: _models_read(model) for model in order}
+    size = _bytes_read(catalog, order)
     running: dict[Future[ModelResult | None], Model] = {}
     finished: set[str] = set()
     result = TransformResult()
@@ -231,7 +232,16 @@ def build_facts(
     try:
         with ThreadPoolExecutor(WORKERS, thread_name_prefix="transform") as pool:
             while waiting or running:
-                ready = next((m for m in waiting if waits_for[m.name] <= finished), None)
+                # The largest ready model first (of equals, the first in order): the
+                # large ones run side by side early, and each link of Coder's chain of
+                # minutes, rollup and category minutes then shares the cores with small
+                # models alone (beside a large one the rollup spilled to disk; on the large
+                # day the transform took 7.7 to 8.0 s against 8.2 to 9.4 s in order).
+                ready = max(
+                    (m for m in waiting if waits_for[m.name] <= finished),
+                    key=lambda m: size[m.name],
+                    default=None,
+                )
                 if ready is not None and len(running) < WORKERS:
                     waiting.remove(ready)
                     inputs = None if dirty is None else dict(dirty)  # as its inputs left it
@@ -260,6 +270,19 @@ def build_facts(
     if own_catalog:  # on its own, without the run lock to tell of a killed predecessor
         catalog.commit(run_id, sweep=True)
     return result
+
+
+def _bytes_read(catalog: Catalog, order: list[Model]) -> dict[str, int]:
+    """How many bytes of files each model reads, as the catalog stands (a model without
+    files yet is read through to the tables beneath it)."""
+    table_bytes: dict[str, int] = {}
+    read: dict[str, int] = {}
+    for model in order:
+        tables = tables_beneath(model.inputs, catalog.has_files)
+        for table in tables - table_bytes.keys():
+            table_bytes[table] = sum(f.stat().st_size for f in catalog.files(table))
+        read[model.name] = sum(table_bytes[t] for t in tables)
+    return read
 
 
 def _build_model(
