@@ -156,12 +156,15 @@ def _scan(kind: records.RecordKind, dates: str) -> Scan:
     """How the kind's files are read whose timestamps take the form dates."""
     names = [f.name for f in kind.fields]
     columns, values, checks, typed = [], [], [], []
+    integers = []  # the JSON texts of the int fields
     for n, f in enumerate(kind.fields):
         column = quote_ident(f.name)
         columns.append(f"{sql_literal(f.name)}: {sql_literal(_read_type(f, dates))}")
         value, check = _typed(f, dates, column, f"v{n}")
         values.append(f"{value} as v{n}")
         checks.append(f"({column} is null or {check})")
+        if f.type == "int":
+            integers.append(f"{column}::varchar")
         value = f"v{n}"
         if f.fallback:
             value = f"coalesce({value}, v{names.index(f.fallback)})"
@@ -170,6 +173,11 @@ def _scan(kind: records.RecordKind, dates: str) -> Scan:
         if f.default is not None:
             value = f"coalesce({value}, {f.default})"
         typed.append(f"({value})::{records.DUCKDB_TYPES[f.type]} as {column}")
+    if integers:
+        # No int field's text has a point or an exponent: one test of them all joined
+        # (concat leaves out nulls) costs half of a test each (Coder's agent stats, eight
+        # ints a line: 0.7 s less of the statement's 11 s of CPU).
+        checks.append(_whole(f"concat({', '.join(integers)})"))
     return Scan(
         kind, "{" + ", ".join(columns) + "}", tuple(values), " and ".join(checks), tuple(typed)
     )
@@ -225,9 +233,10 @@ def _typed(f: records.Field, dates: str, column: str, v: str) -> tuple[str, str]
             moment = ts_from_text(f'{column}."$date"' if dates == "wrapped" else column)
             return moment, f"{v} is not null"
         case "int":
-            # yyjson writes a float with a point or an exponent, and a string, NaN,
-            # Infinity or an integer past 64 bits casts to nothing.
-            return f"try_cast({text} as bigint)", f"{v} is not null and {_whole(text)}"
+            # yyjson writes a float with a point or an exponent (_scan tests the texts of
+            # all int fields at once: _whole), and a string, NaN, Infinity or an integer
+            # past 64 bits casts to nothing.
+            return f"try_cast({text} as bigint)", f"{v} is not null"
         case "float":  # a string, true or false casts to nothing; NaN and Infinity judged
             return f"try_cast({text} as double)", f"isfinite({v})"
         case "bool":
