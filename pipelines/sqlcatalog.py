@@ -26,9 +26,6 @@ runner needs them:
     -- unsorted: why          a partitioned model whose files keep the order its query
                               makes rows in; every other's are written `order by all`
                               (row groups bound a window; a rebuild writes the same bytes)
-    -- ordered: why           a partitioned model whose query makes its rows in that order
-                              already: a file of new rows alone is written as they come (a
-                              file that keeps rows of an old one is sorted)
 
 An event staging model is a view over its raw table's day files, unless it declares a
 partition: the kinds a report reads directly whose records never change are kept in
@@ -79,13 +76,6 @@ def header(sql: str, name: str) -> str | None:
     """A SQL file's header value (`-- name: value`), with its continuation lines (comments indented past `--   `)."""
     match = re.search(rf"^--\s*{name}:(.*(?:\n--\s{{3,}}\S.*)*)$", sql, re.MULTILINE)
     return re.sub(r"\n--\s+", " ", match.group(1)).strip() if match else None
-
-
-def _order(sql: str) -> str:
-    """How a partitioned model's files are written (Model.order), by its header."""
-    if header(sql, "unsorted") is not None:
-        return "none"
-    return "all" if header(sql, "ordered") is None else "query"
 
 
 def _names(text: str) -> tuple[str, ...]:
@@ -155,9 +145,7 @@ class Model:
     packs_blocks: bool = False  # `-- pack: blocks`
     source_of_row: str | None = None  # `-- source:` (SQL over a row)
     person: tuple[str, ...] = ()  # `-- person:` columns
-    # How its files are written: "all" `order by all`; "query" in its query's order,
-    # which is that order already (`-- ordered:`); "none" as made (`-- unsorted:`)
-    order: str = "all"
+    sorted: bool = True  # written `order by all` (False: `-- unsorted:`)
 
     @property
     def name(self) -> str:
@@ -226,7 +214,7 @@ class Model:
             pack == ["blocks"],
             header(sql, "source"),
             _names(re.sub(r"\(.*?\)", "", header(sql, "person") or "")),  # a reason may follow
-            _order(sql),
+            header(sql, "unsorted") is None,
         )
 
     def fingerprint(self, timezone: str) -> str:

@@ -30,28 +30,6 @@ def coder(tmp_path_factory):
     return m
 
 
-def test_the_category_minutes_are_written_in_key_order(coder):
-    """`-- ordered:`: its query makes the rows in key order, and they are written so (not
-    sorted again), for the row groups of a file to bound a window."""
-    from pipelines import storage
-
-    catalog = storage.Catalog.load(coder.wh)
-    files = catalog.files("fct_coder_category_minutes")
-    assert files
-    con = storage.connect()
-    try:
-        for path in files:
-            rows = con.execute(
-                "select minute_at, user_id, category "
-                "from read_parquet($file, file_row_number = true) "
-                "order by file_row_number",
-                {"file": str(path)},
-            ).fetchall()
-            assert len(rows) > 6 and rows == sorted(rows), path
-    finally:
-        con.close()
-
-
 def counts(body: dict) -> list[list[tuple[str, int]]]:
     return [[(u["user_id"], u["count"]) for u in b["user_activity"]] for b in body["activity"]]
 

@@ -53,20 +53,17 @@ def test_only_a_model_no_report_reads_is_written_unsorted(tmp_path):
     fact = tmp_path / "facts" / "fct_example.sql"
     fact.parent.mkdir()
     body = "-- partition: d\n-- window: 0 days\n{}select current_date as d\n"
-    for line, order in [
-        ("-- unsorted: read whole by models alone\n", "none"),
-        ("-- ordered: its query sorts it\n", "query"),
-        ("", "all"),
-    ]:
-        fact.write_text(body.format(line))
-        assert sqlcatalog.Model.parse(fact).order == order
+    fact.write_text(body.format("-- unsorted: read whole by models alone\n"))
+    assert not sqlcatalog.Model.parse(fact).sorted
+    fact.write_text(body.format(""))
+    assert sqlcatalog.Model.parse(fact).sorted
     # Row groups in key order bound the windows a report reads: only what no report
     # reads, directly or through a view, goes unsorted.
     read = set().union(*(reads(p.read_text()) for p in sqlcatalog.sql_files("reports")))
     beneath = set(sqlcatalog.tables_beneath(read, lambda _table: True))
-    orders = {name: model.order for name, model in models().items() if model.order != "all"}
-    assert orders == {"fct_coder_activity_minutes": "none", "fct_coder_category_minutes": "query"}
-    assert "fct_coder_activity_minutes" not in beneath
+    unsorted = {name for name, model in models().items() if not model.sorted}
+    assert unsorted == {"fct_coder_activity_minutes"}
+    assert not unsorted & beneath
 
 
 def test_the_records_per_day_cover_every_event_kind():

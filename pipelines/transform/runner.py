@@ -354,9 +354,7 @@ def write_partitions(
             files = storage.partition_files_sql(old, model.partition, catalog.uniform(name))
             sources.append(f"select * from ({files}) where list_contains($kept::date[], {column})")
         unit_rows = " union all by name ".join(sources)
-        # (a query's own order holds for its new rows alone)
-        sort = model.order == "all" or (model.order == "query" and old)
-        order = " order by all" if sort else ""
+        order = " order by all" if model.sorted else ""
         if first == last:  # a day file: its day in the folder's name
             target = catalog.wh.new_file(name, run_id, (model.partition, first))
             query = f"select * exclude ({column}) from ({unit_rows}){order}"

@@ -9,11 +9,6 @@
 -- window: 0 days
 -- pack: blocks (minute grain: too large to write its month again each night)
 -- person: user_id
--- ordered: its rows come in key order (the minutes sorted by minute and user, each one's
---   categories unnested in order after it: a sixth of the rows to sort), but on a day the
---   rollup alone covers (a row group), whose rollup rows follow as the query makes them.
---   Sorting the large day's 5.3 million rows again cost 1.1 s of CPU on the nightly run's
---   longest chain of models.
 -- inputs: fct_coder_activity_minutes, fct_coder_usage_30m
 with
 
@@ -21,13 +16,8 @@ activity as (
     select * from fct_coder_activity_minutes
 ),
 
--- in the order of their names
-category_names as (
-    select ['any', 'app', 'ide', 'login', 'tunnel', 'web terminal'] as names
-),
-
 categories as (
-    select unnest(names) as category from category_names
+    select unnest(['any', 'ide', 'tunnel', 'web terminal', 'app', 'login']) as category
 ),
 
 -- each (minute, user) once, with the categories its rows count for: grouped before the
@@ -43,24 +33,20 @@ user_minutes as (
         bool_or(is_login) as is_login,
     from activity
     group by all
-    order by minute_at, user_id
 ),
 
--- a (minute, user)'s categories follow it in order (unnest): the rows come out in the
--- fact's key order (`-- ordered:`)
 counted_minutes as (
-    select
-        user_minutes.minute_at,
-        user_minutes.user_id,
-        unnest(list_filter((select names from category_names), lambda category: case category
-            when 'ide' then user_minutes.is_ide
-            when 'tunnel' then user_minutes.is_tunnel
-            when 'web terminal' then user_minutes.is_web_terminal
-            when 'app' then user_minutes.is_app
-            when 'login' then user_minutes.is_login
-            else true
-        end)) as category,
+    select user_minutes.minute_at, user_minutes.user_id, categories.category,
     from user_minutes
+    cross join categories
+    where case categories.category
+        when 'ide' then user_minutes.is_ide
+        when 'tunnel' then user_minutes.is_tunnel
+        when 'web terminal' then user_minutes.is_web_terminal
+        when 'app' then user_minutes.is_app
+        when 'login' then user_minutes.is_login
+        else true
+    end
 ),
 
 rollup_per_half_hour as (
