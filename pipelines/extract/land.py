@@ -45,13 +45,13 @@ from pipelines.storage.paths import PACKED, packed_days
 # The record files are written by DuckDB's own writer as every file of the warehouse is
 # (storage.PARQUET), a row group at a time per partition (flushed at DuckDB's row group
 # size, a partitioned write takes half the time and memory of its default).
+ROW_GROUP_ROWS = 122_880
 # A snapshot kind's day files are small (the versions of its records dated that day: a run
 # writes hundreds of them, a few dozen rows each on the bench's sample), and zstd sets up
 # its tables anew for every page: LZ4 writes them in two thirds of the CPU time (rocketchat
 # users' 676 files: 1.19 -> 0.80 s, median of nine), the files 6% larger (subscriptions'
 # 29%).
 SMALL_FILES = "format parquet, compression lz4_raw, parquet_version v2"
-ROW_GROUP_ROWS = 122_880
 # The most rows whose identities are sorted in memory to find repeats (_repeats): their
 # hashes, 8 bytes each, and DuckDB's result they come from (5.5 M rows: 164 MB at peak,
 # against 389 MB for DuckDB's group by).

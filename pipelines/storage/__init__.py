@@ -56,6 +56,7 @@ from pipelines.storage.views import (
 
 __all__ = [
     "MEMORY_ENV",
+    "PARQUET",
     "Catalog",
     "Warehouse",
     "WarehouseBusy",
@@ -63,7 +64,6 @@ __all__ = [
     "catalog_file",
     "clean_leftovers",
     "connect",
-    "PARQUET",
     "copy_to_parquet",
     "cursor",
     "dashboard_page",

@@ -236,7 +236,7 @@ def build_facts(
                 # large ones run side by side early, and each link of Coder's chain of
                 # minutes, rollup and category minutes then shares the cores with small
                 # models alone (beside a large one the rollup spilled to disk; on the large
-                # day the transform took 7.7 to 8.0 s against 8.2 to 9.4 s in order).
+                # day the transform took 7.7 to 8.1 s against 8.5 to 9.4 s in order).
                 ready = max(
                     (m for m in waiting if waits_for[m.name] <= finished),
                     key=lambda m: size[m.name],
